@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from harken.core.registry import HARKEN_APPS
+
+register = template.Library()
+
+SECTION_ORDER = ["Listen", "Customers", "Understand", "Decide", "Workspace"]
+
+
+@register.filter
+def nav_sections(workspace: Any, request: HttpRequest) -> list[dict[str, Any]]:
+    """Collect each app's `nav.NAV` entries: (section, label, url name, extra attrs)."""
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for app in HARKEN_APPS:
+        if not find_spec(f"harken.{app}.nav"):
+            continue
+        for entry in import_module(f"harken.{app}.nav").NAV:
+            section, label, url_name = entry[:3]
+            try:
+                url = reverse(url_name, kwargs={"ws": workspace.slug})
+            except NoReverseMatch:
+                continue
+            current = request.path == url or (url.count("/") > 3 and request.path.startswith(url))
+            sections.setdefault(section, []).append({"label": label, "url": url, "current": current})
+    ordered = sorted(sections.items(), key=lambda kv: SECTION_ORDER.index(kv[0]) if kv[0] in SECTION_ORDER else 99)
+    return [{"title": title, "items": items} for title, items in ordered]
+
+
+@register.filter
+def money(value: Any) -> str:
+    """$1.2M / $350k / $900 — compact currency for tables and cards."""
+    try:
+        amount = float(value or 0)
+    except (TypeError, ValueError):
+        return "—"
+    if abs(amount) >= 1_000_000:
+        return f"${amount / 1_000_000:.1f}M"
+    if abs(amount) >= 10_000:
+        return f"${amount / 1000:.0f}k"
+    if abs(amount) >= 1_000:
+        return f"${amount / 1000:.1f}k"
+    return f"${amount:,.0f}"
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
+    """The current query string with some parameters replaced (for sort links and filters)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    query.pop("page", None) if "page" not in kwargs else None
+    return query.urlencode()

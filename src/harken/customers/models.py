@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from harken.core.models import TenantModel
+from harken.workspaces.models import Workspace
+
+
+class LifecycleStage(models.TextChoices):
+    TRIAL = "trial", "Trial"
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    AT_RISK = "at_risk", "At risk"
+    CHURNED = "churned", "Churned"
+    PROSPECT = "prospect", "Prospect"
+
+
+class Account(TenantModel):
+    """A customer company. Feedback from any of its contacts counts as the account's evidence."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="accounts")
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True, help_text="Email domain used to match senders")
+    plan = models.CharField(max_length=80, blank=True)
+    segment = models.CharField(max_length=80, blank=True)
+    lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.ACTIVE)
+    arr = models.DecimalField("ARR", max_digits=14, decimal_places=2, default=0)
+    renewal_date = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_accounts"
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "domain"],
+                condition=~models.Q(domain=""),
+                name="account_domain_per_workspace",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="account_external_id_per_workspace",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TenantModel):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="contacts")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=~models.Q(email=""),
+                name="contact_email_per_workspace",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"Contact {self.pk}"
+
+
+class Segment(TenantModel):
+    """A saved filter over accounts (e.g. "Enterprise on annual plans renewing this quarter")."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    weight = models.FloatField(default=1.0, help_text="Multiplier for this segment's evidence when ranking problems")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="segment_name_per_workspace")]
+
+    def __str__(self) -> str:
+        return self.name

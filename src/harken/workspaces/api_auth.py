@@ -1,0 +1,43 @@
+"""API authentication: `Authorization: Bearer hk_…` resolves to an Actor for the token's workspace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from harken.workspaces.access import Actor
+from harken.workspaces.models import ApiToken, Role, hash_secret
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        try:
+            api_token = ApiToken.objects.select_related("workspace", "created_by").get(
+                token_hash=hash_secret(token), revoked_at__isnull=True
+            )
+        except ApiToken.DoesNotExist:
+            return None
+        now = timezone.now()
+        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        return Actor.for_token(api_token)
+
+
+token_auth = TokenAuth()
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    actor: Any = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    return actor
+
+
+def require_write(request: HttpRequest) -> Actor:
+    actor = actor_of(request)
+    if not actor.can(Role.MEMBER):
+        raise PermissionDenied("This API token is read-only.")
+    return actor

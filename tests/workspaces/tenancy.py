@@ -1,0 +1,5 @@
+from tests.tenancy import Case
+
+CASES = [
+    Case("workspaces:dashboard"),
+]
