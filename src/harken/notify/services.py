@@ -1,0 +1,108 @@
+"""Every outbound email goes through here: stored, then delivered by a queued task.
+
+`queue_email` must be called inside the transaction of the change that causes the mail, so the
+row and its delivery task commit (or roll back) together with it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from harken.notify.models import EmailStatus, OutboundEmail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = [30, 60, 300, 900, 1800, 3600, 7200, 14400]
+
+
+def queue_email(
+    *,
+    to: list[str] | str,
+    subject: str,
+    text: str,
+    html: str = "",
+    workspace: Any = None,
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
+    kind: str = "",
+    related_object: str = "",
+    from_email: str = "",
+) -> OutboundEmail:
+    from harken.notify.tasks import deliver_email
+
+    recipients = [to] if isinstance(to, str) else list(to)
+    domain = settings.SITE_URL.split("//")[-1].split(":")[0].split("/")[0] or "harken.local"
+    email = OutboundEmail.objects.create(
+        workspace=workspace,
+        to=recipients,
+        subject=subject[:500],
+        text=text,
+        html=html,
+        reply_to=reply_to,
+        headers=headers or {},
+        kind=kind,
+        related_object=related_object,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        message_id=make_msgid(domain=domain),
+    )
+    deliver_email.enqueue(email.pk)
+    return email
+
+
+def deliver(email_id: int) -> OutboundEmail | None:
+    """Send one queued email over SMTP, exactly once.
+
+    The row is claimed (QUEUED/FAILED → SENDING) in its own short transaction so two workers
+    cannot both send it; a failure schedules a retry with backoff.
+    """
+    with transaction.atomic():
+        claimed = OutboundEmail.objects.filter(
+            pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]
+        ).update(status=EmailStatus.SENDING)
+    if not claimed:
+        return None
+    email = OutboundEmail.objects.get(pk=email_id)
+    headers = {"Message-ID": email.message_id, **email.headers}
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text,
+        from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        reply_to=[email.reply_to] if email.reply_to else None,
+        headers=headers,
+        connection=get_connection(fail_silently=False),
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    email.attempts += 1
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any transport error means retry later
+        log.warning("Email %s failed (attempt %s): %s", email.pk, email.attempts, exc)
+        email.last_error = f"{type(exc).__name__}: {exc}"
+        if email.attempts >= MAX_ATTEMPTS:
+            email.status = EmailStatus.DEAD
+        else:
+            email.status = EmailStatus.FAILED
+            delay = BACKOFF_SECONDS[min(email.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+            email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        email.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+        if email.status == EmailStatus.FAILED:
+            from harken.notify.tasks import deliver_email
+
+            deliver_email.using(run_after=email.next_attempt_at).enqueue(email.pk)
+        return email
+    email.status = EmailStatus.SENT
+    email.sent_at = timezone.now()
+    email.last_error = ""
+    email.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+    return email

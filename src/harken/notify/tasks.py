@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from harken.notify import services
+
+
+@task(queue_name="mail")
+def deliver_email(email_id: int) -> str:
+    email = services.deliver(email_id)
+    return email.status if email else "skipped"
