@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "harken.workspaces",
     "harken.customers",
     "harken.feedback",
+    "harken.imports",
+    "harken.triage",
     "harken.channels",
     "harken.notify",
     "harken.insight",

@@ -10,6 +10,8 @@ HARKEN_APPS = [
     "workspaces",
     "customers",
     "feedback",
+    "imports",
+    "triage",
     "channels",
     "notify",
     "insight",

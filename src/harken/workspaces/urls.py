@@ -1,9 +1,7 @@
 from django.urls import path
 
-from harken.workspaces import views
-
 app_name = "workspaces"
 
-urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-]
+# Workspace settings pages (members, product lines, invitations, API tokens) live here.
+# The workspace's home page (/w/<ws>/) is feedback:overview.
+urlpatterns: list = []

@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from harken.workspaces import services
-from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.forms import WorkspaceForm
 
 
@@ -13,7 +12,7 @@ from harken.workspaces.forms import WorkspaceForm
 def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.select_related("workspace").order_by("workspace__name")  # type: ignore[union-attr]
     if memberships.count() == 1 and not request.GET.get("all"):
-        return redirect("workspaces:dashboard", ws=memberships[0].workspace.slug)
+        return redirect("feedback:overview", ws=memberships[0].workspace.slug)
     return render(request, "workspaces/home.html", {"memberships": memberships})
 
 
@@ -22,10 +21,5 @@ def create(request: HttpRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workspace = services.create_workspace(owner=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
-        return redirect("workspaces:dashboard", ws=workspace.slug)
+        return redirect("feedback:overview", ws=workspace.slug)
     return render(request, "workspaces/create.html", {"form": form})
-
-
-@workspace_view()
-def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return render(request, "workspaces/dashboard.html", {})

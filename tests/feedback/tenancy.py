@@ -1,5 +1,5 @@
 from tests.tenancy import Case
 
 CASES = [
-    Case("workspaces:dashboard"),
+    Case("feedback:overview"),
 ]

@@ -1,0 +1,3 @@
+NAV = [
+    ("Listen", "Overview", "feedback:overview"),
+]

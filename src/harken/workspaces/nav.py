@@ -1,3 +1,0 @@
-NAV = [
-    ("Listen", "Overview", "workspaces:dashboard"),
-]
