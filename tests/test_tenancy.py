@@ -56,7 +56,7 @@ def _workspace_url_names() -> set[str]:
 
 def _api_operations() -> set[tuple[str, str]]:
     operations = set()
-    for path, methods in api.get_openapi_schema()["paths"].items():
+    for path, methods in api.get_openapi_schema(path_prefix="")["paths"].items():
         for method in methods:
             operations.add((method.upper(), path))
     return operations

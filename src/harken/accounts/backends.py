@@ -8,7 +8,9 @@ from django.contrib.auth.backends import ModelBackend
 class EmailBackend(ModelBackend):
     """Case-insensitive sign-in by email address."""
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         email = kwargs.get("email") or username
         if email:
             email = email.strip().lower()

@@ -52,8 +52,12 @@ class Feedback(TenantModel):
     title = models.CharField(max_length=300, blank=True)
     text = models.TextField()
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.MANUAL)
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_items")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_items")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_items"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_items"
+    )
     author_email = models.EmailField(blank=True, help_text="Sender as given by the source, matched or not")
     author_name = models.CharField(max_length=200, blank=True)
     product_line = models.ForeignKey(

@@ -1,3 +1,5 @@
 NAV = [
     ("Listen", "Overview", "feedback:overview"),
+    ("Listen", "Inbox", "feedback:inbox", {"data-nav-inbox": ""}),
+    ("Listen", "New feedback", "feedback:new"),
 ]

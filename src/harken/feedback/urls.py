@@ -6,4 +6,11 @@ app_name = "feedback"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("feedback/", views.inbox, name="inbox"),
+    path("feedback/new/", views.new, name="new"),
+    path("feedback/match-sender/", views.match_sender, name="match_sender"),
+    path("feedback/<int:pk>/", views.detail, name="detail"),
+    path("feedback/<int:pk>/edit/", views.edit, name="edit"),
+    path("feedback/<int:pk>/delete/", views.delete, name="delete"),
+    path("feedback/<int:pk>/tags/", views.tags, name="tags"),
 ]

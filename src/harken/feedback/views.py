@@ -1,11 +1,199 @@
+"""Feedback pages: overview (workspace home), inbox, item page, manual capture. Thin: services do the work."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.views.decorators.http import require_POST
+
+from harken.feedback import services
+from harken.feedback.forms import FeedbackEditForm, FeedbackForm
+from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor, workspace_view
+from harken.workspaces.models import Role
+
+PAGE_SIZE = 25
+
+# Other apps add panels to the item page's side column by shipping one of these templates;
+# each is rendered with the page context (`item`, `actor`, `current_workspace`).
+ITEM_SIDE_PANELS = ["triage/_item_panel.html", "insight/_item_panel.html"]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the matching field, or on the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _side_panels() -> list[str]:
+    panels = []
+    for name in ITEM_SIDE_PANELS:
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            continue
+        panels.append(name)
+    return panels
 
 
 @workspace_view()
 def overview(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return render(request, "feedback/overview.html", {})
+    return render(request, "feedback/overview.html", {"o": services.overview(actor.workspace)})
+
+
+@workspace_view()
+def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
+    workspace = actor.workspace
+    filters = services.FeedbackFilters.from_params(request.GET)
+    results = services.search_feedback(workspace, filters)
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page_obj": page,
+        "items": page.object_list,
+        "querystring_without_page": query.urlencode(),
+        "channels": Channel.choices,
+        "product_lines": workspace.product_lines.all(),
+        "tags": workspace.tags.all(),
+        "segments": workspace.segments.all(),
+        "filter_account": workspace.accounts.filter(pk=filters.account).first() if filters.account else None,
+        "total": workspace.feedback_items.count(),
+    }
+    template = "feedback/_inbox_results.html" if _is_htmx(request) else "feedback/inbox.html"
+    return render(request, template, context)
+
+
+@workspace_view()
+def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        actor.workspace.feedback_items.select_related("account", "contact", "product_line", "created_by"), pk=pk
+    )
+    return render(
+        request,
+        "feedback/detail.html",
+        {
+            "item": item,
+            "tags": list(item.tags.all()),
+            "all_tags": actor.workspace.tags.all(),
+            "side_panels": _side_panels(),
+            "account_items": (
+                item.account.feedback_items.exclude(pk=item.pk).count() if item.account_id and item.account else 0
+            ),
+        },
+    )
+
+
+@workspace_view(Role.MEMBER)
+def new(request: HttpRequest, actor: Actor) -> HttpResponse:
+    workspace = actor.workspace
+    form = FeedbackForm(workspace, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item, created = services.create_feedback(
+                actor,
+                text=data["text"],
+                title=data["title"],
+                channel=Channel.MANUAL,
+                author_email=data["author_email"],
+                author_name=data["author_name"],
+                account=data["account"],
+                product_line=data["product_line"],
+                tags=data["tags"],
+                received_at=data["received_at"],
+                dedupe_key=f"form:{data['idempotency_token']}",
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, "Feedback saved.")
+            else:
+                messages.info(request, "This feedback was already saved; showing it.")
+            if request.POST.get("then") == "another":
+                return redirect("feedback:new", ws=workspace.slug)
+            return redirect("feedback:detail", ws=workspace.slug, pk=item.pk)
+    return render(request, "feedback/new.html", {"form": form, "all_tags": workspace.tags.all()})
+
+
+@workspace_view()
+def match_sender(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The manual form asks, as people type an email, who it will be filed under."""
+    email = request.GET.get("author_email", "").strip()
+    contact, account = services.match_sender(actor.workspace, email) if "@" in email else (None, None)
+    return render(request, "feedback/_match.html", {"email": email, "contact": contact, "account": account})
+
+
+@workspace_view(Role.MEMBER)
+def edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    item = get_object_or_404(actor.workspace.feedback_items, pk=pk)
+    form = FeedbackEditForm(actor.workspace, item, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes: dict[str, Any] = {
+            "title": data["title"],
+            "text": data["text"],
+            "product_line": data["product_line"],
+            "tags": data["tags"],
+        }
+        # Only pass what people changed, so a new contact can bring its own account along.
+        for name in ("account", "contact"):
+            if name in form.changed_data:
+                changes[name] = data[name]
+        try:
+            services.update_feedback(actor, item, **changes)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Feedback updated.")
+            return redirect("feedback:detail", ws=actor.workspace.slug, pk=item.pk)
+    return render(request, "feedback/edit.html", {"form": form, "item": item, "all_tags": actor.workspace.tags.all()})
+
+
+@workspace_view(Role.MEMBER)
+def delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    item = get_object_or_404(actor.workspace.feedback_items, pk=pk)
+    if request.method == "POST":
+        services.delete_feedback(actor, item)
+        messages.success(request, "Feedback deleted.")
+        return redirect("feedback:inbox", ws=actor.workspace.slug)
+    return render(request, "feedback/delete.html", {"item": item})
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def tags(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """htmx: add (`add=name`) or remove (`remove=<tag id>`) a tag; returns the tag editor."""
+    item: Feedback = get_object_or_404(actor.workspace.feedback_items, pk=pk)
+    error = ""
+    try:
+        remove = request.POST.get("remove", "")
+        if remove:
+            tag = get_object_or_404(actor.workspace.tags, pk=int(remove) if remove.isdigit() else 0)
+            services.remove_tag(actor, item, tag)
+        else:
+            services.add_tag(actor, item, request.POST.get("add", ""))
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    context = {"item": item, "tags": list(item.tags.all()), "all_tags": actor.workspace.tags.all(), "tag_error": error}
+    if _is_htmx(request):
+        return render(request, "feedback/_tags.html", context)  # htmx swaps only 2xx: the error shows inline
+    if error:
+        messages.error(request, error)
+    return redirect("feedback:detail", ws=actor.workspace.slug, pk=item.pk)

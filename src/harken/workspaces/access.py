@@ -68,7 +68,9 @@ def membership_for(user: Any, slug: str) -> Membership:
         raise Http404("No such workspace") from None
 
 
-def workspace_view(min_role: Role = Role.VIEWER) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def workspace_view(
+    min_role: Role = Role.VIEWER,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate a view taking `(request, actor, ...)`; the URL must carry `ws` (the slug)."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -46,17 +46,23 @@ def validate_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"“{name}” is not a time zone we know. Use a name like Europe/Berlin or America/New_York.") from None
+        raise ValidationError(
+            f"“{name}” is not a time zone we know. Use a name like Europe/Berlin or America/New_York."
+        ) from None
     return name
 
 
 @transaction.atomic
-def create_workspace(*, owner: User, name: str, product_lines: list[str] | None = None, time_zone: str = "UTC") -> Workspace:
+def create_workspace(
+    *, owner: User, name: str, product_lines: list[str] | None = None, time_zone: str = "UTC"
+) -> Workspace:
     """Anyone signed in may create a workspace; they become its owner."""
     name = name.strip()
     if not name:
         raise ValidationError("A workspace needs a name.")
-    workspace = Workspace.objects.create(name=name[:120], slug=unique_workspace_slug(name), timezone=validate_timezone(time_zone))
+    workspace = Workspace.objects.create(
+        name=name[:120], slug=unique_workspace_slug(name), timezone=validate_timezone(time_zone)
+    )
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
     for line in product_lines or []:
         create_product_line(Actor(workspace=workspace, user=owner, role=Role.OWNER), name=line)
@@ -85,9 +91,8 @@ def _owner_count(workspace: Workspace) -> int:
 
 def _check_can_manage(actor: Actor, membership: Membership, new_role: Role | None = None) -> None:
     """Admins manage members and admins; only owners touch owners or hand out ownership."""
-    if Role(membership.role) == Role.OWNER or new_role == Role.OWNER:
-        if not actor.can(Role.OWNER):
-            raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+    if (Role(membership.role) == Role.OWNER or new_role == Role.OWNER) and not actor.can(Role.OWNER):
+        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
 
 
 @transaction.atomic
@@ -251,7 +256,9 @@ class InvitationState:
 def lookup_invitation(raw_token: str) -> InvitationState:
     """Tokens are looked up by hash, across workspaces: the token itself is the credential."""
     invitation = (
-        Invitation.objects.select_related("workspace", "invited_by").filter(token_hash=hash_secret(raw_token or "")).first()
+        Invitation.objects.select_related("workspace", "invited_by")
+        .filter(token_hash=hash_secret(raw_token or ""))
+        .first()
     )
     if invitation is None:
         return InvitationState(None, "unknown")
@@ -273,7 +280,7 @@ def accept_invitation(raw_token: str, user: User) -> Membership:
         raise ValidationError(state.message)
     if user.email.lower() != invitation.email.lower():
         raise PermissionDenied(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
-    membership, created = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()
@@ -311,7 +318,9 @@ def _line_slug(workspace: Workspace, name: str, exclude_pk: int | None = None) -
     return slug
 
 
-def _clean_line(actor: Actor, name: str, managers: list[Any] | None, exclude_pk: int | None = None) -> tuple[str, list[User]]:
+def _clean_line(
+    actor: Actor, name: str, managers: list[Any] | None, exclude_pk: int | None = None
+) -> tuple[str, list[User]]:
     name = (name or "").strip()
     if not name:
         raise ValidationError("A product line needs a name.")
@@ -328,7 +337,9 @@ def _clean_line(actor: Actor, name: str, managers: list[Any] | None, exclude_pk:
 
 
 @transaction.atomic
-def create_product_line(actor: Actor, *, name: str, description: str = "", managers: list[Any] | None = None) -> ProductLine:
+def create_product_line(
+    actor: Actor, *, name: str, description: str = "", managers: list[Any] | None = None
+) -> ProductLine:
     actor.require(Role.ADMIN)
     name, people = _clean_line(actor, name, managers)
     line = ProductLine.objects.create(

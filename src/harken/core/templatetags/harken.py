@@ -28,8 +28,17 @@ def nav_sections(workspace: Any, request: HttpRequest) -> list[dict[str, Any]]:
                 url = reverse(url_name, kwargs={"ws": workspace.slug})
             except NoReverseMatch:
                 continue
-            current = request.path == url or (url.count("/") > 3 and request.path.startswith(url))
-            sections.setdefault(section, []).append({"label": label, "url": url, "current": current})
+            attrs = entry[3] if len(entry) > 3 else {}
+            sections.setdefault(section, []).append({"label": label, "url": url, "current": False, "attrs": attrs})
+    # Highlight only the longest link that prefixes the current path (so /feedback/new/ is not also "Inbox").
+    candidates = [
+        item
+        for items in sections.values()
+        for item in items
+        if request.path == item["url"] or (item["url"].count("/") > 3 and request.path.startswith(item["url"]))
+    ]
+    if candidates:
+        max(candidates, key=lambda item: len(item["url"]))["current"] = True
     ordered = sorted(sections.items(), key=lambda kv: SECTION_ORDER.index(kv[0]) if kv[0] in SECTION_ORDER else 99)
     return [{"title": title, "items": items} for title, items in ordered]
 

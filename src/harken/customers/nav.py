@@ -1,0 +1,5 @@
+NAV = [
+    ("Customers", "Accounts", "customers:account_list"),
+    ("Customers", "Contacts", "customers:contact_list"),
+    ("Customers", "Segments", "customers:segment_list"),
+]

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from harken.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("accounts/", views.account_list, name="account_list"),
+    path("accounts/new/", views.account_create, name="account_create"),
+    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
+    path("contacts/", views.contact_list, name="contact_list"),
+    path("contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("segments/", views.segment_list, name="segment_list"),
+    path("segments/new/", views.segment_create, name="segment_create"),
+    path("segments/<int:pk>/edit/", views.segment_edit, name="segment_edit"),
+    path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
+]

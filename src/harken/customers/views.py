@@ -1,0 +1,335 @@
+"""Accounts, contacts and segments pages. Thin: parse, call services, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from harken.customers import services
+from harken.customers.forms import AccountForm, ContactForm, SegmentForm
+from harken.workspaces.access import Actor, workspace_view
+from harken.workspaces.models import Role
+
+PAGE_SIZE = 50
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's {field: message} errors on the form; unknown fields become form-level errors."""
+    if hasattr(exc, "error_dict"):
+        for key, errors in exc.message_dict.items():
+            form.add_error(key if key in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], Any],
+    template: str,
+    context: dict[str, Any],
+) -> tuple[Any, HttpResponse | None]:
+    """Validate a POSTed form through `save`; returns (saved object, None) or (None, re-rendered page)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return save(form.cleaned_data), None
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    status = 400 if request.method == "POST" else 200
+    return None, render(request, template, {"form": form, **context}, status=status)
+
+
+# ------------------------------------------------------------------------------------------ accounts
+
+
+@workspace_view()
+def account_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    workspace = actor.workspace
+    filters: dict[str, Any] = {}
+    applied_segment = None
+    if (segment_id := request.GET.get("segment_id", "")).isdigit():
+        applied_segment = get_object_or_404(workspace.segments, pk=int(segment_id))
+        filters.update(services.segment_filters(applied_segment))
+    filters.update({k: v for k in services.FILTER_KEYS if (v := request.GET.get(k, "").strip())})
+    sort = request.GET.get("sort", "name")
+    result = services.list_accounts(workspace, filters, sort)
+    page = Paginator(result.page_accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "accounts": page.object_list,
+        "result": result,
+        "sort": sort if sort in services.ACCOUNT_SORTS else "name",
+        "columns": _sort_columns(request, sort if sort in services.ACCOUNT_SORTS else "name"),
+        "choices": services.filter_choices(workspace),
+        "chips": services.describe_filters(result.filters),
+        "applied_segment": applied_segment,
+        "querystring_without_page": _querystring_without_page(request),
+        "save_segment_query": _segment_query(result.filters),
+        "filter_errors": [m for msgs in result.errors.values() for m in msgs],
+    }
+    template = (
+        "customers/_accounts_results.html" if request.headers.get("HX-Request") else "customers/account_list.html"
+    )
+    return render(request, template, context)
+
+
+SORT_COLUMNS = [
+    ("name", "Account", False),
+    ("arr", "ARR", True),
+    ("renewal", "Renewal", False),
+    ("feedback", "Feedback", True),
+]
+
+
+def _sort_columns(request: HttpRequest, current: str) -> dict[str, dict[str, str]]:
+    """Header links that toggle direction; a new column starts with its most useful direction."""
+    columns = {}
+    for key, label, descending_first in SORT_COLUMNS:
+        if current == key:
+            target, aria = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            target, aria = key, "descending"
+        else:
+            target, aria = (f"-{key}" if descending_first else key), "none"
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = target
+        columns[key] = {"label": label, "query": query.urlencode(), "aria_sort": aria}
+    return columns
+
+
+def _segment_query(filters: dict[str, str]) -> str:
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query.update(filters)
+    return query.urlencode()
+
+
+@workspace_view()
+def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    account = get_object_or_404(actor.workspace.accounts.select_related("owner"), pk=pk)
+    return render(request, "customers/account_detail.html", {"account": account, **services.account_overview(account)})
+
+
+@workspace_view(Role.MEMBER)
+def account_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = AccountForm(
+        request.POST or None, workspace=actor.workspace, initial={"domain": request.GET.get("domain", "")}
+    )
+    account, page = _form_page(
+        request,
+        form,
+        lambda data: services.create_account(actor, data),
+        "customers/account_form.html",
+        {"account": None},
+    )
+    if page:
+        return page
+    messages.success(request, f"Account '{account.name}' created.")
+    return redirect("customers:account_detail", ws=actor.workspace.slug, pk=account.pk)
+
+
+@workspace_view(Role.MEMBER)
+def account_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    account = get_object_or_404(actor.workspace.accounts, pk=pk)
+    form = AccountForm(request.POST or None, workspace=actor.workspace, initial=AccountForm.initial_for(account))
+    saved, page = _form_page(
+        request,
+        form,
+        lambda data: services.update_account(actor, account, data),
+        "customers/account_form.html",
+        {"account": account},
+    )
+    if page:
+        return page
+    messages.success(request, "Account saved.")
+    return redirect("customers:account_detail", ws=actor.workspace.slug, pk=saved.pk)
+
+
+@workspace_view(Role.MEMBER)
+def account_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    account = get_object_or_404(actor.workspace.accounts, pk=pk)
+    if request.method == "POST":
+        name = account.name
+        services.delete_account(actor, account)
+        messages.success(request, f"Account '{name}' deleted. Its contacts and feedback were kept.")
+        return redirect("customers:account_list", ws=actor.workspace.slug)
+    return render(
+        request,
+        "customers/confirm_delete.html",
+        {
+            "object": account,
+            "kind": "account",
+            "consequence": f"Its {account.contacts.count()} contacts and {account.feedback_items.count()} feedback items are kept, unlinked.",
+            "cancel_url": reverse("customers:account_detail", kwargs={"ws": actor.workspace.slug, "pk": account.pk}),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ contacts
+
+
+@workspace_view()
+def contact_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    workspace = actor.workspace
+    q = request.GET.get("q", "").strip()
+    account_filter = request.GET.get("account", "").strip()
+    contacts = services.filter_contacts(workspace, q, account_filter)
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered_account = workspace.accounts.filter(pk=int(account_filter)).first() if account_filter.isdigit() else None
+    context = {
+        "page_obj": page,
+        "contacts": page.object_list,
+        "q": q,
+        "account_filter": account_filter,
+        "filtered_account": filtered_account,
+        "accounts": workspace.accounts.only("pk", "name"),
+        "querystring_without_page": _querystring_without_page(request),
+    }
+    template = (
+        "customers/_contacts_results.html" if request.headers.get("HX-Request") else "customers/contact_list.html"
+    )
+    return render(request, template, context)
+
+
+@workspace_view()
+def contact_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    contact = get_object_or_404(actor.workspace.contacts.select_related("account"), pk=pk)
+    return render(request, "customers/contact_detail.html", {"contact": contact, **services.contact_overview(contact)})
+
+
+@workspace_view(Role.MEMBER)
+def contact_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    initial = {"account": request.GET.get("account", "")}
+    form = ContactForm(request.POST or None, workspace=actor.workspace, initial=initial)
+    contact, page = _form_page(
+        request,
+        form,
+        lambda data: services.create_contact(actor, data),
+        "customers/contact_form.html",
+        {"contact": None},
+    )
+    if page:
+        return page
+    messages.success(request, f"Contact '{contact}' created.")
+    return redirect("customers:contact_detail", ws=actor.workspace.slug, pk=contact.pk)
+
+
+@workspace_view(Role.MEMBER)
+def contact_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    contact = get_object_or_404(actor.workspace.contacts, pk=pk)
+    form = ContactForm(request.POST or None, workspace=actor.workspace, initial=ContactForm.initial_for(contact))
+    saved, page = _form_page(
+        request,
+        form,
+        lambda data: services.update_contact(actor, contact, data),
+        "customers/contact_form.html",
+        {"contact": contact},
+    )
+    if page:
+        return page
+    messages.success(request, "Contact saved.")
+    return redirect("customers:contact_detail", ws=actor.workspace.slug, pk=saved.pk)
+
+
+@workspace_view(Role.MEMBER)
+def contact_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    contact = get_object_or_404(actor.workspace.contacts, pk=pk)
+    if request.method == "POST":
+        label = str(contact)
+        services.delete_contact(actor, contact)
+        messages.success(request, f"Contact '{label}' deleted. Their feedback was kept.")
+        return redirect("customers:contact_list", ws=actor.workspace.slug)
+    return render(
+        request,
+        "customers/confirm_delete.html",
+        {
+            "object": contact,
+            "kind": "contact",
+            "consequence": f"Their {contact.feedback_items.count()} feedback items are kept.",
+            "cancel_url": reverse("customers:contact_detail", kwargs={"ws": actor.workspace.slug, "pk": contact.pk}),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ segments
+
+
+@workspace_view()
+def segment_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    rows = services.segment_rows(actor.workspace)
+    for row in rows:
+        row["chips"] = services.describe_filters(row["filters"])
+    return render(request, "customers/segment_list.html", {"rows": rows})
+
+
+@workspace_view(Role.MEMBER)
+def segment_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Prefilled from the query string, so "Save as segment" on the accounts list lands here."""
+    initial = {k: v for k in services.FILTER_KEYS if (v := request.GET.get(k, ""))}
+    form = SegmentForm(request.POST or None, workspace=actor.workspace, initial=initial)
+    segment, page = _form_page(
+        request,
+        form,
+        lambda data: services.create_segment(actor, data),
+        "customers/segment_form.html",
+        {"segment": None},
+    )
+    if page:
+        return page
+    messages.success(request, f"Segment '{segment.name}' saved.")
+    return redirect(
+        reverse("customers:account_list", kwargs={"ws": actor.workspace.slug}) + f"?segment_id={segment.pk}"
+    )
+
+
+@workspace_view(Role.MEMBER)
+def segment_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    segment = get_object_or_404(actor.workspace.segments, pk=pk)
+    form = SegmentForm(request.POST or None, workspace=actor.workspace, initial=SegmentForm.initial_for(segment))
+    saved, page = _form_page(
+        request,
+        form,
+        lambda data: services.update_segment(actor, segment, data),
+        "customers/segment_form.html",
+        {"segment": segment},
+    )
+    if page:
+        return page
+    messages.success(request, f"Segment '{saved.name}' saved.")
+    return redirect("customers:segment_list", ws=actor.workspace.slug)
+
+
+@workspace_view(Role.MEMBER)
+def segment_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    segment = get_object_or_404(actor.workspace.segments, pk=pk)
+    if request.method == "POST":
+        name = segment.name
+        services.delete_segment(actor, segment)
+        messages.success(request, f"Segment '{name}' deleted. No accounts were changed.")
+        return redirect("customers:segment_list", ws=actor.workspace.slug)
+    return render(
+        request,
+        "customers/confirm_delete.html",
+        {
+            "object": segment,
+            "kind": "segment",
+            "consequence": "Only the saved filter goes; no account is changed.",
+            "cancel_url": reverse("customers:segment_list", kwargs={"ws": actor.workspace.slug}),
+        },
+    )

@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from harken.customers.models import Account, Contact
+from harken.feedback import services
+from harken.feedback.models import Feedback, Tag
+from tests.base import HarkenTestCase
+
+
+def url(name: str, ws: str = "alpha", **kwargs: object) -> str:
+    return reverse(f"feedback:{name}", kwargs={"ws": ws, **kwargs})
+
+
+class ViewFixtures(HarkenTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.acme = Account.objects.create(
+            workspace=cls.alpha, name="Acme", domain="acme.com", arr=Decimal("120000"), segment="Enterprise"
+        )
+        cls.wile = Contact.objects.create(workspace=cls.alpha, account=cls.acme, name="Wile E.", email="wile@acme.com")
+        actor = cls.world.actor(cls.bob)
+        now = timezone.now()
+        cls.export, _ = services.create_feedback(
+            actor,
+            text="CSV export times out on big files",
+            author_email="wile@acme.com",
+            tags=["export"],
+            received_at=now - timedelta(days=1),
+        )
+        cls.dark, _ = services.create_feedback(
+            actor,
+            text="Please add dark mode <script>alert(1)</script>",
+            channel="email",
+            product_line=cls.world.alpha_line,
+            raw_payload="From: x@y.z\n\n<b>dark</b> mode",
+            raw_content_type="message/rfc822",
+            received_at=now - timedelta(days=3),
+        )
+        cls.bravo_item, _ = services.create_feedback(cls.world.actor(cls.charlie), text="Bravo secret roadmap wish")
+
+
+class OverviewAndInboxTests(ViewFixtures):
+    def test_overview_shows_stats_chart_and_latest(self) -> None:
+        html = self.login(self.vera).get(url("overview")).content.decode()
+        assert "Feedback per week" in html and "<svg" in html
+        assert "Acme" in html and "$120k" in html
+        assert "CSV export times out" in html
+        assert "Bravo secret" not in html
+        assert "data-shortcut-new" not in html  # viewers get no "new" button
+
+    def test_overview_empty_state(self) -> None:
+        html = self.login(self.charlie).get(url("overview", ws="bravo")).content.decode()
+        assert "Bravo secret" in html
+        Feedback.objects.for_workspace(self.bravo).delete()
+        html = self.client.get(url("overview", ws="bravo")).content.decode()
+        assert "No feedback yet" in html
+
+    def test_inbox_lists_and_filters(self) -> None:
+        client = self.login(self.bob)
+        html = client.get(url("inbox")).content.decode()
+        assert "CSV export times out" in html and "Please add dark mode" in html and "Bravo secret" not in html
+        assert "data-shortcut-search" in html and "data-shortcut-new" in html
+        html = client.get(url("inbox"), {"q": "dark"}).content.decode()
+        assert "Please add dark mode" in html and "CSV export" not in html
+        html = client.get(url("inbox"), {"channel": "email"}).content.decode()
+        assert "Please add dark mode" in html and "CSV export" not in html
+        html = client.get(url("inbox"), {"tag": "export"}).content.decode()
+        assert "CSV export" in html and "dark mode" not in html
+        html = client.get(url("inbox"), {"account": self.acme.pk}).content.decode()
+        assert "CSV export" in html and "dark mode" not in html and "Showing feedback from" in html
+        html = client.get(url("inbox"), {"q": "Bravo"}).content.decode()
+        assert "Nothing matches" in html
+
+    def test_inbox_escapes_text(self) -> None:
+        html = self.login(self.bob).get(url("inbox")).content.decode()
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+    def test_htmx_gets_only_the_results(self) -> None:
+        response = self.login(self.bob).get(url("inbox"), {"q": "dark"}, HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert "dark mode" in html and "<html" not in html and 'role="search"' not in html
+
+    def test_bad_filter_values_are_explained(self) -> None:
+        html = self.login(self.bob).get(url("inbox"), {"since": "yesterday-ish", "sort": "oldest"}).content.decode()
+        assert "is not a date" in html
+        assert html.index("dark mode") < html.index("CSV export")  # oldest first still applied
+
+    def test_inbox_queries_do_not_grow_with_items(self) -> None:
+        client = self.login(self.bob)
+        client.get(url("inbox"))  # warm caches (session, content types)
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url("inbox")).status_code == 200
+            return len(ctx.captured_queries)
+
+        before = queries()
+        actor = self.actor(self.bob)
+        for i in range(8):
+            services.create_feedback(
+                actor,
+                text=f"more {i}",
+                author_email="wile@acme.com",
+                tags=["a", "b"],
+                product_line=self.world.alpha_line,
+            )
+        assert queries() == before
+
+    def test_pagination(self) -> None:
+        actor = self.actor(self.bob)
+        for i in range(30):
+            services.create_feedback(
+                actor, text=f"bulk item {i:02d}", received_at=timezone.now() - timedelta(days=10, minutes=i)
+            )
+        client = self.login(self.bob)
+        page1 = client.get(url("inbox"), {"q": "bulk"}).content.decode()
+        assert "bulk item 00" in page1 and "bulk item 29" not in page1 and "page=2" in page1 and "q=bulk" in page1
+        page2 = client.get(url("inbox"), {"q": "bulk", "page": 2}).content.decode()
+        assert "bulk item 29" in page2 and "bulk item 00" not in page2
+
+
+class DetailTests(ViewFixtures):
+    def test_item_page(self) -> None:
+        html = self.login(self.vera).get(url("detail", pk=self.export.pk)).content.decode()
+        assert "CSV export times out on big files" in html
+        assert "Wile E." in html and "Acme" in html and "$120k" in html and "Enterprise" in html
+        assert "export" in html
+        assert url("edit", pk=self.export.pk) not in html  # viewer: no edit/delete
+        html = self.login(self.bob).get(url("detail", pk=self.export.pk)).content.decode()
+        assert url("edit", pk=self.export.pk) in html and url("delete", pk=self.export.pk) in html
+
+    def test_raw_payload_is_collapsed_and_escaped(self) -> None:
+        html = self.login(self.bob).get(url("detail", pk=self.dark.pk)).content.decode()
+        assert "<details>" in html and "message/rfc822" in html
+        assert "&lt;b&gt;dark&lt;/b&gt; mode" in html and "<b>dark</b>" not in html
+        assert "<script>alert(1)</script>" not in html
+
+    def test_other_workspace_item_is_404(self) -> None:
+        assert self.login(self.alice).get(url("detail", pk=self.bravo_item.pk)).status_code == 404
+
+
+class ManualEntryTests(ViewFixtures):
+    def form_data(self, **extra: object) -> dict[str, object]:
+        data: dict[str, object] = {
+            "text": "They want SAML SSO before renewal",
+            "title": "SSO",
+            "author_email": "new.person@acme.com",
+            "tags": "security, SSO",
+            "received_at": "2026-11-20T14:30",
+            "product_line": self.world.alpha_line.pk,
+            "idempotency_token": str(uuid.uuid4()),
+        }
+        data.update(extra)
+        return data
+
+    def test_form_renders_with_token_and_defaults(self) -> None:
+        html = self.login(self.bob).get(url("new")).content.decode()
+        assert 'name="idempotency_token"' in html and 'type="hidden"' in html
+        assert 'name="received_at"' in html and "Mobile" in html
+
+    def test_create_and_double_submit(self) -> None:
+        client = self.login(self.bob)
+        data = self.form_data()
+        first = client.post(url("new"), data)
+        item = self.alpha.feedback_items.get(title="SSO")
+        assert first.status_code == 302 and first["Location"] == url("detail", pk=item.pk)
+        assert item.account == self.acme and item.contact is None  # matched by domain
+        assert item.product_line == self.world.alpha_line and item.channel == "manual"
+        assert {t.name for t in item.tags.all()} == {"security", "SSO"}
+        assert item.received_at.strftime("%Y-%m-%d %H:%M") == "2026-11-20 14:30"
+        assert item.dedupe_key == f"form:{data['idempotency_token']}" and item.created_by == self.bob
+        second = client.post(url("new"), data)  # the double click
+        assert second.status_code == 302 and second["Location"] == url("detail", pk=item.pk)
+        assert self.alpha.feedback_items.filter(title="SSO").count() == 1
+        client.post(url("new"), self.form_data())  # a new form (new token) is a new item
+        assert self.alpha.feedback_items.filter(title="SSO").count() == 2
+
+    def test_validation_errors_are_shown(self) -> None:
+        client = self.login(self.bob)
+        response = client.post(url("new"), self.form_data(text="   ", author_email="nope"))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "This field is required" in html
+        assert "valid email" in html
+        response = client.post(url("new"), self.form_data(title="x" * 301))
+        assert "at most 300 characters" in response.content.decode()
+        assert not self.alpha.feedback_items.filter(text__contains="SAML").exists()
+
+    def test_save_and_add_another(self) -> None:
+        response = self.login(self.bob).post(url("new"), self.form_data(then="another"))
+        assert response["Location"] == url("new")
+
+    def test_sender_match_hint(self) -> None:
+        client = self.login(self.bob)
+        assert "Wile E." in client.get(url("match_sender"), {"author_email": "wile@acme.com"}).content.decode()
+        assert "Acme" in client.get(url("match_sender"), {"author_email": "x@acme.com"}).content.decode()
+        assert "No matching" in client.get(url("match_sender"), {"author_email": "x@gmail.com"}).content.decode()
+
+    def test_viewer_cannot_create(self) -> None:
+        client = self.login(self.vera)
+        assert client.get(url("new")).status_code == 403
+        assert client.post(url("new"), self.form_data()).status_code == 403
+        assert not self.alpha.feedback_items.filter(title="SSO").exists()
+
+
+class EditDeleteTagTests(ViewFixtures):
+    def test_edit(self) -> None:
+        client = self.login(self.bob)
+        assert client.get(url("edit", pk=self.dark.pk)).status_code == 200
+        response = client.post(
+            url("edit", pk=self.dark.pk),
+            {
+                "title": "Dark mode",
+                "text": "Dark mode please",
+                "contact": self.wile.pk,
+                "product_line": "",
+                "tags": "ui, theme",
+            },
+        )
+        assert response.status_code == 302
+        self.dark.refresh_from_db()
+        assert self.dark.title == "Dark mode" and self.dark.text == "Dark mode please"
+        assert self.dark.contact == self.wile and self.dark.account == self.acme  # account follows the contact
+        assert self.dark.product_line is None
+        assert sorted(t.name for t in self.dark.tags.all()) == ["theme", "ui"]
+        assert self.dark.raw_payload.startswith("From: x@y.z")  # never edited
+
+    def test_edit_rejects_other_workspace_choices(self) -> None:
+        bravo_account = Account.objects.create(workspace=self.bravo, name="Bravo Co")
+        response = self.login(self.bob).post(url("edit", pk=self.dark.pk), {"text": "x", "account": bravo_account.pk})
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+        self.dark.refresh_from_db()
+        assert self.dark.account is None
+
+    def test_viewer_cannot_edit_or_delete(self) -> None:
+        client = self.login(self.vera)
+        assert client.post(url("edit", pk=self.dark.pk), {"text": "viewer was here"}).status_code == 403
+        assert client.post(url("delete", pk=self.dark.pk)).status_code == 403
+        assert client.post(url("tags", pk=self.dark.pk), {"add": "x"}).status_code == 403
+        self.dark.refresh_from_db()
+        assert self.dark.text.startswith("Please add dark mode") and not self.dark.tags.exists()
+
+    def test_delete(self) -> None:
+        client = self.login(self.bob)
+        assert "cannot be undone" in client.get(url("delete", pk=self.dark.pk)).content.decode()
+        response = client.post(url("delete", pk=self.dark.pk))
+        assert response.status_code == 302 and response["Location"] == url("inbox")
+        assert not self.alpha.feedback_items.filter(pk=self.dark.pk).exists()
+
+    def test_tags_with_htmx(self) -> None:
+        client = self.login(self.bob)
+        response = client.post(url("tags", pk=self.dark.pk), {"add": "Theme"}, HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert response.status_code == 200 and 'id="item-tags"' in html and "Theme" in html and "<html" not in html
+        tag = self.alpha.tags.get(name="Theme")
+        response = client.post(url("tags", pk=self.dark.pk), {"remove": tag.pk}, HTTP_HX_REQUEST="true")
+        assert "No tags yet" in response.content.decode()
+        assert not self.dark.tags.exists()
+        response = client.post(url("tags", pk=self.dark.pk), {"add": "x" * 61}, HTTP_HX_REQUEST="true")
+        assert "longer than 60" in response.content.decode()
+
+    def test_cannot_remove_another_workspace_tag(self) -> None:
+        bravo_tag = Tag.objects.create(workspace=self.bravo, name="b")
+        response = self.login(self.bob).post(url("tags", pk=self.export.pk), {"remove": bravo_tag.pk})
+        assert response.status_code == 404
+        assert self.export.tags.count() == 1
+
+    def test_tags_without_htmx_redirect(self) -> None:
+        response = self.login(self.bob).post(url("tags", pk=self.dark.pk), {"add": "plain"})
+        assert response.status_code == 302 and self.dark.tags.filter(name="plain").exists()
