@@ -52,7 +52,11 @@ def check(deploy: bool = typer.Option(False, help="Also run Django's deployment 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     console.print(f"[green]Database reachable[/green] ({connection.vendor})")
-    call_command("migrate", "--check", "--noinput")
+    try:
+        call_command("migrate", "--check", "--noinput")
+    except SystemExit:
+        console.print("[red]The database has unapplied migrations[/red]: run `harken migrate`.")
+        raise typer.Exit(1) from None
     console.print("[green]No unapplied migrations[/green]")
 
 

@@ -36,7 +36,7 @@ class PeriodicRun(models.Model):
     slot = models.DateTimeField()
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    task_result_id = models.CharField(max_length=64, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="periodic_run_once_per_slot")]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.management import call_command
 
+def run_pending_tasks(queues: str = "*", max_tasks: int | None = None) -> int:
+    """Drain the ready tasks once (no scheduler tick) and return how many ran.
 
-def run_pending_tasks(queues: str = "*", max_tasks: int | None = None) -> None:
-    """Drain the task queue once with django-tasks-db's own worker, then return."""
-    args = ["db_worker", "--batch", "--queue-name", queues, "--no-startup-delay", "--no-reload", "--verbosity", "0"]
-    if max_tasks is not None:
-        args += ["--max-tasks", str(max_tasks)]
-    call_command(*args)
+    Uses `harken.core.worker.drain`, which is django-tasks-db's claim-and-run loop without the
+    connection recycling that would break a caller's open transaction (tests on PostgreSQL).
+    """
+    from harken.core.worker import drain
+
+    return drain(queues, tick=False, max_tasks=max_tasks)

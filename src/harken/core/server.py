@@ -1,0 +1,124 @@
+"""`harken serve`: the WSGI app under waitress, static files through whitenoise, optionally a worker.
+
+Waitress is a production-quality pure-Python server; put a TLS-terminating proxy (Caddy, nginx)
+in front of it. With `--worker` a worker subprocess runs next to the server; when either is
+asked to stop (SIGTERM, SIGINT), both stop, and a worker that dies on its own is restarted.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+
+log = logging.getLogger("harken.serve")
+
+
+class WorkerProcess:
+    """A `harken worker` child that is restarted if it dies and stopped with the server."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.args = args
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="harken-worker-watch", daemon=True)
+
+    def start(self) -> None:
+        # Its own session: a terminal's Ctrl+C reaches only us, and we send the worker exactly one
+        # SIGTERM (a second signal would make it abandon the task it is running).
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "harken.cli", "worker", *self.args], start_new_session=True
+        )
+        print(f"Worker started (pid {self.process.pid})", flush=True)
+        if not self._watcher.is_alive():
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(2.0):
+            if self.process is not None and self.process.poll() is not None and not self.stopping.is_set():
+                log.error("Worker exited with code %s; restarting it in 5 s", self.process.returncode)
+                if self.stopping.wait(5.0):
+                    return
+                self.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.error("Worker did not stop within %s s; killing it", timeout)
+            process.kill()
+            process.wait()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def prepare_static(verbosity: int = 0) -> None:
+    """Production serves hashed, compressed files from STATIC_ROOT; collect them first."""
+    if not settings.DEBUG:
+        call_command("collectstatic", "--noinput", verbosity=verbosity)
+
+
+def pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    threads: int = 8,
+    worker: bool = False,
+    worker_args: list[str] | None = None,
+    url_prefix: str = "",
+) -> None:
+    from waitress.server import create_server  # type: ignore[import-untyped]
+
+    # Collect before the WSGI app loads: whitenoise indexes STATIC_ROOT once, when it starts.
+    prepare_static()
+    from harken.wsgi import application
+
+    try:
+        if pending_migrations():
+            log.warning("The database has unapplied migrations: run `harken migrate`.")
+    except Exception as exc:  # noqa: BLE001 - a missing database is reported by /healthz, not fatal here
+        log.warning("Could not check migrations: %s", exc)
+
+    server: Any = create_server(application, host=host, port=port, threads=threads, url_prefix=url_prefix)
+    child = WorkerProcess(worker_args or []) if worker else None
+    # Set both explicitly: a process started in the background may inherit an ignored SIGINT.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        if child is not None:
+            child.start()
+        print(f"Harken is listening on http://{host}:{server.effective_port}", flush=True)
+        server.run()
+    except KeyboardInterrupt:
+        print("Stopping…", flush=True)
+    finally:
+        started = time.monotonic()
+        server.close()
+        if child is not None:
+            child.stop()
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+        log.info("Stopped in %.1fs", time.monotonic() - started)
