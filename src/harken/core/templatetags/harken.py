@@ -28,7 +28,11 @@ def nav_sections(workspace: Any, request: HttpRequest) -> list[dict[str, Any]]:
                 url = reverse(url_name, kwargs={"ws": workspace.slug})
             except NoReverseMatch:
                 continue
-            attrs = entry[3] if len(entry) > 3 else {}
+            attrs = dict(entry[3]) if len(entry) > 3 else {}
+            min_role = attrs.pop("min_role", None)
+            actor = getattr(request, "actor", None)
+            if min_role and (actor is None or not actor.can(min_role)):
+                continue  # e.g. "New feedback" is hidden from viewers, who could not use it
             sections.setdefault(section, []).append({"label": label, "url": url, "current": False, "attrs": attrs})
     # Highlight only the longest link that prefixes the current path (so /feedback/new/ is not also "Inbox").
     candidates = [
