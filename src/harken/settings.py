@@ -137,6 +137,9 @@ HARKEN_MAX_IMPORT_BYTES = env_int("HARKEN_MAX_IMPORT_BYTES", 200 * 1024 * 1024)
 
 EMAIL_URL = env_str("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")
 globals().update(parse_email_url(EMAIL_URL))
+HARKEN_INBOUND_DOMAIN = env_str("HARKEN_INBOUND_DOMAIN", "")  # feedback+<workspace>@<this domain>
+HARKEN_MAIL_MAX_BYTES = env_int("HARKEN_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+HARKEN_MAIL_MAX_ATTACHMENT_BYTES = env_int("HARKEN_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Harken <harken@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -65,9 +65,9 @@ def deliver(email_id: int) -> OutboundEmail | None:
     cannot both send it; a failure schedules a retry with backoff.
     """
     with transaction.atomic():
-        claimed = OutboundEmail.objects.filter(
-            pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]
-        ).update(status=EmailStatus.SENDING)
+        claimed = OutboundEmail.objects.filter(pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]).update(
+            status=EmailStatus.SENDING
+        )
     if not claimed:
         return None
     email = OutboundEmail.objects.get(pk=email_id)
@@ -106,3 +106,62 @@ def deliver(email_id: int) -> OutboundEmail | None:
     email.last_error = ""
     email.save(update_fields=["status", "attempts", "last_error", "sent_at"])
     return email
+
+
+RETRYABLE = [EmailStatus.FAILED, EmailStatus.DEAD]
+
+
+def retry(actor: Any, email: OutboundEmail) -> OutboundEmail:
+    """Send a failed (or given-up) email again now; a sent one is never re-sent."""
+    from django.core.exceptions import ValidationError
+
+    from harken.notify.tasks import deliver_email
+    from harken.workspaces.models import Role
+
+    actor.require(Role.MEMBER)
+    if email.workspace_id != actor.workspace.pk:
+        raise ValidationError("That email belongs to another workspace.")
+    with transaction.atomic():
+        updated = OutboundEmail.objects.filter(pk=email.pk, status__in=RETRYABLE).update(
+            status=EmailStatus.QUEUED,
+            next_attempt_at=timezone.now(),
+            attempts=0 if email.status == EmailStatus.DEAD else email.attempts,
+        )
+        if not updated:
+            raise ValidationError(
+                f"Only failed emails can be retried; this one is {email.get_status_display().lower()}."
+            )
+        deliver_email.enqueue(email.pk)
+    email.refresh_from_db()
+    return email
+
+
+def deliver_due(now: Any = None) -> int:
+    """Deliver every failed email whose backoff has passed (a safety net next to the queued retries)."""
+    now = now or timezone.now()
+    count = 0
+    for pk in OutboundEmail.objects.filter(status=EmailStatus.FAILED, next_attempt_at__lte=now).values_list(
+        "pk", flat=True
+    ):
+        if deliver(pk) is not None:
+            count += 1
+    return count
+
+
+def outbox(workspace: Any, status: str = "") -> Any:
+    emails = OutboundEmail.objects.filter(workspace=workspace)
+    if status == "problems":
+        emails = emails.filter(status__in=RETRYABLE)
+    elif status in EmailStatus.values:
+        emails = emails.filter(status=status)
+    return emails.order_by("-created_at")
+
+
+def outbox_counts(workspace: Any) -> dict[str, int]:
+    emails = OutboundEmail.objects.filter(workspace=workspace)
+    return {
+        "all": emails.count(),
+        "problems": emails.filter(status__in=RETRYABLE).count(),
+        "queued": emails.filter(status__in=[EmailStatus.QUEUED, EmailStatus.SENDING]).count(),
+        "sent": emails.filter(status=EmailStatus.SENT).count(),
+    }

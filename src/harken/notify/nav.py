@@ -1,0 +1,3 @@
+NAV = [
+    ("Workspace", "Outbox", "notify:outbox"),
+]

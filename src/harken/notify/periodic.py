@@ -1,0 +1,6 @@
+"""Notify's periodic jobs (see harken.core.scheduling)."""
+
+from harken.core.scheduling import periodic
+from harken.notify.tasks import deliver_due_emails
+
+periodic("notify.deliver_due_emails", every="5m", task=deliver_due_emails)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from harken.triage import services
+
+register = template.Library()
+
+
+@register.inclusion_tag("triage/_panel.html", takes_context=True)
+def triage_panel(context: dict[str, Any], feedback: Any) -> dict[str, Any]:
+    """The triage panel for any page that shows a feedback item: `{% triage_panel item %}`."""
+    actor = context.get("actor") or getattr(context.get("request"), "actor", None)
+    if actor is None:  # only workspace pages render the panel; they always carry an actor
+        return {"triage": None}
+    item = services.open_triage(feedback)
+    data = services.panel(actor, item)
+    data.update(
+        {
+            "request": context.get("request"),
+            "actor": actor,
+            "current_workspace": item.workspace,
+            "csrf_token": context.get("csrf_token"),
+        }
+    )
+    return data
