@@ -1,0 +1,3 @@
+NAV = [
+    ("Listen", "Imports", "imports:list"),
+]

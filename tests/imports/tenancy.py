@@ -1,0 +1,22 @@
+from tests.imports.helpers import make_job
+from tests.tenancy import ApiCase, Case
+
+CASES = [
+    Case("imports:list"),
+    Case("imports:new", write=True, data={"kind": "feedback"}),
+    Case("imports:detail", make_job),
+    Case("imports:mapping", make_job, write=True, data={"col_0": "external_id", "col_3": "text"}),
+    Case("imports:preview", make_job),
+    Case("imports:run", make_job, read=False, write=True, data={}),
+    Case("imports:progress", make_job),
+    Case("imports:download", make_job),
+    Case("imports:errors_csv", make_job),
+]
+
+API_CASES = [
+    ApiCase("GET", "/imports/"),
+    ApiCase("GET", "/imports/{pk}", make_job),
+    ApiCase("POST", "/imports/feedback", write=True),
+    ApiCase("POST", "/imports/accounts", write=True),
+    ApiCase("POST", "/imports/contacts", write=True),
+]
