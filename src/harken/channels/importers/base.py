@@ -1,0 +1,318 @@
+"""The one small interface every channel uses: a source yields normalised records, one service ingests them.
+
+A source (an export parser, a feed, a webhook) turns its own format into `Record`s, or `Problem`s for
+records it cannot read. `ingest_records` turns records into feedback through
+`harken.feedback.services.create_feedback` with the dedupe key `<source>:<source's own id>`, so running
+the same export twice creates nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from harken.feedback.models import content_hash
+from harken.workspaces.access import Actor
+
+MAX_ERRORS_KEPT = 500
+
+
+@dataclass
+class Record:
+    """One piece of feedback as a source sees it, already in Harken's vocabulary."""
+
+    number: int  # position in the source (row number for CSV, record number for JSON), for error messages
+    text: str
+    external_id: str = ""
+    title: str = ""
+    author_email: str = ""
+    author_name: str = ""
+    received_at: datetime | None = None
+    channel: str = "support"
+    tags: list[str] = field(default_factory=list)
+    product_hint: str = ""
+    raw: Any = None  # the source's own record, stored verbatim (as JSON) on the item
+
+
+@dataclass
+class Problem:
+    """A record the source could not turn into feedback, with a reason people can act on."""
+
+    number: int
+    reason: str
+    skipped: bool = False  # nothing to import (e.g. a rating without text): counted, not an error
+
+
+@dataclass
+class IngestResult:
+    total: int = 0
+    created: int = 0
+    existing: int = 0
+    skipped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    feedback_ids: list[int] = field(default_factory=list)  # created by this run
+    seen_ids: list[int] = field(default_factory=list)  # created or found, in record order
+
+    def problem(self, number: int, reason: str, level: str = "error") -> None:
+        if level == "error":
+            self.error_count += 1
+        else:
+            self.skipped += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append({"record": number, "reason": reason, "level": level})
+
+
+def dedupe_key(source: str, record: Record) -> str:
+    """`<source>:<id>`; without an id, a fingerprint of the content (still stable across re-runs)."""
+    if record.external_id:
+        return f"{source}:{record.external_id}"
+    return f"{source}:sha256:{content_hash(record.text, record.title, record.author_email, record.received_at)}"
+
+
+def raw_json(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    return json.dumps(raw, ensure_ascii=False, default=str)
+
+
+def ingest_records(
+    actor: Actor,
+    source: str,
+    records: Iterable[Record | Problem],
+    *,
+    product_line: Any = None,
+    progress: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Create feedback for every record; one bad record never stops the others.
+
+    Each `create_feedback` call is its own transaction, so a crash half-way keeps what was written
+    and re-running the same file resumes without duplicates.
+    """
+    from harken.feedback.services import create_feedback, resolve_product_line
+
+    result = IngestResult()
+    default_line = resolve_product_line(actor.workspace, product_line) if product_line else None
+    for item in records:
+        result.total += 1
+        if isinstance(item, Problem):
+            result.problem(item.number, item.reason, "skipped" if item.skipped else "error")
+        else:
+            try:
+                line = default_line
+                if item.product_hint:
+                    line = _product_line_for(actor, item.product_hint) or default_line
+                feedback, created = create_feedback(
+                    actor,
+                    text=item.text,
+                    title=" ".join(item.title.split())[:300],  # a long source title is shortened, not refused
+                    channel=item.channel,
+                    author_email=item.author_email,
+                    author_name=item.author_name,
+                    product_line=line,
+                    tags=[" ".join(t.split())[:60] for t in item.tags][:30],
+                    received_at=item.received_at,
+                    external_id=item.external_id[:300],
+                    dedupe_key=dedupe_key(source, item),
+                    raw_payload=raw_json(item.raw),
+                    raw_content_type="application/json" if not isinstance(item.raw, str) else "text/plain",
+                )
+            except ValidationError as exc:
+                result.problem(item.number, _message(exc))
+            else:
+                result.seen_ids.append(feedback.pk)
+                if created:
+                    result.created += 1
+                    result.feedback_ids.append(feedback.pk)
+                else:
+                    result.existing += 1
+        if progress is not None:
+            progress(result)
+    return result
+
+
+def _product_line_for(actor: Actor, hint: str) -> Any:
+    """A product hint that names no product line is ignored rather than failing the record."""
+    from harken.feedback.services import resolve_product_line
+
+    try:
+        return resolve_product_line(actor.workspace, hint)
+    except ValidationError:
+        return None
+
+
+def _message(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(m for messages in exc.message_dict.values() for m in messages)
+    return " ".join(exc.messages)
+
+
+# --- helpers shared by sources ----------------------------------------------------------------------
+
+_INDEX = re.compile(r"^\d+$")
+
+
+def dig(obj: Any, path: str) -> Any:
+    """Follow a dotted path through dicts and lists: "source.author.email", "tags.0.name".
+
+    A path that names a list of dicts without an index collects the key from each item
+    ("tags.tags.name" → ["a", "b"]). A missing step gives None.
+    """
+    if not path:
+        return None
+    current = obj
+    for step in path.split("."):
+        if current is None:
+            return None
+        if isinstance(current, list):
+            if _INDEX.match(step):
+                index = int(step)
+                current = current[index] if index < len(current) else None
+            else:
+                current = [dig(element, step) for element in current if isinstance(element, dict)]
+                current = [value for value in current if value not in (None, "")]
+        elif isinstance(current, dict):
+            current = current.get(step)
+        else:
+            return None
+    return current
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(as_text(v) for v in value if v not in (None, ""))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def as_tags(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, list):
+        return [as_text(v) for v in value if as_text(v)]
+    # Zendesk CSV uses spaces, most tools commas.
+    text = str(value)
+    parts = text.split(",") if "," in text else text.split()
+    return [p.strip() for p in parts if p.strip()]
+
+
+def html_to_text(html: str) -> str:
+    """Untrusted HTML → plain readable text: sanitised first, then converted; nothing executable survives."""
+    import html2text
+    import nh3
+
+    if not html:
+        return ""
+    if "<" not in html and "&" not in html:
+        return html.strip()
+    cleaned = nh3.clean(
+        html, tags={"p", "br", "div", "ul", "ol", "li", "b", "strong", "i", "em", "a", "blockquote", "pre", "code"}
+    )
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.protect_links = False
+    text = converter.handle(cleaned)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_FORMATS = [
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %b %Y",
+]
+
+
+def parse_when(value: Any) -> datetime | None:
+    """ISO 8601, unix seconds or milliseconds, and the date styles exports use. Naive → workspace zone later."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value.strip())):
+        number = float(value)
+        if number > 1e11:  # milliseconds
+            number /= 1000
+        return datetime.fromtimestamp(number, tz=UTC)
+    text = str(value).strip()
+    if text.endswith(" UTC"):
+        text = text[:-4] + "+00:00"
+    parsed = parse_datetime(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    if parsed:
+        return parsed
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"“{text[:40]}” is not a date we can read (use ISO 8601, e.g. 2024-05-01T09:30:00Z)")
+
+
+def iter_json_records(data: bytes) -> Iterator[tuple[int, Any]]:
+    """A JSON array, an object wrapping one (`{"tickets": [...]}`), one object, or JSON lines.
+
+    Yields (record number, value); a JSON-lines line that does not parse yields (number, ValueError).
+    """
+    text = decode_json_bytes(data)
+    stripped = text.strip()
+    if not stripped:
+        raise ValidationError("The file is empty.")
+    try:
+        document = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        if stripped.startswith("[") or "\n" not in stripped:
+            raise ValidationError(
+                f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            ) from None
+        yield from _json_lines(stripped)
+        return
+    if isinstance(document, dict):
+        lists = [
+            value for value in document.values() if isinstance(value, list) and value and isinstance(value[0], dict)
+        ]
+        document = lists[0] if len(lists) == 1 and not {"id", "text", "body"} & set(document) else [document]
+    if not isinstance(document, list):
+        raise ValidationError("Expected a JSON array of records (or one record per line).")
+    yield from enumerate(document, start=1)
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, ValueError(f"line {number} is not valid JSON ({exc.msg})")
+
+
+def decode_json_bytes(data: bytes) -> str:
+    from harken.imports.csvio import detect_encoding
+
+    try:
+        encoding = detect_encoding(data[: 256 * 1024])
+    except ValidationError:
+        raise
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise ValidationError(
+            f"The file could not be read as {encoding}; save it as UTF-8 and upload it again."
+        ) from None

@@ -1,0 +1,3 @@
+NAV = [
+    ("Listen", "Channels", "channels:overview"),
+]
