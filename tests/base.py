@@ -24,7 +24,12 @@ def make_user(email: str, name: str = "") -> User:
 def make_token(workspace: Workspace, user: User, can_write: bool = True) -> str:
     raw = ApiToken.generate_raw()
     ApiToken.objects.create(
-        workspace=workspace, name="test", token_hash=hash_secret(raw), hint=raw[:8], can_write=can_write, created_by=user
+        workspace=workspace,
+        name="test",
+        token_hash=hash_secret(raw),
+        hint=raw[:8],
+        can_write=can_write,
+        created_by=user,
     )
     return raw
 

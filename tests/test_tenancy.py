@@ -94,7 +94,11 @@ def test_outsider_gets_404(case: Case, world: World) -> None:
     method = client.get if case.read else client.post
     assert method(_url(case, "bravo", bravo_kwargs)).status_code == 404
     if bravo_kwargs:
-        response = method(_url(case, "alpha", bravo_kwargs), data=case.data) if not case.read else method(_url(case, "alpha", bravo_kwargs))
+        response = (
+            method(_url(case, "alpha", bravo_kwargs), data=case.data)
+            if not case.read
+            else method(_url(case, "alpha", bravo_kwargs))
+        )
         assert response.status_code == 404, f"{case.url_name} served Bravo's object under Alpha's slug"
         if case.write:
             response = client.post(_url(case, "alpha", bravo_kwargs), data=case.data)
@@ -160,5 +164,7 @@ def test_api_requires_a_token(case: ApiCase, world: World) -> None:
     kwargs = case.make(world.alpha)
     from django.test import Client
 
-    response = Client().generic(case.method.upper(), "/api" + case.path.format(**kwargs), data="{}", content_type="application/json")
+    response = Client().generic(
+        case.method.upper(), "/api" + case.path.format(**kwargs), data="{}", content_type="application/json"
+    )
     assert response.status_code == 401

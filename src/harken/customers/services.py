@@ -841,7 +841,7 @@ def feedback_by_month(workspace: Workspace, items: QuerySet[Any], months: int = 
         .annotate(n=Count("id"))
         .order_by()
     }
-    points = [(start.strftime("%b %y"), counts.get(start, 0)) for start in starts]
+    points = [(start.isoformat(), counts.get(start, 0)) for start in starts]
     total = sum(v for _, v in points)
     return bar_chart(points, title or "Feedback per month", height=150, caption=f"{total} in the last {months} months")
 

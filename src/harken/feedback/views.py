@@ -24,6 +24,8 @@ PAGE_SIZE = 25
 # Other apps add panels to the item page's side column by shipping one of these templates;
 # each is rendered with the page context (`item`, `actor`, `current_workspace`).
 ITEM_SIDE_PANELS = ["triage/_item_panel.html", "insight/_item_panel.html"]
+# Panels other apps show in the main column under the text (conversation, notes, history).
+ITEM_MAIN_PANELS = ["triage/_item_main.html"]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -39,9 +41,10 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _side_panels() -> list[str]:
+def _side_panels(names: list[str] | None = None) -> list[str]:
+    """The panel templates that exist: apps that are not installed simply contribute none."""
     panels = []
-    for name in ITEM_SIDE_PANELS:
+    for name in ITEM_SIDE_PANELS if names is None else names:
         try:
             get_template(name)
         except TemplateDoesNotExist:
@@ -92,6 +95,7 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "tags": list(item.tags.all()),
             "all_tags": actor.workspace.tags.all(),
             "side_panels": _side_panels(),
+            "main_panels": _side_panels(ITEM_MAIN_PANELS),
             "account_items": (
                 item.account.feedback_items.exclude(pk=item.pk).count() if item.account_id and item.account else 0
             ),

@@ -74,3 +74,14 @@ def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
             query[key] = value
     query.pop("page", None) if "page" not in kwargs else None
     return query.urlencode()
+
+
+@register.filter
+def ago(value: Any) -> str:
+    """'3 hours ago' — one unit only, for lists where 'x hours, y minutes' is noise."""
+    if not value:
+        return ""
+    from django.utils.timesince import timesince
+
+    text = timesince(value, depth=1)
+    return "just now" if text.startswith("0\xa0minutes") else f"{text} ago"

@@ -10,8 +10,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("triage/_panel.html", takes_context=True)
-def triage_panel(context: dict[str, Any], feedback: Any) -> dict[str, Any]:
-    """The triage panel for any page that shows a feedback item: `{% triage_panel item %}`."""
+def triage_panel(context: dict[str, Any], feedback: Any, part: str = "all") -> dict[str, Any]:
+    """The triage panel for any page that shows a feedback item: `{% triage_panel item %}`.
+
+    `part` is "side" (clock, assignment, decision), "main" (conversation, notes, history) or "all".
+    """
     actor = context.get("actor") or getattr(context.get("request"), "actor", None)
     if actor is None:  # only workspace pages render the panel; they always carry an actor
         return {"triage": None}
@@ -23,6 +26,7 @@ def triage_panel(context: dict[str, Any], feedback: Any) -> dict[str, Any]:
             "actor": actor,
             "current_workspace": item.workspace,
             "csrf_token": context.get("csrf_token"),
+            "part": part,
         }
     )
     return data
