@@ -40,6 +40,7 @@ pytest: install browser-deps
 test: lint typecheck pytest
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/themes.py && $(BIN)/python bench/dedup.py && $(BIN)/python bench/scale.py
 
 clean:

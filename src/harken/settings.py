@@ -145,6 +145,11 @@ HARKEN_TRUST_X_FORWARDED_FOR = env_bool("HARKEN_TRUST_X_FORWARDED_FOR", False)  
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Harken <harken@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Insight: which embedder computes vectors (minilm | minilm-static | hashing), and up to how many
+# items per workspace similarity search stays exact before switching to an HNSW index.
+HARKEN_EMBEDDER = env_str("HARKEN_EMBEDDER", "minilm")
+HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

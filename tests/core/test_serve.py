@@ -27,7 +27,9 @@ def free_port() -> int:
 
 
 def harken_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "HARKEN_DATA_DIR"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "HARKEN_DATA_DIR", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(
         HARKEN_DEBUG="1",
         HARKEN_DATA_DIR=str(tmp_path / "data"),

@@ -74,6 +74,14 @@ class Feedback(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="absorbed_items",
+        help_text="Set while this item is merged into another; the inbox shows only the survivor",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -532,7 +532,11 @@ def segment_accounts(workspace: Workspace, segment: Segment) -> QuerySet[Account
 def search_feedback(workspace: Workspace, params: Mapping[str, Any] | FeedbackFilters) -> QuerySet[Feedback]:
     """The workspace's feedback narrowed by the inbox filters (see FeedbackFilters)."""
     f = params if isinstance(params, FeedbackFilters) else FeedbackFilters.from_params(params)
-    qs = workspace.feedback_items.select_related("account", "contact", "product_line").prefetch_related("tags")
+    qs = (
+        workspace.feedback_items.filter(merged_into__isnull=True)
+        .select_related("account", "contact", "product_line")
+        .prefetch_related("tags")
+    )
     if f.q:
         for word in re.findall(r'"[^"]+"|\S+', f.q)[:8]:
             word = word.strip('"')

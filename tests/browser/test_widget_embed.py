@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, expect
 
 from harken.channels.widget import services
 from tests.base import World
-from tests.browser.conftest import browser, playwright  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,187 @@
+"""Theme quality and speed: Harken's theming vs BERTopic (UMAP + HDBSCAN), same MiniLM embeddings, same run.
+
+    .venv/bin/python bench/themes.py            # both datasets
+    .venv/bin/python bench/themes.py --only banking77
+
+Datasets: ../shared/datasets/{banking77,clinc150}/test.csv (text,label); the labels are the
+ground-truth themes. Embeddings come from Harken's embedder (`HARKEN_EMBEDDER`, default minilm)
+and are cached in bench/.cache/ so re-runs skip the ~10 s/1k-text encoding on this machine.
+
+Both methods get exactly the same L2-normalised vectors and no k. Reported per method: NMI and ARI
+against the labels (items left unassigned — Harken's -1, BERTopic's outlier topic -1 — count as one
+more cluster, as they would in the product), the number of themes, the share of unassigned items and
+the wall time of clustering + keyword labelling. BERTopic runs with its defaults
+(`embedding_model=None`, precomputed embeddings); it is warmed up once on a small slice first so its
+numba JIT compilation is not charged to it.
+
+Targets (issue 5): NMI ≥ BERTopic + 5 points on both sets, in ≤ 1/3 of BERTopic's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATASETS, ROOT, print_table, setup_django, write_results  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+SETS = ("banking77", "clinc150")
+
+
+def load(name: str) -> tuple[list[str], list[str]]:
+    with open(DATASETS / name / "test.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["label"] for r in rows]
+
+
+def embeddings(name: str, texts: list[str]) -> tuple[np.ndarray, str, float | None]:
+    """Cached per dataset and embedder; returns (vectors, embedder name, seconds spent encoding or None)."""
+    from harken.insight.embeddings import get_embedder
+
+    embedder = get_embedder()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ignore = CACHE / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    path = CACHE / f"{name}-{embedder.name}.npy"
+    if path.exists():
+        cached = np.load(path)
+        if len(cached) == len(texts):
+            return cached, embedder.name, None
+    start = time.perf_counter()
+    vectors = embedder.encode(texts)
+    seconds = time.perf_counter() - start
+    np.save(path, vectors)
+    return vectors, embedder.name, seconds
+
+
+def scores(truth: list[str], labels: np.ndarray) -> dict[str, Any]:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    labels = np.asarray(labels)
+    return {
+        "nmi": round(float(normalized_mutual_info_score(truth, labels)), 4),
+        "ari": round(float(adjusted_rand_score(truth, labels)), 4),
+        "themes": len(set(labels[labels >= 0].tolist())),
+        "unassigned": round(float((labels < 0).mean()), 4),
+    }
+
+
+def run_harken(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float]:
+    from harken.insight.themes import clustering, labeling
+
+    start = time.perf_counter()
+    result = clustering.cluster(vectors)
+    labeling.keywords_per_theme(texts, result.labels, result.n_themes)
+    return result.labels, time.perf_counter() - start
+
+
+def run_bertopic(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float]:
+    from bertopic import BERTopic
+
+    start = time.perf_counter()
+    model = BERTopic(embedding_model=None, calculate_probabilities=False, verbose=False)
+    topics, _ = model.fit_transform(texts, embeddings=vectors)
+    return np.asarray(topics), time.perf_counter() - start
+
+
+def warm_up_bertopic(texts: list[str], vectors: np.ndarray) -> None:
+    """UMAP/HDBSCAN compile numba code on first use; do that outside the timed runs."""
+    run_bertopic(texts[:300], vectors[:300])
+
+
+def classification_accuracy() -> dict[str, Any]:
+    """Category and sentiment accuracy of the zero-shot classifier on the hand-labelled fixture."""
+    from collections import Counter
+
+    from harken.insight.themes import classify
+
+    path = ROOT / "tests" / "fixtures" / "insight" / "labelled_feedback.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    start = time.perf_counter()
+    guesses = classify.guess([r["text"] for r in rows])
+    seconds = time.perf_counter() - start
+    cat = [str(g.category) for g in guesses]
+    sen = [str(g.sentiment) for g in guesses]
+    per_class = {}
+    for label in sorted({r["category"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["category"] == label]
+        per_class[label] = round(sum(cat[i] == label for i in idx) / len(idx), 3)
+    return {
+        "items": len(rows),
+        "category_accuracy": round(sum(c == r["category"] for c, r in zip(cat, rows, strict=True)) / len(rows), 3),
+        "sentiment_accuracy": round(sum(s == r["sentiment"] for s, r in zip(sen, rows, strict=True)) / len(rows), 3),
+        "category_recall": per_class,
+        "category_confusions": {
+            f"{a}->{b}": n
+            for (a, b), n in Counter(
+                (r["category"], c) for c, r in zip(cat, rows, strict=True) if c != r["category"]
+            ).most_common()
+        },
+        "seconds": round(seconds, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=SETS, help="run one dataset")
+    parser.add_argument("--no-bertopic", action="store_true", help="skip BERTopic (Harken figures only)")
+    args = parser.parse_args()
+    setup_django()
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    results: dict[str, Any] = {"targets": {"nmi_margin": 0.05, "time_ratio": 1 / 3}, "datasets": {}}
+    rows = []
+    warmed = False
+    for name in [args.only] if args.only else SETS:
+        texts, truth = load(name)
+        vectors, embedder, encode_s = embeddings(name, texts)
+        entry: dict[str, Any] = {"items": len(texts), "labels": len(set(truth)), "embedder": embedder}
+        if encode_s is not None:
+            entry["encode_seconds"] = round(encode_s, 2)
+        labels, seconds = run_harken(texts, vectors)
+        entry["harken"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
+        rows.append([name, "Harken (kNN + Leiden)", *entry["harken"].values()])
+        if not args.no_bertopic:
+            if not warmed:
+                warm_up_bertopic(texts, vectors)
+                warmed = True
+            labels, seconds = run_bertopic(texts, vectors)
+            entry["bertopic"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
+            rows.append([name, "BERTopic (UMAP + HDBSCAN)", *entry["bertopic"].values()])
+            h, b = entry["harken"], entry["bertopic"]
+            entry["nmi_margin"] = round(h["nmi"] - b["nmi"], 4)
+            entry["time_ratio"] = round(h["seconds"] / b["seconds"], 4) if b["seconds"] else None
+            entry["meets_nmi_target"] = entry["nmi_margin"] >= 0.05
+            entry["meets_time_target"] = entry["time_ratio"] is not None and entry["time_ratio"] <= 1 / 3
+        results["datasets"][name] = entry
+    print_table(
+        "Themes: ground-truth labels as themes",
+        ["dataset", "method", "NMI", "ARI", "themes", "unassigned", "seconds"],
+        rows,
+    )
+    for name, entry in results["datasets"].items():
+        if "nmi_margin" in entry:
+            print(
+                f"{name}: NMI margin {entry['nmi_margin'] * 100:+.1f} points (target ≥ +5: {'met' if entry['meets_nmi_target'] else 'MISSED'}); "
+                f"time {entry['time_ratio']:.3f}× BERTopic (target ≤ 0.333: {'met' if entry['meets_time_target'] else 'MISSED'})"
+            )
+    results["classification"] = classification_accuracy()
+    c = results["classification"]
+    print(
+        f"classification on {c['items']} hand-labelled items: category {c['category_accuracy']:.0%}, sentiment {c['sentiment_accuracy']:.0%}"
+    )
+    write_results("themes", results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,404 @@
+"""Embeddings, similar items, duplicate suggestions and merges: every insight read and write.
+
+Writes take an `Actor` first and check its role. The embedding functions run in the worker
+(`tasks.py`) and the backfill command with the system actor's rights; they touch only vectors.
+
+Merging B into A never deletes B: a `FeedbackMerge` row points B at A ("merged_into"), the
+survivor gains B's tags (recorded, so undo removes exactly those), and B's requester, account
+and text stay on B — `requesters(A)` and `merged_quotes(A)` read them through the merge rows.
+Undo sets `undone_at`; nothing else needs restoring. Merged items drop out of similar-item
+lists and suggestions (`hidden_ids`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from harken.customers.models import Account, Contact
+from harken.feedback.models import Feedback
+from harken.insight import duplicates, lexical
+from harken.insight.embeddings import Embedder, from_bytes, get_embedder, item_text, text_hash, to_bytes
+from harken.insight.index import VectorIndex, workspace_index
+from harken.insight.models import DuplicateSuggestion, FeedbackMerge, ItemEmbedding, SuggestionStatus
+from harken.insight.signals import feedback_merged, feedback_unmerged
+from harken.workspaces.access import Actor
+from harken.workspaces.models import Role, Workspace
+
+log = logging.getLogger(__name__)
+
+SIMILAR_LIMIT = 8
+CANDIDATE_POOL = 50
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+def embed_items(items: Iterable[Feedback], embedder: Embedder | None = None, force: bool = False) -> int:
+    """Embed the given items whose text (or embedder) changed since their last vector; returns how many."""
+    embedder = embedder or get_embedder()
+    items = list(items)
+    if not items:
+        return 0
+    existing = {e.feedback_id: e for e in ItemEmbedding.objects.filter(feedback__in=items)}
+    todo: list[tuple[Feedback, str, str]] = []
+    for item in items:
+        text = item_text(item.title, item.text)
+        digest = text_hash(embedder.name, text)
+        current = existing.get(item.pk)
+        if force or current is None or current.text_hash != digest:
+            todo.append((item, text, digest))
+    if not todo:
+        return 0
+    vectors = embedder.encode([t for _, t, _ in todo])
+    now = timezone.now()
+    new, changed = [], []
+    for (item, _, digest), vector in zip(todo, vectors, strict=True):
+        row = existing.get(item.pk)
+        if row is None:
+            new.append(
+                ItemEmbedding(
+                    workspace_id=item.workspace_id,
+                    feedback=item,
+                    embedder=embedder.name,
+                    dim=embedder.dim,
+                    vector=to_bytes(vector),
+                    text_hash=digest,
+                )
+            )
+        else:
+            row.embedder, row.dim, row.vector, row.text_hash, row.updated_at = (
+                embedder.name,
+                embedder.dim,
+                to_bytes(vector),
+                digest,
+                now,
+            )
+            changed.append(row)
+    with transaction.atomic():
+        ItemEmbedding.objects.bulk_create(new, batch_size=500)
+        ItemEmbedding.objects.bulk_update(
+            changed, ["embedder", "dim", "vector", "text_hash", "updated_at"], batch_size=500
+        )
+    return len(todo)
+
+
+def embed_workspace(
+    workspace: Workspace,
+    embedder_name: str | None = None,
+    force: bool = False,
+    batch_size: int = 512,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Backfill: embed every item of the workspace that has no current vector. Idempotent."""
+    embedder = get_embedder(embedder_name)
+    items = workspace.feedback_items.order_by("pk").only("pk", "workspace_id", "title", "text")
+    total = items.count()
+    done = embedded = 0
+    last_pk = 0
+    while True:
+        batch = list(items.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        embedded += embed_items(batch, embedder, force=force)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return embedded
+
+
+def vector_of(feedback: Feedback, embedder: Embedder | None = None) -> np.ndarray:
+    """The item's stored vector if current, else computed now (not stored: reads do not write)."""
+    embedder = embedder or get_embedder()
+    text = item_text(feedback.title, feedback.text)
+    row = ItemEmbedding.objects.filter(feedback=feedback, embedder=embedder.name).first()
+    if row is not None and row.text_hash == text_hash(embedder.name, text):
+        return from_bytes(row.vector, row.dim)
+    return embedder.encode([text])[0]
+
+
+def index_for(workspace: Workspace, embedder: Embedder | None = None) -> VectorIndex:
+    embedder = embedder or get_embedder()
+    return workspace_index(workspace.pk, embedder.name, embedder.dim)
+
+
+# ---------------------------------------------------------------- similar items
+
+
+def hidden_ids(workspace: Workspace) -> set[int]:
+    """Items merged into another (active merges): they live on through their survivor."""
+    return set(workspace.feedback_merges.filter(undone_at__isnull=True).values_list("merged_id", flat=True))
+
+
+@dataclass
+class Similar:
+    feedback: Feedback
+    score: float
+
+
+def similar_items(actor: Actor, feedback: Feedback, limit: int = SIMILAR_LIMIT) -> list[Similar]:
+    """The workspace's items nearest to `feedback` by embedding cosine, best first."""
+    if feedback.workspace_id != actor.workspace.pk:
+        raise ValidationError("That item belongs to another workspace.")
+    embedder = get_embedder()
+    vector = vector_of(feedback, embedder)
+    if not np.any(vector):
+        return []
+    hidden = hidden_ids(actor.workspace) | {feedback.pk}
+    keys, scores = index_for(actor.workspace, embedder).search(vector, limit + len(hidden))
+    wanted = [(int(k), float(s)) for k, s in zip(keys, scores, strict=True) if int(k) not in hidden][:limit]
+    by_id = actor.workspace.feedback_items.select_related("account", "contact").in_bulk([k for k, _ in wanted])
+    return [Similar(by_id[k], s) for k, s in wanted if k in by_id]
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+@dataclass
+class Candidate:
+    feedback: Feedback
+    score: float
+    signals: duplicates.Signals
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 10) -> list[Candidate]:
+    """Items that may be the same request as `feedback`, by the fused duplicate score, best first.
+
+    The index proposes the nearest `CANDIDATE_POOL` items; the hybrid (hubness-corrected cosine,
+    BM25, shared identifiers) re-ranks them.
+    """
+    embedder = get_embedder()
+    vector = vector_of(feedback, embedder)
+    if not np.any(vector):
+        return []
+    index = index_for(workspace, embedder)
+    hidden = hidden_ids(workspace) | {feedback.pk}
+    keys, scores = index.search(vector, CANDIDATE_POOL + len(hidden))
+    pool = [(int(k), float(s)) for k, s in zip(keys, scores, strict=True) if int(k) not in hidden][:CANDIDATE_POOL]
+    if not pool:
+        return []
+    # Hubness: each item's mean cosine to its nearest neighbours (self excluded when indexed).
+    q_keys, q_scores = index.search(vector, duplicates.NEIGHBOURS + 1)
+    query_hub = duplicates.neighbourhood(q_scores, self_hits=1 if feedback.pk in set(q_keys.tolist()) else 0)
+    pool_keys = np.array([k for k, _ in pool], dtype=np.int64)
+    _, pool_top = index.search_many(index.vectors_of(pool_keys), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
+    hubs = [duplicates.neighbourhood(row) for row in pool_top]
+    items = workspace.feedback_items.select_related("account", "contact").in_bulk(pool_keys.tolist())
+    stats = lexical.workspace_stats(workspace.pk)
+    q_tokens = lexical.tokens(item_text(feedback.title, feedback.text))
+    out = []
+    for (key, cosine), hub in zip(pool, hubs, strict=True):
+        item = items.get(key)
+        if item is None:
+            continue
+        sig = duplicates.signals(
+            cosine, query_hub, hub, q_tokens, lexical.tokens(item_text(item.title, item.text)), stats
+        )
+        out.append(Candidate(item, duplicates.fuse(sig), sig))
+    out.sort(key=lambda c: -c.score)
+    return out[:limit]
+
+
+def suggest_duplicates(feedback: Feedback) -> list[DuplicateSuggestion]:
+    """Store suggestions for a new item (worker side). Pairs already decided are not raised again."""
+    workspace = feedback.workspace
+    candidates = [c for c in duplicate_candidates(workspace, feedback, limit=duplicates.SUGGEST_MAX * 2)]
+    candidates = [c for c in candidates if duplicates.is_suggestion(c.score, c.signals)][: duplicates.SUGGEST_MAX]
+    if not candidates:
+        return []
+    ids = [c.feedback.pk for c in candidates]
+    known = set(
+        workspace.duplicate_suggestions.filter(item=feedback, candidate_id__in=ids).values_list(
+            "candidate_id", flat=True
+        )
+    ) | set(
+        workspace.duplicate_suggestions.filter(candidate=feedback, item_id__in=ids).values_list("item_id", flat=True)
+    )
+    created = []
+    for c in candidates:
+        if c.feedback.pk in known:
+            continue
+        created.append(
+            DuplicateSuggestion.objects.create(
+                workspace=workspace, item=feedback, candidate=c.feedback, score=c.score, signals=c.signals.as_dict()
+            )
+        )
+    return created
+
+
+def open_suggestions(actor: Actor) -> QuerySet[DuplicateSuggestion]:
+    """Open suggestions whose two items are both still live (neither merged away)."""
+    hidden = hidden_ids(actor.workspace)
+    return (
+        actor.workspace.duplicate_suggestions.filter(status=SuggestionStatus.OPEN)
+        .exclude(item_id__in=hidden)
+        .exclude(candidate_id__in=hidden)
+        .select_related(
+            "item", "candidate", "item__account", "candidate__account", "item__contact", "candidate__contact"
+        )
+    )
+
+
+def dismiss_suggestion(actor: Actor, suggestion: DuplicateSuggestion) -> DuplicateSuggestion:
+    actor.require(Role.MEMBER)
+    if suggestion.workspace_id != actor.workspace.pk:
+        raise ValidationError("That suggestion belongs to another workspace.")
+    if suggestion.status != SuggestionStatus.OPEN:
+        raise ValidationError("This suggestion was already decided.")
+    suggestion.status = SuggestionStatus.DISMISSED
+    suggestion.decided_by = actor.user
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return suggestion
+
+
+# ---------------------------------------------------------------- merge
+
+
+def merged_into(feedback: Feedback) -> Feedback | None:
+    """The item `feedback` now lives on as (following chains), or None if it is not merged."""
+    seen = {feedback.pk}
+    current = feedback
+    while True:
+        merge = (
+            FeedbackMerge.objects.for_workspace(feedback.workspace_id)
+            .filter(merged=current, undone_at__isnull=True)
+            .select_related("survivor")
+            .first()
+        )
+        if merge is None:
+            return None if current is feedback else current
+        current = merge.survivor
+        if current.pk in seen:  # cannot happen (merge refuses cycles); never loop forever
+            return current
+        seen.add(current.pk)
+
+
+def merged_items(feedback: Feedback) -> list[Feedback]:
+    """Every item folded into `feedback`, directly or through chains (B→A, C→B gives [B, C])."""
+    out: list[Feedback] = []
+    frontier = [feedback.pk]
+    seen = {feedback.pk}
+    while frontier:
+        merges = (
+            FeedbackMerge.objects.for_workspace(feedback.workspace_id)
+            .filter(survivor_id__in=frontier, undone_at__isnull=True)
+            .select_related("merged", "merged__account", "merged__contact")
+            .order_by("created_at", "id")
+        )
+        frontier = []
+        for m in merges:
+            if m.merged_id not in seen:
+                seen.add(m.merged_id)
+                out.append(m.merged)
+                frontier.append(m.merged_id)
+    return out
+
+
+@dataclass
+class Requesters:
+    contacts: list[Contact]
+    accounts: list[Account]
+    emails: list[str]
+
+
+def requesters(feedback: Feedback) -> Requesters:
+    """Everyone who asked for this: the item's own requester plus those of every item merged into it."""
+    contacts: dict[int, Contact] = {}
+    accounts: dict[int, Account] = {}
+    emails: list[str] = []
+    for item in [feedback, *merged_items(feedback)]:
+        if item.contact_id and item.contact:
+            contacts.setdefault(item.contact_id, item.contact)
+        if item.account_id and item.account:
+            accounts.setdefault(item.account_id, item.account)
+        if item.author_email and item.author_email.lower() not in emails:
+            emails.append(item.author_email.lower())
+    return Requesters(list(contacts.values()), list(accounts.values()), emails)
+
+
+def merge(
+    actor: Actor, survivor: Feedback, merged: Feedback, suggestion: DuplicateSuggestion | None = None
+) -> FeedbackMerge:
+    """Fold `merged` into `survivor`. Reversible with `undo_merge`."""
+    actor.require(Role.MEMBER)
+    ws = actor.workspace
+    if survivor.workspace_id != ws.pk or merged.workspace_id != ws.pk:
+        raise ValidationError("Both items must belong to this workspace.")
+    if survivor.pk == merged.pk:
+        raise ValidationError("An item cannot be merged into itself.")
+    with transaction.atomic():
+        # Lock both rows so two PMs merging at once cannot create a cycle.
+        list(ws.feedback_items.select_for_update().filter(pk__in=[survivor.pk, merged.pk]))
+        if ws.feedback_merges.filter(merged=merged, undone_at__isnull=True).exists():
+            raise ValidationError("That item is already merged into another; undo that merge first.")
+        if ws.feedback_merges.filter(merged=survivor, undone_at__isnull=True).exists():
+            target = merged_into(survivor)
+            raise ValidationError(
+                f"The surviving item was itself merged into #{target.pk if target else '?'}; merge into that one."
+            )
+        survivor_tags = set(survivor.tags.values_list("pk", flat=True))
+        added = sorted(set(merged.tags.values_list("pk", flat=True)) - survivor_tags)
+        record = FeedbackMerge.objects.create(
+            workspace=ws,
+            survivor=survivor,
+            merged=merged,
+            merged_by=actor.user,
+            suggestion=suggestion,
+            added_tag_ids=added,
+        )
+        if added:
+            survivor.tags.add(*added)
+        ws.feedback_items.filter(pk=merged.pk).update(merged_into=survivor)  # hides it from the inbox
+        ws.duplicate_suggestions.filter(status=SuggestionStatus.OPEN).filter(
+            item_id__in=[survivor.pk, merged.pk], candidate_id__in=[survivor.pk, merged.pk]
+        ).update(status=SuggestionStatus.MERGED, decided_by=actor.user, decided_at=timezone.now())
+        feedback_merged.send(sender=FeedbackMerge, merge=record, actor=actor)
+        if record.details:
+            record.save(update_fields=["details", "updated_at"])
+    return record
+
+
+def undo_merge(actor: Actor, record: FeedbackMerge) -> FeedbackMerge:
+    """Put the merged item back exactly: tags it brought are removed, listeners restore their part."""
+    actor.require(Role.MEMBER)
+    if record.workspace_id != actor.workspace.pk:
+        raise ValidationError("That merge belongs to another workspace.")
+    if record.undone_at is not None:
+        raise ValidationError("This merge was already undone.")
+    with transaction.atomic():
+        survivor, merged = record.survivor, record.merged
+        # Keep tags the survivor also holds through another item still merged into it.
+        others = actor.workspace.feedback_merges.filter(survivor=survivor, undone_at__isnull=True).exclude(pk=record.pk)
+        still_from_others = set(
+            survivor.tags.filter(feedback_items__in=others.values("merged_id")).values_list("pk", flat=True)
+        )
+        to_remove = [t for t in record.added_tag_ids if t not in still_from_others]
+        if to_remove:
+            survivor.tags.remove(*to_remove)
+        actor.workspace.feedback_items.filter(pk=merged.pk).update(merged_into=None)
+        record.undone_at = timezone.now()
+        record.undone_by = actor.user
+        record.save(update_fields=["undone_at", "undone_by", "updated_at"])
+        pair = [survivor.pk, merged.pk]
+        actor.workspace.duplicate_suggestions.filter(
+            status=SuggestionStatus.MERGED, item_id__in=pair, candidate_id__in=pair
+        ).update(status=SuggestionStatus.OPEN, decided_by=None, decided_at=None)
+        feedback_unmerged.send(sender=FeedbackMerge, merge=record, actor=actor, survivor=survivor, merged=merged)
+    return record
+
+
+def merge_history(actor: Actor, feedback: Feedback | None = None) -> QuerySet[FeedbackMerge]:
+    qs = actor.workspace.feedback_merges.select_related("survivor", "merged", "merged_by", "undone_by")
+    if feedback is not None:
+        qs = qs.filter(survivor=feedback) | qs.filter(merged=feedback)
+    return qs.order_by("-created_at", "-id")

@@ -1,0 +1,292 @@
+"""Themes API (mounted inside /api/insight/): themes, edits, re-clustering, top problems, trends, classification."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from harken.insight.embeddings import item_text
+from harken.insight.themes import classify, problems, services
+from harken.insight.themes.models import ItemClassification, Theme, ThemeRun
+from harken.workspaces.api_auth import actor_of, require_write, token_auth
+
+router = Router(auth=token_auth, tags=["themes"])
+
+
+class Error(Schema):
+    detail: str
+
+
+class ThemeOut(Schema):
+    id: int
+    name: str
+    keywords: list[str]
+    quote_ids: list[int]
+    size: int
+    accounts: int
+    arr: float
+    weekly: list[int]
+    emerging: bool
+    pinned: bool
+    user_named: bool
+    status: str
+
+
+class ThemeDetailOut(ThemeOut):
+    item_ids: list[int]
+
+
+class RenameIn(Schema):
+    name: str
+
+
+class PinIn(Schema):
+    pinned: bool = True
+
+
+class MergeIn(Schema):
+    into: int
+
+
+class SplitIn(Schema):
+    name: str = ""
+
+
+class MoveIn(Schema):
+    theme_id: int | None = None
+
+
+class RunOut(Schema):
+    id: int
+    status: str
+    stage: str
+    progress: float
+    stats: dict
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def of(run: ThemeRun) -> RunOut:
+        return RunOut(
+            id=run.pk,
+            status=run.status,
+            stage=run.stage,
+            progress=run.progress,
+            stats=run.stats,
+            error=run.error,
+            created_at=run.created_at,
+            finished_at=run.finished_at,
+        )
+
+
+class ClassificationOut(Schema):
+    item_id: int
+    category: str
+    category_score: float
+    sentiment: str
+    sentiment_score: float
+    corrected_by_user: bool
+
+    @staticmethod
+    def of(row: ItemClassification) -> ClassificationOut:
+        return ClassificationOut(
+            item_id=row.feedback_id,
+            category=row.category,
+            category_score=round(row.category_score, 4),
+            sentiment=row.sentiment,
+            sentiment_score=round(row.sentiment_score, 4),
+            corrected_by_user=row.corrected_by_user,
+        )
+
+
+class CorrectIn(Schema):
+    category: str | None = None
+    sentiment: str | None = None
+
+
+class TrendAlertOut(Schema):
+    id: int
+    theme_id: int
+    theme: str
+    metric: str
+    window_start: date
+    window_end: date
+    recent: int
+    baseline: int
+    ratio: float
+    p_value: float
+    q_value: float
+
+
+def _theme_out(theme: Theme, summary: services.ThemeSummary | None) -> dict:
+    return {
+        "id": theme.pk,
+        "name": theme.name,
+        "keywords": list(theme.keywords),
+        "quote_ids": list(theme.quote_ids),
+        "size": summary.size if summary else theme.size,
+        "accounts": summary.accounts if summary else 0,
+        "arr": float(summary.arr) if summary else 0.0,
+        "weekly": summary.weekly if summary else [],
+        "emerging": summary.emerging if summary else False,
+        "pinned": theme.pinned,
+        "user_named": theme.user_named,
+        "status": theme.status,
+    }
+
+
+def _bad(exc: ValidationError) -> Status:
+    return Status(400, Error(detail=" ".join(exc.messages)))
+
+
+@router.get("/themes", response=list[ThemeOut])
+def list_themes(request: HttpRequest) -> list[dict]:
+    """Active themes, largest first, with accounts, ARR and 12 weeks of volume."""
+    actor = actor_of(request)
+    return [_theme_out(s.theme, s) for s in services.summaries(actor)]
+
+
+@router.post("/themes/recluster", response={202: RunOut, 400: Error})
+def recluster(request: HttpRequest) -> Status:
+    """Queue a re-clustering; poll /themes/runs/{id} for progress."""
+    actor = require_write(request)
+    return Status(202, RunOut.of(services.start_recluster(actor)))
+
+
+@router.get("/themes/{theme_id}", response=ThemeDetailOut)
+def theme_detail(request: HttpRequest, theme_id: int) -> dict:
+    actor = actor_of(request)
+    theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
+    summary = next((s for s in services.summaries(actor) if s.theme.pk == theme.pk), None)
+    return {**_theme_out(theme, summary), "item_ids": list(theme.assignments.values_list("feedback_id", flat=True))}
+
+
+@router.get("/themes/runs/{run_id}", response=RunOut)
+def run(request: HttpRequest, run_id: int) -> RunOut:
+    actor = actor_of(request)
+    return RunOut.of(get_object_or_404(actor.workspace.theme_runs, pk=run_id))
+
+
+@router.post("/themes/{theme_id}/rename", response={200: ThemeOut, 400: Error})
+def rename(request: HttpRequest, theme_id: int, payload: RenameIn) -> dict | Status:
+    actor = require_write(request)
+    theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
+    try:
+        services.rename_theme(actor, theme, payload.name)
+    except ValidationError as exc:
+        return _bad(exc)
+    return _theme_out(theme, None)
+
+
+@router.post("/themes/{theme_id}/pin", response={200: ThemeOut, 400: Error})
+def pin(request: HttpRequest, theme_id: int, payload: PinIn) -> dict | Status:
+    actor = require_write(request)
+    theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
+    try:
+        services.set_pinned(actor, theme, payload.pinned)
+    except ValidationError as exc:
+        return _bad(exc)
+    return _theme_out(theme, None)
+
+
+@router.post("/themes/{theme_id}/merge", response={200: ThemeOut, 400: Error})
+def merge(request: HttpRequest, theme_id: int, payload: MergeIn) -> dict | Status:
+    """Merge theme `theme_id` into theme `into`."""
+    actor = require_write(request)
+    source = get_object_or_404(actor.workspace.themes, pk=theme_id)
+    target = get_object_or_404(actor.workspace.themes, pk=payload.into)
+    try:
+        services.merge_themes(actor, target, source)
+    except ValidationError as exc:
+        return _bad(exc)
+    target.refresh_from_db()
+    return _theme_out(target, None)
+
+
+@router.post("/themes/{theme_id}/split", response={201: ThemeOut, 400: Error})
+def split(request: HttpRequest, theme_id: int, payload: SplitIn) -> Status:
+    actor = require_write(request)
+    theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
+    try:
+        other = services.split_theme(actor, theme, payload.name)
+    except ValidationError as exc:
+        return _bad(exc)
+    other.refresh_from_db()
+    return Status(201, _theme_out(other, None))
+
+
+@router.post("/items/{item_id}/theme", response={200: dict, 400: Error})
+def move(request: HttpRequest, item_id: int, payload: MoveIn) -> dict | Status:
+    """Put an item into a theme (theme_id null: out of every theme). Re-clustering keeps it there."""
+    actor = require_write(request)
+    item = get_object_or_404(actor.workspace.feedback_items, pk=item_id)
+    theme = get_object_or_404(actor.workspace.themes, pk=payload.theme_id) if payload.theme_id is not None else None
+    try:
+        row = services.move_item(actor, item, theme)
+    except ValidationError as exc:
+        return _bad(exc)
+    return {"item_id": item.pk, "theme_id": row.theme_id, "source": row.source}
+
+
+@router.get("/problems", response=list[dict])
+def top_problems(request: HttpRequest, limit: int = 20) -> list[dict]:
+    """Themes by revenue-weighted evidence, each with the components of its score."""
+    actor = actor_of(request)
+    return [p.as_dict() for p in problems.top_problems(actor, limit=max(1, min(limit, 100)))]
+
+
+@router.get("/trends", response=list[TrendAlertOut])
+def trend_alerts(request: HttpRequest) -> list[TrendAlertOut]:
+    actor = actor_of(request)
+    return [
+        TrendAlertOut(
+            id=a.pk,
+            theme_id=a.theme_id,
+            theme=a.theme.name,
+            metric=a.metric,
+            window_start=a.window_start,
+            window_end=a.window_end,
+            recent=a.recent,
+            baseline=a.baseline,
+            ratio=a.ratio,
+            p_value=a.p_value,
+            q_value=a.q_value,
+        )
+        for a in actor.workspace.trend_alerts.select_related("theme")[:200]
+    ]
+
+
+@router.get("/items/{item_id}/classification", response=ClassificationOut)
+def classification(request: HttpRequest, item_id: int) -> ClassificationOut:
+    """The stored category/sentiment, or a fresh guess (not stored) if the worker has not run yet."""
+    actor = actor_of(request)
+    item = get_object_or_404(actor.workspace.feedback_items, pk=item_id)
+    row = actor.workspace.item_classifications.filter(feedback=item).first()
+    if row is not None:
+        return ClassificationOut.of(row)
+    g = classify.guess([item_text(item.title, item.text)])[0]
+    return ClassificationOut(
+        item_id=item.pk,
+        category=g.category,
+        category_score=round(g.category_score, 4),
+        sentiment=g.sentiment,
+        sentiment_score=round(g.sentiment_score, 4),
+        corrected_by_user=False,
+    )
+
+
+@router.post("/items/{item_id}/classification", response={200: ClassificationOut, 400: Error})
+def correct(request: HttpRequest, item_id: int, payload: CorrectIn) -> ClassificationOut | Status:
+    """Correct an item's category and/or sentiment; kept for good and used to classify similar items."""
+    actor = require_write(request)
+    item = get_object_or_404(actor.workspace.feedback_items, pk=item_id)
+    try:
+        row = classify.correct(actor, item, payload.category, payload.sentiment)
+    except ValidationError as exc:
+        return _bad(exc)
+    return ClassificationOut.of(row)

@@ -1,0 +1,153 @@
+"""`harken insight themes|problems|trends|classify`: added to the `harken insight` group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+
+def _setup() -> Any:
+    from rich.console import Console
+
+    from harken.cli import setup_django
+
+    setup_django()
+    return Console()
+
+
+def _workspace(slug: str) -> Any:
+    from harken.workspaces.models import Workspace
+
+    ws = Workspace.objects.filter(slug=slug).first()
+    if ws is None:
+        raise typer.BadParameter(f"No workspace with slug “{slug}”.", param_hint="--workspace")
+    return ws
+
+
+def themes(
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug"),
+    recompute: bool = typer.Option(True, "--recompute/--list", help="Re-cluster first (default), or only list"),
+    limit: int = typer.Option(30, min=1),
+) -> None:
+    """Re-cluster a workspace's feedback into themes (keeps identities and user edits), then list them."""
+    console = _setup()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from harken.insight.themes import services
+    from harken.workspaces.access import Actor
+
+    ws = _workspace(workspace)
+    if recompute:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            bar = progress.add_task("themes", total=1.0)
+            stats = services.recluster(
+                ws, progress=lambda stage, share: progress.update(bar, completed=share, description=stage)
+            )
+        console.print(
+            f"{stats['themes']} themes over {stats['items']} items: {stats['kept']} kept, {stats['new']} new, "
+            f"{stats['retired']} retired; {stats['unassigned']} items in no theme."
+        )
+    rows = services.summaries(Actor.system(ws))[:limit]
+    table = Table(title=f"Themes in {ws.slug}")
+    for col in ("id", "theme", "items", "accounts", "ARR", "last 12 weeks", ""):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r.theme.pk),
+            r.theme.name[:60],
+            str(r.size),
+            str(r.accounts),
+            f"{r.arr:,.0f}",
+            " ".join(map(str, r.weekly)),
+            "emerging" if r.emerging else "",
+        )
+    console.print(table if rows else "No themes (a theme needs at least three similar items).")
+
+
+def problems(
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug"),
+    limit: int = typer.Option(15, min=1),
+) -> None:
+    """Top problems: themes by revenue-weighted evidence, with each component of the score."""
+    console = _setup()
+    from rich.table import Table
+
+    from harken.insight.themes.problems import top_problems
+    from harken.workspaces.access import Actor
+
+    ws = _workspace(workspace)
+    rows = top_problems(Actor.system(ws), limit=limit)
+    table = Table(title=f"Top problems in {ws.slug} (score = Σ accounts revenue × segment × recency × severity)")
+    for col in (
+        "#",
+        "theme",
+        "score",
+        "accounts",
+        "ARR",
+        "revenue×",
+        "segment×",
+        "recency×",
+        "severity×",
+        "no-account",
+    ):
+        table.add_column(col, justify="left" if col == "theme" else "right")
+    for i, p in enumerate(rows, 1):
+        table.add_row(
+            str(i),
+            p.theme.name[:50],
+            f"{p.score:.2f}",
+            str(p.accounts),
+            f"{p.arr:,.0f}",
+            f"{p.revenue:.2f}",
+            f"{p.segment:.2f}",
+            f"{p.recency:.2f}",
+            f"{p.severity:.2f}",
+            str(p.anonymous),
+        )
+    console.print(table if rows else "No themes yet: run `harken insight themes -w SLUG`.")
+
+
+def trends(workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug")) -> None:
+    """Run the emerging-trend test now and store alerts for flagged themes."""
+    console = _setup()
+    from harken.insight.themes.trends import detect_trends
+
+    ws = _workspace(workspace)
+    alerts = detect_trends(ws)
+    for a in alerts:
+        console.print(
+            f"{a.theme.name}: {a.metric} ×{a.ratio:.1f} ({a.recent} vs {a.baseline} over {a.baseline_weeks} weeks, q={a.q_value:.4f})"
+        )
+    console.print(f"{len(alerts)} new alert(s).")
+
+
+def classify(workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug")) -> None:
+    """Compute category and sentiment for every item (people's corrections are kept)."""
+    console = _setup()
+    from rich.progress import track
+
+    from harken.insight.services import embed_workspace
+    from harken.insight.themes.classify import classify_items
+
+    ws = _workspace(workspace)
+    embed_workspace(ws)
+    items = list(ws.feedback_items.order_by("pk").only("pk", "workspace_id", "title", "text"))
+    done = 0
+    for start in track(range(0, len(items), 256), description="Classifying", console=console):
+        done += len(classify_items(ws, items[start : start + 256]))
+    console.print(f"Classified {done} item(s); corrected ones were left as people set them.")
+
+
+def add_commands(app: typer.Typer) -> None:
+    app.command("themes")(themes)
+    app.command("problems")(problems)
+    app.command("trends")(trends)
+    app.command("classify")(classify)

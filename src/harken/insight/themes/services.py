@@ -1,0 +1,659 @@
+"""Themes: re-clustering with stable identities, assignment of new items, user edits, summaries.
+
+Re-clustering (`recluster`) computes everything first — vectors, clusters, the match to existing
+themes, labels, centroids — and only then swaps the result in with one transaction. A crash before
+or during the swap leaves the previous themes exactly as they were.
+
+Identity: new clusters are matched one-to-one to the current themes by member overlap (Hungarian
+assignment on the overlap matrix); a match counts when the new cluster holds at least half of the
+old theme's members. A matched theme keeps its id and name; the rest are retired.
+
+User edits survive: items a person placed (`source=user`: moves, merges, splits) never move;
+pinned themes keep their members and name; a renamed theme keeps its name whenever it is matched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from harken.feedback.models import Feedback
+from harken.insight.embeddings import from_bytes, get_embedder, item_text, text_hash, to_bytes
+from harken.insight.themes import clustering, labeling
+from harken.insight.themes.models import (
+    AssignmentSource,
+    RunStatus,
+    Theme,
+    ThemeAssignment,
+    ThemeEdit,
+    ThemeRun,
+    ThemeStatus,
+)
+from harken.workspaces.access import Actor
+from harken.workspaces.models import Role, Workspace
+
+log = logging.getLogger(__name__)
+
+MATCH_SHARE = 0.5
+TREND_WEEKS = 12
+Progress = Callable[[str, float], None]
+
+
+def assign_threshold() -> float:
+    return float(getattr(settings, "HARKEN_THEME_ASSIGN_THRESHOLD", clustering.ASSIGN_THRESHOLD))
+
+
+# ---------------------------------------------------------------- vectors
+
+
+@dataclass
+class Vectors:
+    ids: np.ndarray
+    matrix: np.ndarray
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def workspace_vectors(workspace: Workspace, ids: Iterable[int] | None = None) -> Vectors:
+    """Current-embedder vectors of the workspace's live items (merged-away items excluded)."""
+    from harken.insight.services import hidden_ids
+
+    embedder = get_embedder()
+    rows = workspace.item_embeddings.filter(embedder=embedder.name).select_related("feedback")
+    if ids is not None:
+        rows = rows.filter(feedback_id__in=list(ids))
+    hidden = hidden_ids(workspace)
+    keys: list[int] = []
+    vectors: list[np.ndarray] = []
+    texts: list[str] = []
+    for row in rows.order_by("feedback_id").iterator(chunk_size=2000):
+        if row.feedback_id in hidden:
+            continue
+        text = item_text(row.feedback.title, row.feedback.text)
+        if row.text_hash != text_hash(embedder.name, text):
+            continue  # stale: the embed task will bring it back
+        keys.append(row.feedback_id)
+        vectors.append(from_bytes(row.vector, row.dim))
+        texts.append(text)
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, embedder.dim), dtype=np.float32)
+    return Vectors(np.asarray(keys, dtype=np.int64), matrix, texts)
+
+
+def centroid_of(theme: Theme) -> np.ndarray | None:
+    if not theme.centroid:
+        return None
+    vector = np.frombuffer(bytes(theme.centroid), dtype=np.float32)
+    return vector if len(vector) else None
+
+
+# ---------------------------------------------------------------- re-clustering
+
+
+@dataclass
+class PlannedTheme:
+    members: list[int]
+    scores: list[float]
+    centroid: np.ndarray
+    keywords: list[str]
+    quotes: list[int]
+    name: str
+    existing: Theme | None = None
+
+
+@dataclass
+class Plan:
+    themes: list[PlannedTheme] = field(default_factory=list)
+    retire: list[Theme] = field(default_factory=list)
+    keep_user: dict[int, int | None] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_reclustering(
+    workspace: Workspace, params: clustering.Params | None = None, progress: Progress | None = None
+) -> Plan:
+    """Everything a re-clustering will write, computed without writing anything."""
+    params = params or clustering.Params(min_size=int(getattr(settings, "HARKEN_THEME_MIN_SIZE", clustering.MIN_SIZE)))
+    say = progress or (lambda stage, share: None)
+    say("loading vectors", 0.05)
+    data = workspace_vectors(workspace)
+    row_of = {int(k): i for i, k in enumerate(data.ids)}
+    current = {t.pk: t for t in workspace.themes.filter(status=ThemeStatus.ACTIVE)}
+    rows = list(workspace.theme_assignments.values_list("feedback_id", "theme_id", "source"))
+    user_fixed: dict[int, int | None] = {
+        f: t for f, t, s in rows if s == AssignmentSource.USER and (t is None or t in current)
+    }
+    pinned = {pk for pk, t in current.items() if t.pinned}
+    fixed: dict[int, int | None] = dict(user_fixed)
+    for f, t, s in rows:
+        if s == AssignmentSource.AUTO and t in pinned:
+            fixed[f] = t
+    old_members: dict[int, set[int]] = defaultdict(set)
+    for f, t, _ in rows:
+        if t in current and f in row_of:
+            old_members[t].add(f)
+
+    say("clustering", 0.15)
+    result = clustering.cluster(data.matrix, params, progress=lambda s, p: say(s, 0.15 + 0.55 * p))
+    new_members: list[list[int]] = [[] for _ in range(result.n_themes)]
+    for i, label in enumerate(result.labels.tolist()):
+        fid = int(data.ids[i])
+        if label >= 0 and fid not in fixed:
+            new_members[label].append(fid)
+
+    say("matching to current themes", 0.75)
+    candidates = [pk for pk in current if pk not in pinned]
+    match: dict[int, Theme] = {}
+    if candidates and new_members:
+        from scipy.optimize import linear_sum_assignment
+
+        overlap = np.zeros((len(new_members), len(candidates)))
+        for c, members in enumerate(new_members):
+            ms = set(members)
+            for j, pk in enumerate(candidates):
+                overlap[c, j] = len(ms & old_members.get(pk, set()))
+        rows_i, cols_j = linear_sum_assignment(-overlap)
+        for c, j in zip(rows_i.tolist(), cols_j.tolist(), strict=True):
+            old = old_members.get(candidates[j], set())
+            if old and overlap[c, j] >= MATCH_SHARE * len(old):
+                match[c] = current[candidates[j]]
+
+    say("labelling", 0.85)
+    members_by_theme: dict[int, list[int]] = defaultdict(list)
+    for f, placed in fixed.items():
+        if placed is not None and f in row_of:
+            members_by_theme[placed].append(f)
+    groups: list[tuple[list[int], Theme | None]] = []
+    for c, members in enumerate(new_members):
+        theme = match.get(c)
+        extra = members_by_theme.pop(theme.pk, []) if theme else []
+        if len(members) + len(extra) >= params.min_size or theme is not None:
+            groups.append((members + extra, theme))
+    survivors = {t.pk for _, t in groups if t is not None}
+    for pk, extra in members_by_theme.items():  # pinned themes and themes that only keep user-placed items
+        groups.append((extra, current[pk]))
+        survivors.add(pk)
+    for pk in pinned:
+        if pk not in survivors:
+            groups.append(([], current[pk]))
+            survivors.add(pk)
+
+    plan = Plan(keep_user=user_fixed)
+    plan.retire = [t for pk, t in current.items() if pk not in survivors]
+    label_rows = np.full(len(data), -1, dtype=np.int64)
+    for g, (members, _) in enumerate(groups):
+        for f in members:
+            label_rows[row_of[f]] = g
+    keywords = labeling.keywords_per_theme(data.texts, label_rows, len(groups))
+    for g, (members, theme) in enumerate(groups):
+        idx = np.asarray([row_of[f] for f in members], dtype=np.int64)
+        if len(idx):
+            centroid = clustering.normalise(data.matrix[idx].mean(axis=0, keepdims=True))[0]
+            scores = (data.matrix[idx] @ centroid).tolist()
+            quotes = labeling.representatives(data.matrix[idx], centroid, members, [data.texts[i] for i in idx])
+        elif theme is not None and centroid_of(theme) is not None:
+            centroid, scores, quotes = centroid_of(theme), [], list(theme.quote_ids)  # type: ignore[assignment]
+        else:
+            centroid, scores, quotes = np.zeros(data.matrix.shape[1], np.float32), [], []
+        kws = keywords[g] or (list(theme.keywords) if theme else [])
+        name = theme.name if theme is not None else labeling.name_from(kws)
+        plan.themes.append(PlannedTheme(members, scores, centroid, kws, quotes, name, theme))
+    plan.stats = {
+        "items": len(data),
+        "themes": len(plan.themes),
+        "kept": sum(1 for p in plan.themes if p.existing is not None),
+        "new": sum(1 for p in plan.themes if p.existing is None),
+        "retired": len(plan.retire),
+        "unassigned": len(data)
+        - sum(len(p.members) for p in plan.themes)
+        - sum(1 for t in user_fixed.values() if t is None),
+        "user_placed": len(user_fixed),
+    }
+    return plan
+
+
+def apply_plan(workspace: Workspace, plan: Plan) -> dict[str, Any]:
+    """Swap the planned themes in, in one transaction."""
+    embedder = get_embedder().name
+    with transaction.atomic():
+        workspace.theme_assignments.filter(source=AssignmentSource.AUTO).delete()
+        retire_ids = [t.pk for t in plan.retire]
+        workspace.themes.filter(pk__in=retire_ids).update(status=ThemeStatus.RETIRED, size=0, updated_at=timezone.now())
+        new_rows: list[ThemeAssignment] = []
+        for p in plan.themes:
+            theme = p.existing or Theme(workspace=workspace)
+            theme.name = p.name
+            theme.keywords = p.keywords
+            theme.quote_ids = p.quotes
+            theme.centroid = to_bytes(p.centroid)
+            theme.embedder = embedder
+            theme.status = ThemeStatus.ACTIVE
+            theme.save()
+            for f, s in zip(p.members, p.scores or [0.0] * len(p.members), strict=True):
+                if f not in plan.keep_user:
+                    new_rows.append(ThemeAssignment(workspace=workspace, feedback_id=f, theme=theme, score=float(s)))
+        ThemeAssignment.objects.bulk_create(new_rows, batch_size=1000)
+        refresh_sizes(workspace)
+    return plan.stats
+
+
+def recluster(
+    workspace: Workspace, params: clustering.Params | None = None, progress: Progress | None = None, embed: bool = True
+) -> dict[str, Any]:
+    """Compute new themes and swap them in (identity-preserving). Safe to re-run; safe to crash."""
+    say = progress or (lambda stage, share: None)
+    if embed:
+        from harken.insight.services import embed_workspace
+
+        say("embedding", 0.0)
+        embed_workspace(workspace)
+    plan = plan_reclustering(workspace, params, progress)
+    say("saving", 0.95)
+    stats = apply_plan(workspace, plan)
+    say("done", 1.0)
+    return stats
+
+
+def refresh_sizes(workspace: Workspace) -> None:
+    from django.db.models import Count
+
+    counts = dict(
+        workspace.theme_assignments.filter(theme__isnull=False)
+        .values_list("theme_id")
+        .annotate(n=Count("id"))
+        .values_list("theme_id", "n")
+    )
+    themes = list(workspace.themes.filter(status=ThemeStatus.ACTIVE))
+    for t in themes:
+        t.size = counts.get(t.pk, 0)
+    Theme.objects.bulk_update(themes, ["size"], batch_size=500)
+
+
+def start_recluster(actor: Actor) -> ThemeRun:
+    """Queue a background re-clustering; the job page follows its progress."""
+    actor.require(Role.MEMBER)
+    from harken.insight.themes.tasks import recluster_workspace
+
+    busy = actor.workspace.theme_runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+    if busy is not None:
+        return busy
+    with transaction.atomic():
+        run = ThemeRun.objects.create(workspace=actor.workspace, requested_by=actor.user)
+        recluster_workspace.enqueue(run.pk)
+    return run
+
+
+def run_recluster(run: ThemeRun) -> ThemeRun:
+    """Worker side of `start_recluster`: records progress on the run, and the error if it fails."""
+    run.status, run.started_at, run.stage, run.progress = RunStatus.RUNNING, timezone.now(), "starting", 0.0
+    run.save(update_fields=["status", "started_at", "stage", "progress", "updated_at"])
+
+    def progress(stage: str, share: float) -> None:
+        ThemeRun.objects.filter(pk=run.pk).update(stage=stage[:60], progress=round(share, 3), updated_at=timezone.now())
+
+    try:
+        stats = recluster(run.workspace, progress=progress)
+    except Exception as exc:  # recorded for the job page; the previous themes are untouched
+        log.exception("Re-clustering workspace %s failed", run.workspace_id)
+        run.refresh_from_db()
+        run.status, run.error, run.finished_at = RunStatus.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
+        run.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        return run
+    run.refresh_from_db()
+    run.status, run.stats, run.progress, run.stage, run.finished_at = RunStatus.DONE, stats, 1.0, "done", timezone.now()
+    run.save(update_fields=["status", "stats", "progress", "stage", "finished_at", "updated_at"])
+    return run
+
+
+# ---------------------------------------------------------------- new items
+
+
+def assign_item(feedback: Feedback) -> ThemeAssignment | None:
+    """Put a newly embedded item into the nearest theme if it is close enough (worker side)."""
+    workspace = feedback.workspace
+    existing = workspace.theme_assignments.filter(feedback=feedback).first()
+    if existing is not None and existing.source == AssignmentSource.USER:
+        return existing
+    data = workspace_vectors(workspace, ids=[feedback.pk])
+    if not len(data) or not np.any(data.matrix[0]):
+        return existing
+    embedder = get_embedder().name
+    themes = [
+        t for t in workspace.themes.filter(status=ThemeStatus.ACTIVE, embedder=embedder) if centroid_of(t) is not None
+    ]
+    themes = [t for t in themes if len(centroid_of(t)) == data.matrix.shape[1]]  # type: ignore[arg-type]
+    if not themes:
+        return existing
+    centroids = np.vstack([centroid_of(t) for t in themes])  # type: ignore[misc]
+    labels, scores = clustering.assign(data.matrix, centroids, assign_threshold())
+    with transaction.atomic():
+        if labels[0] < 0:
+            if existing is not None:
+                Theme.objects.filter(pk=existing.theme_id).update(size=F("size") - 1)
+                existing.delete()
+            return None
+        theme = themes[int(labels[0])]
+        if existing is not None and existing.theme_id == theme.pk:
+            existing.score = float(scores[0])
+            existing.save(update_fields=["score", "updated_at"])
+            return existing
+        if existing is not None:
+            Theme.objects.filter(pk=existing.theme_id).update(size=F("size") - 1)
+            existing.delete()
+        row = ThemeAssignment.objects.create(
+            workspace=workspace, feedback=feedback, theme=theme, score=float(scores[0])
+        )
+        Theme.objects.filter(pk=theme.pk).update(size=F("size") + 1)
+    return row
+
+
+# ---------------------------------------------------------------- user edits
+
+
+def _same_workspace(actor: Actor, *objs: Any) -> None:
+    for obj in objs:
+        if obj is not None and obj.workspace_id != actor.workspace.pk:
+            raise ValidationError("That belongs to another workspace.")
+
+
+def _log(actor: Actor, theme: Theme | None, action: str, **details: Any) -> None:
+    ThemeEdit.objects.create(workspace=actor.workspace, theme=theme, user=actor.user, action=action, details=details)
+
+
+def _active(theme: Theme) -> None:
+    if theme.status != ThemeStatus.ACTIVE:
+        raise ValidationError(f"“{theme.name}” is no longer an active theme.")
+
+
+def rename_theme(actor: Actor, theme: Theme, name: str) -> Theme:
+    actor.require(Role.MEMBER)
+    _same_workspace(actor, theme)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError("A theme needs a name.")
+    if len(name) > 200:
+        raise ValidationError("Keep the theme name under 200 characters.")
+    with transaction.atomic():
+        _log(actor, theme, "rename", before=theme.name, after=name)
+        theme.name, theme.user_named = name, True
+        theme.save(update_fields=["name", "user_named", "updated_at"])
+    return theme
+
+
+def set_pinned(actor: Actor, theme: Theme, pinned: bool) -> Theme:
+    actor.require(Role.MEMBER)
+    _same_workspace(actor, theme)
+    _active(theme)
+    with transaction.atomic():
+        _log(actor, theme, "pin" if pinned else "unpin")
+        theme.pinned = pinned
+        theme.save(update_fields=["pinned", "updated_at"])
+    return theme
+
+
+def _place(actor: Actor, feedback_ids: Sequence[int], theme: Theme | None) -> int:
+    """Make these items a person's placement (source=user) in `theme` (None: in no theme)."""
+    ws = actor.workspace
+    ids = list(feedback_ids)
+    existing = {a.feedback_id: a for a in ws.theme_assignments.filter(feedback_id__in=ids)}
+    new = []
+    for fid in ids:
+        row = existing.get(fid)
+        if row is None:
+            new.append(
+                ThemeAssignment(workspace=ws, feedback_id=fid, theme=theme, source=AssignmentSource.USER, score=1.0)
+            )
+        else:
+            row.theme, row.source, row.score = theme, AssignmentSource.USER, 1.0
+    ThemeAssignment.objects.bulk_update(
+        list(existing.values()), ["theme", "source", "score", "updated_at"], batch_size=500
+    )
+    ThemeAssignment.objects.bulk_create(new, batch_size=500)
+    return len(ids)
+
+
+def move_item(actor: Actor, feedback: Feedback, theme: Theme | None) -> ThemeAssignment:
+    """A person puts one item into `theme` (or takes it out of every theme). Re-clustering keeps it."""
+    actor.require(Role.MEMBER)
+    _same_workspace(actor, feedback, theme)
+    if theme is not None:
+        _active(theme)
+    with transaction.atomic():
+        before = ThemeAssignment.objects.filter(feedback=feedback).values_list("theme_id", flat=True).first()
+        _place(actor, [feedback.pk], theme)
+        _log(actor, theme, "move", feedback=feedback.pk, before=before, after=theme.pk if theme else None)
+        refresh_sizes(actor.workspace)
+    return ThemeAssignment.objects.get(feedback=feedback)
+
+
+def merge_themes(actor: Actor, target: Theme, source: Theme) -> Theme:
+    """Fold `source` into `target`: its items become person-placed members of `target`."""
+    actor.require(Role.MEMBER)
+    _same_workspace(actor, target, source)
+    if target.pk == source.pk:
+        raise ValidationError("Pick two different themes to merge.")
+    _active(target)
+    _active(source)
+    with transaction.atomic():
+        ids = list(source.assignments.values_list("feedback_id", flat=True))
+        _place(actor, ids, target)
+        source.status, source.merged_into, source.size, source.pinned = ThemeStatus.MERGED, target, 0, False
+        source.save(update_fields=["status", "merged_into", "size", "pinned", "updated_at"])
+        _log(actor, target, "merge", source=source.pk, source_name=source.name, items=len(ids))
+        _refresh_label(target)
+        refresh_sizes(actor.workspace)
+    target.refresh_from_db()
+    return target
+
+
+def split_theme(actor: Actor, theme: Theme, name: str = "") -> Theme:
+    """Split a theme in two (2-means on its members); both halves become person-placed."""
+    actor.require(Role.MEMBER)
+    _same_workspace(actor, theme)
+    _active(theme)
+    ids = list(theme.assignments.values_list("feedback_id", flat=True))
+    data = workspace_vectors(actor.workspace, ids=ids)
+    if len(data) < 4:
+        raise ValidationError("A theme needs at least 4 embedded items to be split.")
+    halves = _two_means(data.matrix)
+    if halves.min() == halves.max():
+        raise ValidationError(
+            "The items of this theme are too alike to split automatically; move items by hand instead."
+        )
+    with transaction.atomic():
+        other = Theme.objects.create(workspace=actor.workspace, name="(new theme)", embedder=get_embedder().name)
+        _place(actor, [int(k) for k in data.ids[halves == 0]], theme)
+        _place(actor, [int(k) for k in data.ids[halves == 1]], other)
+        _refresh_label(theme)
+        _refresh_label(other, rename=True)
+        if name.strip():
+            other.name, other.user_named = " ".join(name.split())[:200], True
+            other.save(update_fields=["name", "user_named"])
+        _log(actor, theme, "split", new_theme=other.pk, moved=int((halves == 1).sum()))
+        refresh_sizes(actor.workspace)
+    theme.refresh_from_db()
+    other.refresh_from_db()
+    return other
+
+
+def _two_means(x: np.ndarray, iterations: int = 20) -> np.ndarray:
+    """Deterministic spherical 2-means seeded with the two most distant members."""
+    a = int(np.argmin(x @ x.mean(axis=0)))
+    b = int(np.argmin(x @ x[a]))
+    centres = x[[a, b]]
+    labels = np.zeros(len(x), dtype=np.int64)
+    for _ in range(iterations):
+        labels = (x @ centres.T).argmax(axis=1)
+        if labels.min() == labels.max():
+            break
+        centres = clustering.normalise(np.vstack([x[labels == k].mean(axis=0) for k in (0, 1)]))
+    # The half that holds more of the members keeps the theme's identity.
+    return labels if (labels == 0).sum() >= (labels == 1).sum() else 1 - labels
+
+
+def _refresh_label(theme: Theme, rename: bool = False) -> None:
+    """Recompute centroid, keywords and quotes of one theme after an edit (name kept unless asked)."""
+    ids = list(theme.assignments.values_list("feedback_id", flat=True))
+    data = workspace_vectors(theme.workspace, ids=ids)
+    if not len(data):
+        return
+    centroid = clustering.normalise(data.matrix.mean(axis=0, keepdims=True))[0]
+    others = list(
+        theme.workspace.themes.filter(status=ThemeStatus.ACTIVE)
+        .exclude(pk=theme.pk)
+        .values_list("keywords", flat=True)[:200]
+    )
+    texts = list(data.texts) + [" ".join(k) for k in others]
+    labels = np.concatenate([np.zeros(len(data), np.int64), np.arange(1, len(others) + 1)])
+    kws = labeling.keywords_per_theme(texts, labels, 1 + len(others))[0]
+    theme.keywords = kws or theme.keywords
+    theme.quote_ids = labeling.representatives(data.matrix, centroid, [int(k) for k in data.ids], data.texts)
+    theme.centroid = to_bytes(centroid)
+    if rename and not theme.user_named:
+        theme.name = labeling.name_from(theme.keywords)
+    theme.save()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class ThemeSummary:
+    theme: Theme
+    size: int
+    accounts: int
+    arr: Decimal
+    weekly: list[int]
+    emerging: bool = False
+    spark: dict[str, Any] = field(default_factory=dict)
+
+
+def member_rows(workspace: Workspace, theme_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """One row per themed item: theme, item, account, ARR, received date, category, sentiment.
+
+    Items merged into another (duplicates) are left out: they count through their survivor.
+    """
+    merged_away = workspace.feedback_merges.filter(undone_at__isnull=True).values("merged_id")
+    qs = workspace.theme_assignments.filter(theme__status=ThemeStatus.ACTIVE).exclude(feedback_id__in=merged_away)
+    if theme_ids is not None:
+        qs = qs.filter(theme_id__in=list(theme_ids))
+    return list(
+        qs.values(
+            "theme_id",
+            "feedback_id",
+            "feedback__account_id",
+            "feedback__account__arr",
+            "feedback__received_at",
+            "feedback__classification__category",
+            "feedback__classification__sentiment",
+        )
+    )
+
+
+def summaries(actor: Actor, now: dt.datetime | None = None, weeks: int = TREND_WEEKS) -> list[ThemeSummary]:
+    """Every active theme with size, distinct accounts, their ARR and weekly volume (oldest week first)."""
+    from harken.core.charts import sparkline
+
+    now = now or timezone.now()
+    this_week = week_start(timezone.localdate(now))
+    first_week = this_week - dt.timedelta(weeks=weeks - 1)
+    themes = list(actor.workspace.themes.filter(status=ThemeStatus.ACTIVE))
+    rows = member_rows(actor.workspace)
+    by_theme: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_theme[r["theme_id"]].append(r)
+    recent = timezone.now() - dt.timedelta(days=14)
+    emerging = set(actor.workspace.trend_alerts.filter(created_at__gte=recent).values_list("theme_id", flat=True))
+    out = []
+    for t in themes:
+        members = by_theme.get(t.pk, [])
+        accounts = {
+            r["feedback__account_id"]: r["feedback__account__arr"] or Decimal(0)
+            for r in members
+            if r["feedback__account_id"]
+        }
+        weekly = [0] * weeks
+        for r in members:
+            wk = week_start(timezone.localdate(r["feedback__received_at"]))
+            if wk >= first_week:
+                i = (wk - first_week).days // 7
+                if 0 <= i < weeks:
+                    weekly[i] += 1
+        out.append(
+            ThemeSummary(
+                t,
+                len(members),
+                len(accounts),
+                sum(accounts.values(), Decimal(0)),
+                weekly,
+                t.pk in emerging,
+                sparkline(weekly, title=f"Items per week, last {weeks} weeks: {', '.join(map(str, weekly))}"),
+            )
+        )
+    out.sort(key=lambda s: (-s.size, s.theme.pk))
+    return out
+
+
+def theme_detail(actor: Actor, theme: Theme, weeks: int = 26) -> dict[str, Any]:
+    """What the theme page shows: quotes, volume chart, segment split, members."""
+    from harken.core.charts import bar_chart
+
+    _same_workspace(actor, theme)
+    items = (
+        actor.workspace.feedback_items.filter(theme_assignment__theme=theme)
+        .select_related("account", "theme_assignment", "classification")
+        .order_by("-received_at")
+    )
+    this_week = week_start(timezone.localdate())
+    first = this_week - dt.timedelta(weeks=weeks - 1)
+    counts: dict[dt.date, int] = defaultdict(int)
+    seg_counts: dict[str, int] = defaultdict(int)
+    accounts: dict[int, tuple[str, Decimal]] = {}
+    members = actor.workspace.feedback_items.filter(theme_assignment__theme=theme)
+    for received, account_id, segment, arr in members.values_list(
+        "received_at", "account_id", "account__segment", "account__arr"
+    ):
+        counts[week_start(timezone.localdate(received))] += 1
+        if account_id:
+            accounts[account_id] = (segment or "", arr or Decimal(0))
+    for segment, _ in accounts.values():
+        seg_counts[segment or "No segment"] += 1
+    points = [
+        ((first + dt.timedelta(weeks=i)).isoformat(), float(counts.get(first + dt.timedelta(weeks=i), 0)))
+        for i in range(weeks)
+    ]
+    chart = bar_chart(points, f"Items per week in “{theme.name}”")
+    top = max(seg_counts.values(), default=1)
+    seg_rows = [
+        {"label": k, "value": v, "pct": round(100 * v / top), "display": f"{v} account{'s' if v != 1 else ''}"}
+        for k, v in sorted(seg_counts.items(), key=lambda p: -p[1])
+    ]
+    quotes = actor.workspace.feedback_items.in_bulk(theme.quote_ids or [])
+    return {
+        "items": items,
+        "chart": chart,
+        "segments": seg_rows,
+        "quotes": [quotes[q] for q in theme.quote_ids or [] if q in quotes],
+        "accounts": len(accounts),
+        "arr": sum((arr for _, arr in accounts.values()), Decimal(0)),
+        "edits": theme.edits.select_related("user")[:20],
+        "others": actor.workspace.themes.filter(status=ThemeStatus.ACTIVE).exclude(pk=theme.pk).order_by("name"),
+        "alerts": theme.trend_alerts.all()[:5],
+    }

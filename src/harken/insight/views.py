@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from harken.insight import services
+from harken.insight.models import SuggestionStatus
+from harken.workspaces.access import Actor, workspace_view
+from harken.workspaces.models import Role
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@workspace_view()
+def similar(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """The "Similar feedback" panel body, loaded by htmx from the item page."""
+    item = get_object_or_404(actor.workspace.feedback_items, pk=pk)
+    context = {
+        "item": item,
+        "similar": services.similar_items(actor, item),
+        "merged_into": services.merged_into(item),
+        "merged_items": services.merged_items(item),
+        "requesters": services.requesters(item),
+        "merges": services.merge_history(actor, item).filter(undone_at__isnull=True)[:10],
+    }
+    return render(request, "insight/_similar_results.html", context)
+
+
+@workspace_view()
+def duplicates(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Review page: open suggestions side by side, Merge / Not a duplicate."""
+    page = Paginator(services.open_suggestions(actor), 20).get_page(request.GET.get("page"))
+    decided = actor.workspace.duplicate_suggestions.exclude(status=SuggestionStatus.OPEN).count()
+    return render(request, "insight/duplicates.html", {"page_obj": page, "decided": decided})
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def merge_suggestion(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    suggestion = get_object_or_404(actor.workspace.duplicate_suggestions, pk=pk)
+    keep = request.POST.get("keep", "candidate")
+    survivor, merged = (
+        (suggestion.candidate, suggestion.item) if keep != "item" else (suggestion.item, suggestion.candidate)
+    )
+    try:
+        record = services.merge(actor, survivor, merged, suggestion=suggestion)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request, f"Merged #{record.merged_id} into #{record.survivor_id}. You can undo this under Merges."
+        )
+    return _back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def dismiss(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    suggestion = get_object_or_404(actor.workspace.duplicate_suggestions, pk=pk)
+    try:
+        services.dismiss_suggestion(actor, suggestion)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.info(request, "Marked as not a duplicate; this pair will not be suggested again.")
+    return _back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def merge_item(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """Merge item `pk` into the item given as `into` (from the similar panel or the API-less form)."""
+    merged = get_object_or_404(actor.workspace.feedback_items, pk=pk)
+    try:
+        into = int(request.POST.get("into", ""))
+    except ValueError:
+        messages.error(request, "Say which item to merge into.")
+        return _back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
+    survivor = get_object_or_404(actor.workspace.feedback_items, pk=into)
+    try:
+        record = services.merge(actor, survivor, merged)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return _back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
+    messages.success(request, f"Merged #{record.merged_id} into #{record.survivor_id}.")
+    return redirect(reverse("feedback:detail", kwargs={"ws": actor.workspace.slug, "pk": survivor.pk}))
+
+
+@workspace_view()
+def merges(request: HttpRequest, actor: Actor) -> HttpResponse:
+    page = Paginator(services.merge_history(actor), 30).get_page(request.GET.get("page"))
+    return render(request, "insight/merges.html", {"page_obj": page})
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def undo_merge(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    record = get_object_or_404(actor.workspace.feedback_merges, pk=pk)
+    try:
+        services.undo_merge(actor, record)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Undone: #{record.merged_id} is a separate item again.")
+    return _back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harken.insight import index, lexical
+
+
+@pytest.fixture(autouse=True)
+def hashing_embedder(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Insight tests run the real code path with the deterministic hashing embedder.
+
+    Per-process caches (vector index, BM25 statistics) are dropped around each test because
+    test transactions roll back and ids get reused.
+    """
+    settings.HARKEN_EMBEDDER = "hashing"
+    # The `world` fixture creates four users; slow password hashing dominated these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    index.forget()
+    lexical._cache.clear()
+    yield
+    index.forget()
+    lexical._cache.clear()

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+
+from harken.core.taskrun import run_pending_tasks
+from harken.insight.themes import classify
+from harken.insight.themes.models import Category, ItemClassification, Sentiment
+from tests.base import make_token
+from tests.insight.helpers import add
+
+pytestmark = pytest.mark.django_db
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "insight" / "labelled_feedback.csv"
+
+
+def test_new_items_are_classified_on_ingest(world) -> None:  # type: ignore[no-untyped-def]
+    item = add(world.alpha, "The app crashes with an error when I export, it is broken")
+    run_pending_tasks()
+    row = ItemClassification.objects.get(feedback=item)
+    assert row.workspace_id == world.alpha.pk and row.model == "hashing"
+    assert row.category in Category.values and row.sentiment in Sentiment.values
+    assert row.category == Category.BUG and row.sentiment == Sentiment.NEGATIVE  # lexical cues carry it here
+    assert not row.corrected_by_user
+
+
+def test_lexical_cues_decide_clear_cases() -> None:
+    q, f, p = classify.guess(
+        ["How do I change my password?", "Please add an option for dark mode", "I love it, thank you, awesome work"]
+    )
+    assert q.category == Category.QUESTION
+    assert f.category == Category.FEATURE
+    assert p.category == Category.PRAISE and p.sentiment == Sentiment.POSITIVE
+
+
+def test_corrections_are_kept_and_never_overwritten(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.feedback.services import update_feedback
+
+    item = add(world.alpha, "The app crashes with an error when I export")
+    run_pending_tasks()
+    row = classify.correct(world.actor(world.bob), item, category=Category.FEATURE)
+    assert row.corrected_by_user and row.corrected_by == world.bob and row.category == Category.FEATURE
+    update_feedback(world.actor(world.bob), item, text="The app crashes with an error when I export, still")
+    run_pending_tasks()
+    classify.classify_items(world.alpha, [item])
+    row.refresh_from_db()
+    assert row.category == Category.FEATURE and row.corrected_by_user
+
+
+def test_corrections_teach_similar_items(world) -> None:  # type: ignore[no-untyped-def]
+    first = add(world.alpha, "Quarterly roadmap sync for the Nordics account")
+    run_pending_tasks()
+    classify.correct(world.actor(world.bob), first, category=Category.PRAISE, sentiment=Sentiment.POSITIVE)
+    twin = add(world.alpha, "Quarterly roadmap sync for the Nordics account team")
+    run_pending_tasks()
+    row = ItemClassification.objects.get(feedback=twin)
+    assert (row.category, row.sentiment) == (Category.PRAISE, Sentiment.POSITIVE) and not row.corrected_by_user
+    other = add(world.bravo, "Quarterly roadmap sync for the Nordics account team")  # another workspace learns nothing
+    run_pending_tasks()
+    assert ItemClassification.objects.get(feedback=other).category != Category.PRAISE
+
+
+def test_correction_validation_and_permissions(world) -> None:  # type: ignore[no-untyped-def]
+    item = add(world.alpha, "Export fails")
+    with pytest.raises(PermissionDenied):
+        classify.correct(world.actor(world.vera), item, category=Category.BUG)
+    with pytest.raises(ValidationError, match="Unknown category"):
+        classify.correct(world.actor(world.bob), item, category="rant")
+    with pytest.raises(ValidationError, match="Unknown sentiment"):
+        classify.correct(world.actor(world.bob), item, sentiment="meh")
+    with pytest.raises(ValidationError, match="Give a category"):
+        classify.correct(world.actor(world.bob), item)
+    with pytest.raises(ValidationError, match="another workspace"):
+        classify.correct(world.actor(world.charlie), item, category=Category.BUG)
+
+
+def test_classification_api_and_form(world) -> None:  # type: ignore[no-untyped-def]
+    item = add(world.alpha, "How do I invite my team?")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.alpha, world.bob)}"}
+    got = Client().get(f"/api/insight/items/{item.pk}/classification", **headers).json()
+    assert got["category"] == "question" and got["corrected_by_user"] is False
+    assert not ItemClassification.objects.filter(feedback=item).exists()  # a GET stores nothing
+    put = Client().post(
+        f"/api/insight/items/{item.pk}/classification",
+        {"sentiment": "negative"},
+        content_type="application/json",
+        **headers,
+    )
+    assert put.status_code == 200 and put.json()["sentiment"] == "negative" and put.json()["corrected_by_user"]
+    bad = Client().post(
+        f"/api/insight/items/{item.pk}/classification", {"category": "x"}, content_type="application/json", **headers
+    )
+    assert bad.status_code == 400
+    resp = world.client_for(world.bob).post(f"/w/alpha/insight/items/{item.pk}/classification/", {"category": "bug"})
+    assert resp.status_code == 302
+    assert ItemClassification.objects.get(feedback=item).category == "bug"
+
+
+def test_fixture_is_a_usable_labelled_set() -> None:
+    with open(FIXTURE, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 100
+    assert {r["category"] for r in rows} == set(Category.values)
+    assert {r["sentiment"] for r in rows} == set(Sentiment.values)
+
+
+@pytest.mark.slow
+def test_minilm_accuracy_on_the_labelled_set(settings) -> None:  # type: ignore[no-untyped-def]
+    """The real model on the hand-labelled set; the figures are in docs/themes.md."""
+    settings.HARKEN_EMBEDDER = "minilm"
+    with open(FIXTURE, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    guesses = classify.guess([r["text"] for r in rows])
+    category = sum(g.category == r["category"] for g, r in zip(guesses, rows, strict=True)) / len(rows)
+    sentiment = sum(g.sentiment == r["sentiment"] for g, r in zip(guesses, rows, strict=True)) / len(rows)
+    assert category >= 0.75 and sentiment >= 0.7, (category, sentiment)
+
+
+def test_item_panel_shows_and_corrects(world) -> None:  # type: ignore[no-untyped-def]
+    item = add(world.alpha, "How do I invite my team?")
+    run_pending_tasks()
+    client = world.client_for(world.bob)
+    body = client.get(f"/w/alpha/insight/items/{item.pk}/understanding/").content.decode()
+    assert "Question" in body and "Save correction" in body
+    assert (
+        "Save correction"
+        not in world.client_for(world.vera).get(f"/w/alpha/insight/items/{item.pk}/understanding/").content.decode()
+    )
+    client.post(f"/w/alpha/insight/items/{item.pk}/classification/", {"category": "complaint", "sentiment": "negative"})
+    body = client.get(f"/w/alpha/insight/items/{item.pk}/understanding/").content.decode()
+    assert "Complaint" in body and "corrected" in body

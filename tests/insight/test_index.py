@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harken.insight import index as vindex
+from harken.insight.embeddings import get_embedder
+from harken.insight.index import ExactIndex, HnswIndex, make_index, workspace_index
+from harken.insight.models import ItemEmbedding
+from tests.insight.helpers import add
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
+    m = rng.standard_normal((n, dim)).astype(np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def brute(data: np.ndarray, keys: np.ndarray, q: np.ndarray, k: int) -> list[int]:
+    return keys[np.argsort(-(data @ q), kind="stable")[:k]].tolist()
+
+
+@pytest.mark.parametrize("cls", [ExactIndex, HnswIndex])
+def test_search_matches_brute_force(cls) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(1)
+    data, keys = unit(rng, 500), np.arange(10, 510, dtype=np.int64)
+    idx = cls(32)
+    idx.upsert(keys, data)
+    assert len(idx) == 500
+    hits = 0
+    for q in unit(rng, 20):
+        got, scores = idx.search(q, 10)
+        want = brute(data, keys, q, 10)
+        hits += len(set(got.tolist()) & set(want))
+        assert np.all(np.diff(scores) <= 1e-6)  # best first
+        assert scores[0] == pytest.approx(float(data[keys.tolist().index(got[0])] @ q), abs=1e-2)
+    assert hits / 200 >= (1.0 if cls is ExactIndex else 0.95)
+
+
+def test_exact_upsert_replaces_and_remove_compacts() -> None:
+    idx = ExactIndex(2)
+    idx.upsert(np.array([1, 2, 3]), np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32))
+    idx.upsert(np.array([2]), np.array([[1, 0]], dtype=np.float32))  # item 2 was edited
+    keys, scores = idx.search(np.array([1, 0], dtype=np.float32), 2)
+    assert sorted(keys.tolist()) == [1, 2] and scores.tolist() == [1.0, 1.0]
+    idx.remove(np.array([1, 99]))
+    assert len(idx) == 2
+    assert idx.search(np.array([1, 0], dtype=np.float32), 5)[0].tolist() == [2, 3]
+    assert np.allclose(idx.vectors_of(np.array([3])), [[0.6, 0.8]])
+    assert ExactIndex(2).search(np.array([1, 0], dtype=np.float32), 3)[0].size == 0
+
+
+def test_backend_is_chosen_by_size() -> None:
+    assert isinstance(make_index(8, 10, exact_max=100), ExactIndex)
+    assert isinstance(make_index(8, 1000, exact_max=100), HnswIndex)
+
+
+def test_workspace_index_follows_the_database(world, settings) -> None:  # type: ignore[no-untyped-def]
+    from harken.insight.services import embed_workspace
+
+    e = get_embedder()
+    a = add(world.alpha, "Export to PDF fails")
+    add(world.bravo, "Bravo's private roadmap request")
+    embed_workspace(world.alpha)
+    embed_workspace(world.bravo)
+    idx = workspace_index(world.alpha.pk, e.name, e.dim)
+    assert len(idx) == 1  # Bravo's vectors are never in Alpha's index
+    b = add(world.alpha, "Dark mode please")
+    embed_workspace(world.alpha)
+    idx = workspace_index(world.alpha.pk, e.name, e.dim)
+    assert len(idx) == 2
+    ItemEmbedding.objects.filter(feedback=b).delete()
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
+    assert workspace_index(world.alpha.pk, e.name, e.dim).search(e.encode(["pdf export"])[0], 5)[0].tolist() == [a.pk]
+    vindex.forget(world.alpha.pk)
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
+
+
+def test_large_workspaces_use_hnsw_through_the_same_path(world, settings) -> None:  # type: ignore[no-untyped-def]
+    from harken.feedback.services import update_feedback
+    from harken.insight import services
+
+    settings.HARKEN_EXACT_INDEX_MAX = 1
+    a = add(world.alpha, "Export to PDF fails")
+    b = add(world.alpha, "Dark mode please")
+    services.embed_workspace(world.alpha)
+    e = get_embedder()
+    idx = workspace_index(world.alpha.pk, e.name, e.dim)
+    assert isinstance(idx, HnswIndex) and len(idx) == 2
+    update_feedback(world.actor(world.bob), b, text="PDF export fails for big files")
+    services.embed_workspace(world.alpha)  # re-embedded in place
+    keys, _ = workspace_index(world.alpha.pk, e.name, e.dim).search(e.encode(["PDF export fails"])[0], 2)
+    assert set(keys.tolist()) == {a.pk, b.pk} and len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2
+    assert [s.feedback.pk for s in services.similar_items(world.actor(world.bob), a)] == [b.pk]

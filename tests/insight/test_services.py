@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from harken.core.taskrun import run_pending_tasks
+from harken.customers.models import Account, Contact
+from harken.feedback.models import Feedback, Tag
+from harken.feedback.services import update_feedback
+from harken.insight import duplicates, services
+from harken.insight.models import DuplicateSuggestion, FeedbackMerge, ItemEmbedding, SuggestionStatus
+from harken.workspaces.access import Actor
+from tests.insight.helpers import add
+
+pytestmark = pytest.mark.django_db
+
+PDF = "The app crashes every time I export a large report to PDF on Windows 11 (version 4.2.1)"
+
+
+def embed_tasks() -> int:
+    return DBTaskResult.objects.filter(task_path="harken.insight.tasks.embed_feedback", status="READY").count()
+
+
+def test_new_item_enqueues_embedding_in_its_transaction(world) -> None:  # type: ignore[no-untyped-def]
+    item = add(world.alpha, PDF)
+    assert embed_tasks() == 1
+    assert not ItemEmbedding.objects.filter(feedback=item).exists()
+    run_pending_tasks()
+    row = ItemEmbedding.objects.get(feedback=item)
+    assert row.workspace_id == world.alpha.pk and row.embedder == "hashing" and row.dim == 256
+    assert len(bytes(row.vector)) == 256 * 4
+
+
+def test_rolled_back_item_leaves_no_job(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add(world.alpha, PDF)
+        raise RuntimeError("import failed half-way")
+    assert embed_tasks() == 0
+
+
+def test_text_edit_re_embeds_and_backfill_is_idempotent(world) -> None:  # type: ignore[no-untyped-def]
+    item = add(world.alpha, "Dark mode please")
+    run_pending_tasks()
+    before = ItemEmbedding.objects.get(feedback=item)
+    update_feedback(world.actor(world.bob), item, text="Export to CSV is broken")
+    assert embed_tasks() == 1
+    run_pending_tasks()
+    after = ItemEmbedding.objects.get(feedback=item)
+    assert after.text_hash != before.text_hash and bytes(after.vector) != bytes(before.vector)
+    assert services.embed_workspace(world.alpha) == 0  # nothing stale
+    assert services.embed_workspace(world.alpha, force=True) == 1
+
+
+def test_backfill_embeds_everything_missing(world) -> None:  # type: ignore[no-untyped-def]
+    for i in range(7):
+        add(world.alpha, f"Item number {i} about exports")
+    seen = []
+    assert services.embed_workspace(world.alpha, batch_size=3, progress=lambda d, t: seen.append((d, t))) == 7
+    assert seen[-1] == (7, 7) and len(seen) == 3
+    assert ItemEmbedding.objects.for_workspace(world.alpha).count() == 7
+
+
+def test_bad_input_is_embedded_without_failing(world) -> None:  # type: ignore[no-untyped-def]
+    huge = "PDF export crashes. " * 5200  # ~100 KB
+    items = [add(world.alpha, t) for t in ["ok", "🙂🔥🚀", "Die App stürzt beim PDF-Export ab", huge]]
+    run_pending_tasks()
+    assert ItemEmbedding.objects.filter(feedback__in=items).count() == 4
+    assert len(items[3].text) == len(huge.strip())  # full text kept
+    assert services.similar_items(world.actor(world.bob), items[1]) is not None
+
+
+def test_similar_items_are_ranked_and_never_cross_workspaces(world) -> None:  # type: ignore[no-untyped-def]
+    target = add(world.alpha, PDF)
+    near = add(world.alpha, "Exporting a large report to PDF crashes the app on Windows")
+    far = add(world.alpha, "Please add a dark mode to the dashboard")
+    secret = add(world.bravo, PDF)  # identical text, other workspace
+    run_pending_tasks()
+    result = services.similar_items(world.actor(world.bob), target)
+    ids = [s.feedback.pk for s in result]
+    assert ids[0] == near.pk and far.pk in ids and target.pk not in ids
+    assert secret.pk not in ids
+    assert result[0].score > result[-1].score
+    bravo = services.similar_items(world.actor(world.charlie), secret)
+    assert {s.feedback.workspace_id for s in bravo} <= {world.bravo.pk}
+    with pytest.raises(ValidationError):
+        services.similar_items(world.actor(world.bob), secret)
+
+
+def test_duplicate_suggestion_for_new_item_and_dismiss(world) -> None:  # type: ignore[no-untyped-def]
+    original = add(world.alpha, PDF)
+    add(world.alpha, "Please add a dark mode to the dashboard")
+    add(world.alpha, "Invoices should show the VAT number")
+    run_pending_tasks()
+    assert not DuplicateSuggestion.objects.exists()
+    repeat = add(world.alpha, PDF.replace("every time", "each time"))
+    run_pending_tasks()
+    suggestion = DuplicateSuggestion.objects.get()
+    assert (suggestion.item, suggestion.candidate) == (repeat, original)
+    assert suggestion.score >= duplicates.SUGGEST_THRESHOLD and set(suggestion.signals) == {
+        "cosine",
+        "hub",
+        "lexical",
+        "identifiers",
+    }
+    assert list(services.open_suggestions(world.actor(world.vera))) == [suggestion]
+    with pytest.raises(PermissionDenied):
+        services.dismiss_suggestion(world.actor(world.vera), suggestion)
+    services.dismiss_suggestion(world.actor(world.bob), suggestion)
+    assert suggestion.status == SuggestionStatus.DISMISSED
+    assert services.suggest_duplicates(repeat) == []  # decided pairs are not raised again
+    with pytest.raises(ValidationError, match="already decided"):
+        services.dismiss_suggestion(world.actor(world.bob), suggestion)
+
+
+def test_exact_duplicates_and_empty_items(world) -> None:  # type: ignore[no-untyped-def]
+    a = add(world.alpha, "Sync fails with error 0x80070005")
+    b = add(world.alpha, "Sync fails with error 0x80070005", dedupe_key="second-copy")
+    # The feedback service refuses empty text, but bulk paths (imports, channels) may still store one.
+    empty = Feedback.objects.create(workspace=world.alpha, text=" ", title="")
+    run_pending_tasks()
+    services.embed_workspace(world.alpha)
+    found = services.duplicate_candidates(world.alpha, b)
+    assert found[0].feedback == a and found[0].signals.identifiers == 1.0
+    assert services.duplicate_candidates(world.alpha, empty) == []
+    assert services.similar_items(world.actor(world.bob), empty) == []
+
+
+def _requester(world, name: str):  # type: ignore[no-untyped-def]
+    account = Account.objects.create(workspace=world.alpha, name=f"{name} Inc")
+    contact = Contact.objects.create(
+        workspace=world.alpha, name=name, email=f"{name.lower()}@example.com", account=account
+    )
+    return account, contact
+
+
+def test_merge_and_undo_round_trip_keeps_requesters(world) -> None:  # type: ignore[no-untyped-def]
+    acme, ann = _requester(world, "Ann")
+    globex, gus = _requester(world, "Gus")
+    a = add(world.alpha, PDF, account=acme, contact=ann, tags=["export"])
+    b = add(world.alpha, PDF + " too", account=globex, contact=gus, tags=["export", "windows"])
+    c = add(world.alpha, "Same PDF crash here", author_email="Zed@Example.com")
+    run_pending_tasks()
+    bob = world.actor(world.bob)
+    with pytest.raises(PermissionDenied):
+        services.merge(world.actor(world.vera), a, b)
+    record = services.merge(bob, a, b)
+    assert set(a.tags.values_list("name", flat=True)) == {"export", "windows"}
+    assert record.added_tag_ids == [Tag.objects.get(name="windows").pk]
+    services.merge(bob, b_survivor := a, c)
+    r = services.requesters(b_survivor)
+    assert {x.pk for x in r.accounts} == {acme.pk, globex.pk}
+    assert {x.pk for x in r.contacts} == {ann.pk, gus.pk}
+    assert "zed@example.com" in r.emails
+    assert services.merged_into(b) == a and services.merged_items(a) == [b, c]
+    assert b.pk not in [s.feedback.pk for s in services.similar_items(bob, a)]
+    # B is kept, intact.
+    b.refresh_from_db()
+    assert b.account == globex and b.text.endswith("too")
+    with pytest.raises(ValidationError, match="already merged"):
+        services.merge(bob, c, b)
+    with pytest.raises(ValidationError, match="itself merged"):
+        services.merge(bob, b, add(world.alpha, "A fresh item"))
+    with pytest.raises(ValidationError, match="into itself"):
+        services.merge(bob, a, a)
+
+    services.undo_merge(bob, record)
+    assert services.merged_into(b) is None and services.merged_items(a) == [c]
+    assert set(a.tags.values_list("name", flat=True)) == {"export"}
+    assert {x.pk for x in services.requesters(a).accounts} == {acme.pk}
+    with pytest.raises(ValidationError, match="already undone"):
+        services.undo_merge(bob, record)
+    assert FeedbackMerge.objects.count() == 2  # history kept
+    services.merge(bob, a, b)  # and it can be merged again
+    assert services.merged_items(a) == [c, b]
+
+
+def test_merge_chains_follow_to_the_top(world) -> None:  # type: ignore[no-untyped-def]
+    a, b, c = (add(world.alpha, f"Request {i}") for i in "abc")
+    bob = world.actor(world.bob)
+    services.merge(bob, b, c)
+    services.merge(bob, a, b)
+    assert services.merged_into(c) == a
+    assert services.merged_items(a) == [b, c]
+
+
+def test_merge_refuses_other_workspaces(world) -> None:  # type: ignore[no-untyped-def]
+    a = add(world.alpha, "Alpha item")
+    z = add(world.bravo, "Bravo item")
+    with pytest.raises(ValidationError, match="this workspace"):
+        services.merge(world.actor(world.bob), a, z)
+
+
+def test_merge_marks_suggestion_and_undo_reopens_it(world) -> None:  # type: ignore[no-untyped-def]
+    a = add(world.alpha, PDF)
+    b = add(world.alpha, PDF + "!")
+    s = DuplicateSuggestion.objects.create(workspace=world.alpha, item=b, candidate=a, score=0.9)
+    record = services.merge(world.actor(world.bob), a, b, suggestion=s)
+    s.refresh_from_db()
+    assert s.status == SuggestionStatus.MERGED
+    assert list(services.open_suggestions(world.actor(world.bob))) == []
+    services.undo_merge(world.actor(world.bob), record)
+    s.refresh_from_db()
+    assert s.status == SuggestionStatus.OPEN
+
+
+def test_merge_signal_lets_other_apps_record_what_they_moved(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.insight.signals import feedback_merged, feedback_unmerged
+
+    seen = []
+
+    def moved(sender, merge, actor, **kwargs):  # type: ignore[no-untyped-def]
+        merge.details["votes"] = {"moved": [1, 2]}
+
+    def restored(sender, merge, actor, survivor, merged, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(merge.details["votes"]["moved"])
+
+    feedback_merged.connect(moved)
+    feedback_unmerged.connect(restored)
+    try:
+        a, b = add(world.alpha, "one"), add(world.alpha, "two")
+        record = services.merge(Actor.system(world.alpha), a, b)
+        record.refresh_from_db()
+        assert record.details == {"votes": {"moved": [1, 2]}}
+        services.undo_merge(Actor.system(world.alpha), record)
+        assert seen == [[1, 2]]
+    finally:
+        feedback_merged.disconnect(moved)
+        feedback_unmerged.disconnect(restored)
+
+
+def test_merged_items_leave_the_inbox_until_the_merge_is_undone(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.feedback.services import search_feedback
+
+    a, b = add(world.alpha, "Export to Excel please"), add(world.alpha, "Please add Excel export")
+    bob = world.actor(world.bob)
+
+    def inbox() -> set[int]:
+        return {item.pk for item in search_feedback(world.alpha, {})}
+
+    assert {a.pk, b.pk} <= inbox()
+    record = services.merge(bob, a, b)
+    b.refresh_from_db()
+    assert b.merged_into == a and b.pk not in inbox() and a.pk in inbox()
+    services.undo_merge(bob, record)
+    b.refresh_from_db()
+    assert b.merged_into is None and b.pk in inbox()

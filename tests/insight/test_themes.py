@@ -1,0 +1,397 @@
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from harken.core.taskrun import run_pending_tasks
+from harken.insight.themes import clustering, labeling, services
+from harken.insight.themes.models import AssignmentSource, RunStatus, Theme, ThemeAssignment, ThemeRun, ThemeStatus
+from tests.insight.helpers import add
+from tests.insight.theme_data import seed
+
+pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------- clustering (pure)
+
+
+def blobs(groups: int, per: int, dim: int = 64, noise: float = 0.3, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(groups, dim))
+    x = np.repeat(centres, per, axis=0) + noise * rng.normal(size=(groups * per, dim))
+    return x, np.repeat(np.arange(groups), per)
+
+
+def test_clustering_finds_well_separated_groups() -> None:
+    x, truth = blobs(5, 12)
+    result = clustering.cluster(x)
+    assert result.n_themes == 5
+    assert (result.labels >= 0).all()
+    for g in range(5):  # every true group lands in exactly one theme
+        assert len(set(result.labels[truth == g].tolist())) == 1
+    assert np.allclose(np.linalg.norm(result.centroids, axis=1), 1.0, atol=1e-5)
+
+
+def test_clustering_tiny_and_empty_inputs_make_no_themes() -> None:
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2):
+        assert clustering.cluster(rng.normal(size=(n, 16))).n_themes == 0
+    unrelated = clustering.cluster(rng.normal(size=(3, 64)))  # three unrelated items
+    assert unrelated.n_themes == 0 and (unrelated.labels == -1).all()
+    same = clustering.cluster(np.vstack([np.ones(16) + 0.01 * rng.normal(size=16) for _ in range(3)]))
+    assert same.n_themes == 1 and (same.labels == 0).all()
+
+
+def test_zero_vectors_are_never_assigned() -> None:
+    x, _ = blobs(2, 6, dim=16)
+    x = np.vstack([x, np.zeros((2, 16))])
+    result = clustering.cluster(x)
+    assert (result.labels[-2:] == -1).all() and (result.labels[:-2] >= 0).all()
+
+
+def test_large_inputs_cluster_a_sample_and_assign_the_rest() -> None:
+    x, truth = blobs(4, 60, dim=32)
+    result = clustering.cluster(x, clustering.Params(sample_limit=80))
+    assert result.n_themes == 4
+    for g in range(4):
+        assert len(set(result.labels[truth == g].tolist()) - {-1}) == 1
+
+
+def test_labels_are_distinctive_keywords() -> None:
+    texts = ["export csv report", "csv export broken", "dark mode please", "dark theme mode"]
+    kws = labeling.keywords_per_theme(texts, np.array([0, 0, 1, 1]), 2)
+    assert "csv" in " ".join(kws[0]) and "dark" in " ".join(kws[1])
+    assert labeling.name_from(["export csv", "excel", "download"]) == "Export CSV · excel · download"
+    assert labeling.name_from(["sso", "saml login"]) == "SSO · SAML login"
+    assert labeling.name_from([]) == "Untitled theme"
+
+
+# ---------------------------------------------------------------- re-clustering in a workspace
+
+
+def members(theme: Theme) -> set[int]:
+    return set(theme.assignments.values_list("feedback_id", flat=True))
+
+
+def theme_of(item_id: int) -> int | None:
+    row = ThemeAssignment.objects.filter(feedback_id=item_id).first()
+    return row.theme_id if row else None
+
+
+def test_recluster_groups_topics_with_readable_labels(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    stats = services.recluster(world.alpha)
+    themes = list(world.alpha.themes.filter(status=ThemeStatus.ACTIVE))
+    assert stats["themes"] == len(themes) == 3
+    for topic, item_ids in ids.items():
+        found = {theme_of(i) for i in item_ids}
+        assert len(found) == 1 and None not in found, topic
+        theme = Theme.objects.get(pk=found.pop())
+        assert topic in theme.name.lower() or topic in " ".join(theme.keywords)
+        assert theme.size == 6 and len(theme.quote_ids) == 3 and set(theme.quote_ids) <= set(item_ids)
+    assert not world.bravo.themes.exists()
+
+
+def test_recluster_keeps_theme_identity_and_name(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    before = {t.pk: (t.name, members(t)) for t in world.alpha.themes.all()}
+    seed(world.alpha, {"export": ["Export reports to CSV including all columns"]})
+    services.recluster(world.alpha)
+    after = {t.pk: t for t in world.alpha.themes.filter(status=ThemeStatus.ACTIVE)}
+    assert set(after) == set(before)
+    for pk, (name, old) in before.items():
+        assert after[pk].name == name and old <= members(after[pk])
+    assert theme_of(ids["export"][0]) in before
+
+
+def test_a_theme_that_does_not_survive_is_retired(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    billing = theme_of(ids["billing"][0])
+    for item_id in ids["billing"]:
+        world.alpha.feedback_items.get(pk=item_id).delete()
+    stats = services.recluster(world.alpha)
+    assert Theme.objects.get(pk=billing).status == ThemeStatus.RETIRED
+    assert stats["retired"] == 1 and stats["themes"] == 2
+
+
+def test_user_edits_survive_reclustering(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    bob = world.actor(world.bob)
+    export, dark, billing = (Theme.objects.get(pk=theme_of(ids[k][0])) for k in ("export", "dark", "billing"))
+    services.rename_theme(bob, export, "  CSV & Excel   exports ")
+    moved = world.alpha.feedback_items.get(pk=ids["billing"][0])
+    services.move_item(bob, moved, dark)
+    out = world.alpha.feedback_items.get(pk=ids["billing"][1])
+    services.move_item(bob, out, None)
+    services.set_pinned(bob, billing, True)
+    pinned_members = members(billing)
+
+    services.recluster(world.alpha)
+
+    export.refresh_from_db()
+    billing.refresh_from_db()
+    assert export.name == "CSV & Excel exports" and export.user_named and export.status == ThemeStatus.ACTIVE
+    assert theme_of(moved.pk) == dark.pk
+    assert ThemeAssignment.objects.get(feedback=out).theme_id is None
+    assert billing.pinned and billing.status == ThemeStatus.ACTIVE and members(billing) == pinned_members
+    assert world.alpha.theme_edits.filter(action="rename", theme=export).exists()
+
+
+def test_merge_and_split_survive_reclustering(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    bob = world.actor(world.bob)
+    export, dark = Theme.objects.get(pk=theme_of(ids["export"][0])), Theme.objects.get(pk=theme_of(ids["dark"][0]))
+    services.merge_themes(bob, export, dark)
+    dark.refresh_from_db()
+    assert dark.status == ThemeStatus.MERGED and dark.merged_into_id == export.pk
+    assert set(ids["dark"]) <= members(export)
+    services.recluster(world.alpha)
+    assert set(ids["dark"]) | set(ids["export"]) <= members(export)
+    dark.refresh_from_db()
+    assert dark.status == ThemeStatus.MERGED
+
+    other = services.split_theme(bob, export, name="Night mode")
+    assert other.name == "Night mode" and other.size > 0
+    split_members = members(other)
+    assert split_members and split_members.isdisjoint(members(export))
+    services.recluster(world.alpha)
+    assert members(other) == split_members
+
+
+def test_split_needs_enough_items(world) -> None:  # type: ignore[no-untyped-def]
+    theme = Theme.objects.create(workspace=world.alpha, name="Tiny")
+    with pytest.raises(ValidationError, match="at least 4"):
+        services.split_theme(world.actor(world.bob), theme)
+
+
+def test_crash_while_swapping_keeps_previous_themes(world) -> None:  # type: ignore[no-untyped-def]
+    seed(world.alpha)
+    services.recluster(world.alpha)
+    themes = sorted(world.alpha.themes.values_list("pk", "name", "status", "size"))
+    seed(
+        world.alpha,
+        {"new": ["Slack integration for alerts", "Slack alerts integration", "Send alerts to Slack channel"]},
+    )
+    snapshot = sorted(world.alpha.theme_assignments.values_list("feedback_id", "theme_id", "source"))
+    with (
+        mock.patch.object(ThemeAssignment.objects, "bulk_create", side_effect=RuntimeError("worker killed")),
+        pytest.raises(RuntimeError),
+    ):
+        services.recluster(world.alpha)
+    assert sorted(world.alpha.theme_assignments.values_list("feedback_id", "theme_id", "source")) == snapshot
+    assert sorted(world.alpha.themes.values_list("pk", "name", "status", "size")) == themes
+
+
+def test_failed_background_run_is_recorded_and_themes_untouched(world) -> None:  # type: ignore[no-untyped-def]
+    seed(world.alpha)
+    services.recluster(world.alpha)
+    themes = sorted(world.alpha.themes.values_list("pk", "name", "size"))
+    run = services.start_recluster(world.actor(world.bob))
+    assert run.status == RunStatus.QUEUED
+    assert services.start_recluster(world.actor(world.bob)).pk == run.pk  # one run at a time
+    with mock.patch("harken.insight.themes.labeling.keywords_per_theme", side_effect=MemoryError("out of memory")):
+        run_pending_tasks()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "MemoryError" in run.error
+    assert sorted(world.alpha.themes.values_list("pk", "name", "size")) == themes
+
+
+def test_background_run_reports_progress_and_stats(world) -> None:  # type: ignore[no-untyped-def]
+    seed(world.alpha)
+    run = services.start_recluster(world.actor(world.alice))
+    run_pending_tasks()
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.progress == 1.0 and run.stats["themes"] == 3 and run.finished_at
+
+
+def test_workspace_with_three_items_is_sensible(world) -> None:  # type: ignore[no-untyped-def]
+    seed(world.alpha, {"x": ["Export to CSV fails", "Dark mode please", "Invoice has wrong VAT"]})
+    stats = services.recluster(world.alpha)
+    assert stats["items"] == 3 and stats["themes"] <= 1
+    seed(world.bravo, {"x": ["Export reports to CSV", "Export the reports to CSV", "Export all reports to CSV"]})
+    assert services.recluster(world.bravo)["themes"] == 1
+    assert services.recluster(world.bravo.__class__.objects.create(name="Empty", slug="empty"))["themes"] == 0
+
+
+def test_new_items_join_the_nearest_theme_on_ingest(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    export = Theme.objects.get(pk=theme_of(ids["export"][0]))
+    size = export.size
+    item = add(world.alpha, "Export the reports to CSV and Excel please")
+    unrelated = add(world.alpha, "Zebra giraffe xylophone quantum")
+    run_pending_tasks()
+    row = ThemeAssignment.objects.get(feedback=item)
+    assert row.theme_id == export.pk and row.source == AssignmentSource.AUTO and row.score > 0.45
+    assert theme_of(unrelated.pk) is None
+    export.refresh_from_db()
+    assert export.size == size + 1
+
+
+def test_ingest_never_moves_a_person_placed_item(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.feedback.services import update_feedback
+
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    dark = Theme.objects.get(pk=theme_of(ids["dark"][0]))
+    item = world.alpha.feedback_items.get(pk=ids["export"][0])
+    services.move_item(world.actor(world.bob), item, dark)
+    update_feedback(world.actor(world.bob), item, text="Export reports to CSV, again")
+    run_pending_tasks()
+    assert theme_of(item.pk) == dark.pk
+
+
+def test_edits_need_member_role_and_same_workspace(world) -> None:  # type: ignore[no-untyped-def]
+    theme = Theme.objects.create(workspace=world.alpha, name="A")
+    other = Theme.objects.create(workspace=world.bravo, name="B")
+    with pytest.raises(PermissionDenied):
+        services.rename_theme(world.actor(world.vera), theme, "x")
+    with pytest.raises(ValidationError):
+        services.rename_theme(world.actor(world.bob), other, "x")
+    with pytest.raises(ValidationError, match="needs a name"):
+        services.rename_theme(world.actor(world.bob), theme, "   ")
+    with pytest.raises(ValidationError, match="two different"):
+        services.merge_themes(world.actor(world.bob), theme, theme)
+    with pytest.raises(ValidationError):
+        services.merge_themes(world.actor(world.bob), theme, other)
+
+
+# ---------------------------------------------------------------- pages and API
+
+
+def test_theme_pages_and_actions(world) -> None:  # type: ignore[no-untyped-def]
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    export = Theme.objects.get(pk=theme_of(ids["export"][0]))
+    client = world.client_for(world.bob)
+    page = client.get("/w/alpha/insight/themes/")
+    assert page.status_code == 200 and export.name in page.content.decode()
+    detail = client.get(f"/w/alpha/insight/themes/{export.pk}/").content.decode()
+    assert "Representative quotes" in detail and "Volume over time" in detail
+    resp = client.post(f"/w/alpha/insight/themes/{export.pk}/rename/", {"name": "Exports"})
+    assert resp.status_code == 302
+    export.refresh_from_db()
+    assert export.name == "Exports"
+    dark_item = ids["dark"][0]
+    client.post(f"/w/alpha/insight/items/{dark_item}/theme/", {"theme": str(export.pk)})
+    assert theme_of(dark_item) == export.pk
+    client.post(f"/w/alpha/insight/items/{dark_item}/theme/", {"theme": "none"})
+    assert theme_of(dark_item) is None
+    client.post(f"/w/alpha/insight/items/{dark_item}/theme/", {"theme": ""})  # nothing chosen: nothing changes
+    assert ThemeAssignment.objects.get(feedback_id=dark_item).source == AssignmentSource.USER
+    resp = client.post("/w/alpha/insight/themes/recluster/")
+    run = ThemeRun.objects.get(workspace=world.alpha)
+    assert resp["Location"].endswith(f"/insight/themes/runs/{run.pk}/")
+    run_pending_tasks()
+    assert "kept their identity" in client.get(resp["Location"]).content.decode()
+    export.refresh_from_db()
+    assert export.name == "Exports" and export.status == ThemeStatus.ACTIVE
+
+
+def test_themes_api(world) -> None:  # type: ignore[no-untyped-def]
+    from tests.base import make_token
+
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.alpha, world.bob)}"}
+    from django.test import Client
+
+    client = Client()
+    rows = client.get("/api/insight/themes", **headers).json()
+    assert len(rows) == 3 and {r["size"] for r in rows} == {6}
+    export = theme_of(ids["export"][0])
+    detail = client.get(f"/api/insight/themes/{export}", **headers).json()
+    assert set(detail["item_ids"]) == set(ids["export"])
+    moved = client.post(
+        f"/api/insight/items/{ids['dark'][0]}/theme", {"theme_id": export}, content_type="application/json", **headers
+    )
+    assert moved.status_code == 200 and moved.json()["source"] == "user"
+    bad = client.post(f"/api/insight/themes/{export}/rename", {"name": ""}, content_type="application/json", **headers)
+    assert bad.status_code == 400 and "name" in bad.json()["detail"]
+    run = client.post("/api/insight/themes/recluster", **headers)
+    assert run.status_code == 202 and run.json()["status"] == "queued"
+
+
+def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[no-untyped-def]
+    """The demo loader's hook backfills classification, themes and trends (hashing embedder here)."""
+    from harken.demo.loader import load_demo
+    from harken.insight.themes.problems import top_problems
+    from harken.workspaces.access import Actor
+
+    result = load_demo(items=300)
+    run_pending_tasks()
+    ws = result.workspace
+    run = ws.theme_runs.get()
+    assert run.status == RunStatus.DONE, run.error
+    themes = list(ws.themes.filter(status=ThemeStatus.ACTIVE))
+    assert len(themes) >= 5 and all(t.name and t.keywords for t in themes)
+    assert ws.item_classifications.count() == ws.feedback_items.count()
+    assert top_problems(Actor.system(ws), limit=5)
+
+
+@pytest.mark.slow
+def test_minilm_themes_on_paraphrases(world, settings) -> None:  # type: ignore[no-untyped-def]
+    """The real model groups paraphrases that share few words (the hashing embedder cannot)."""
+    settings.HARKEN_EMBEDDER = "minilm"
+    topics = {
+        "login": [
+            "I can't sign in to my account",
+            "Login keeps failing with my password",
+            "Unable to log into the app since this morning",
+            "The sign-in page rejects my credentials",
+            "Authentication fails every time I try to access my account",
+        ],
+        "price": [
+            "Your plans are far too expensive",
+            "The subscription costs too much for a small team",
+            "Pricing went up again, we can't afford it",
+            "Please offer a cheaper tier",
+            "The monthly fee is too high for what we get",
+        ],
+        "mobile": [
+            "The iPhone app is very slow to open",
+            "Android app drains my battery",
+            "The mobile app crashes on my phone",
+            "Your app on my tablet keeps freezing",
+            "The phone app takes ages to load",
+        ],
+    }
+    ids = seed(world.alpha, topics)
+    services.recluster(world.alpha)
+    found = {topic: {theme_of(i) for i in item_ids} for topic, item_ids in ids.items()}
+    for topic, themes in found.items():
+        assert len(themes) == 1 and None not in themes, (topic, found)
+    assert len({next(iter(t)) for t in found.values()}) == 3
+
+
+def test_cli_recomputes_and_lists_themes(world) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from harken.cli import app
+
+    seed(world.alpha)
+    result = CliRunner().invoke(app, ["insight", "themes", "--workspace", "alpha"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "3 themes over 18 items" in result.output
+    assert world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count() == 3
+    bad = CliRunner().invoke(app, ["insight", "themes", "--workspace", "nope"])
+    assert bad.exit_code != 0 and "No workspace" in bad.output
+
+
+def test_merged_duplicates_count_through_their_survivor(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.insight.services import merge
+
+    ids = seed(world.alpha)
+    services.recluster(world.alpha)
+    export = Theme.objects.get(pk=theme_of(ids["export"][0]))
+    items = world.alpha.feedback_items
+    merge(world.actor(world.bob), items.get(pk=ids["export"][0]), items.get(pk=ids["export"][1]))
+    [row] = [s for s in services.summaries(world.actor(world.bob)) if s.theme.pk == export.pk]
+    assert row.size == 5
