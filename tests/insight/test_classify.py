@@ -133,3 +133,18 @@ def test_item_panel_shows_and_corrects(world) -> None:  # type: ignore[no-untype
     client.post(f"/w/alpha/insight/items/{item.pk}/classification/", {"category": "complaint", "sentiment": "negative"})
     body = client.get(f"/w/alpha/insight/items/{item.pk}/understanding/").content.decode()
     assert "Complaint" in body and "corrected" in body
+
+
+def test_category_and_sentiment_never_contradict() -> None:
+    from harken.insight.themes.classify import INCOMPATIBLE, guess
+
+    texts = [
+        "Love it",
+        "dashboards are sooo slow today. 45s to render, everything crawls",
+        "hey! so slow to load thx",
+        "Great product, but the export is broken and I am furious",
+        "Thanks, the new SSO setup works perfectly",
+    ]
+    pairs = {(g.category, g.sentiment) for g in guess(texts)}
+    assert len(pairs) >= 2
+    assert not pairs & INCOMPATIBLE, pairs

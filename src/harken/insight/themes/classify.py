@@ -267,11 +267,23 @@ def guess(texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Guess
     vectors = get_embedder().encode(list(texts)) if vectors is None else vectors
     cat_names, cat = _score(vectors, texts, "category", CATEGORY_PROTOTYPES, CATEGORY_CUES)
     sen_names, sen = _score(vectors, texts, "sentiment", SENTIMENT_PROTOTYPES, SENTIMENT_CUES)
+    # Decode both labels together so they never contradict each other ("Praise · Negative"):
+    # the best-scoring compatible pair wins.
+    allowed = np.array([[(str(c), str(s)) not in INCOMPATIBLE for s in sen_names] for c in cat_names], dtype=bool)
     out = []
     for i in range(len(texts)):
-        c, s = int(cat[i].argmax()), int(sen[i].argmax())
+        joint = cat[i][:, None] + sen[i][None, :]
+        joint = np.where(allowed, joint, -np.inf)
+        c, s = np.unravel_index(int(joint.argmax()), joint.shape)
         out.append(Guess(cat_names[c], float(cat[i, c]), sen_names[s], float(sen[i, s])))
     return out
+
+
+INCOMPATIBLE = {
+    (str(Category.PRAISE), str(Sentiment.NEGATIVE)),
+    (str(Category.COMPLAINT), str(Sentiment.POSITIVE)),
+    (str(Category.BUG), str(Sentiment.POSITIVE)),
+}
 
 
 def _corrections(workspace: Workspace) -> tuple[np.ndarray, list[tuple[str, str]]]:
