@@ -13,6 +13,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
+from harken.core.forms import add_service_errors
 from harken.feedback import services
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm
 from harken.feedback.models import Channel, Feedback
@@ -30,15 +31,6 @@ ITEM_MAIN_PANELS = ["triage/_item_main.html"]
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the matching field, or on the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _side_panels(names: list[str] | None = None) -> list[str]:
@@ -124,7 +116,7 @@ def new(request: HttpRequest, actor: Actor) -> HttpResponse:
                 dedupe_key=f"form:{data['idempotency_token']}",
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if created:
                 messages.success(request, "Feedback saved.")
@@ -163,7 +155,7 @@ def edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         try:
             services.update_feedback(actor, item, **changes)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Feedback updated.")
             return redirect("feedback:detail", ws=actor.workspace.slug, pk=item.pk)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from harken.core.forms import add_service_errors
 from harken.triage import services
 from harken.triage.forms import ReplyTemplateForm, SlaSettingsForm
 from harken.triage.models import Triage
@@ -178,20 +177,12 @@ def templates(request: HttpRequest, actor: Actor) -> HttpResponse:
                 messages.success(request, "Template saved.")
                 return redirect("triage:templates", ws=actor.workspace.slug)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
     return render(
         request,
         "triage/templates.html",
         {"templates": actor.workspace.reply_templates.all(), "form": form, "variables": services.TEMPLATE_VARIABLES},
     )
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @workspace_view()
@@ -208,7 +199,7 @@ def template_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                 messages.success(request, "Template updated.")
                 return redirect("triage:templates", ws=actor.workspace.slug)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
     return render(
         request,
         "triage/template_edit.html",
@@ -237,7 +228,7 @@ def sla_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
                 messages.success(request, "Response target saved; open items were re-timed.")
                 return redirect("triage:settings", ws=actor.workspace.slug)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
     return render(request, "triage/settings.html", {"form": form, "config": config, "can_edit": actor.can_admin})
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from harken.channels.feeds import services
 from harken.channels.feeds.models import Feed
-from harken.channels.importers.forms import add_errors
+from harken.core.forms import add_service_errors
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import ProductLine, Role, Workspace
 
@@ -56,7 +56,7 @@ def feed_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             feed = services.create_feed(actor, form.data_for_service())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             services.request_poll(actor, feed)
             messages.success(request, "Feed added; the first poll is queued.")
@@ -82,7 +82,7 @@ def feed_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         try:
             services.update_feed(actor, feed, form.data_for_service())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Feed saved.")
             return redirect("channels:feed_detail", ws=actor.workspace.slug, pk=feed.pk)

@@ -18,15 +18,6 @@ ACCEPT = {
 }
 
 
-def add_errors(form: forms.Form, exc: Any) -> None:
-    """Show a service's ValidationError on the matching field, or on the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def product_line_field(workspace: Workspace, help_text: str) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=workspace.product_lines.all(), required=False, empty_label="— none —", help_text=help_text

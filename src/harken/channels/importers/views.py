@@ -12,8 +12,9 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from harken.channels.importers import services
-from harken.channels.importers.forms import UploadForm, add_errors
+from harken.channels.importers.forms import UploadForm
 from harken.channels.importers.models import ImportSource
+from harken.core.forms import add_service_errors
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
@@ -96,7 +97,7 @@ def import_new(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             run = services.run_import(actor, source, form.cleaned_data["file"], options=form.options())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if run.status == "failed":
                 messages.error(request, f"The file could not be imported: {run.failure}")

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from harken.channels.importers.forms import add_errors
 from harken.channels.webhook import services
 from harken.channels.webhook.models import DEFAULT_MAPPING, WebhookEndpoint
+from harken.core.forms import add_service_errors
 from harken.feedback.models import Channel
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import ProductLine, Role, Workspace
@@ -69,7 +69,7 @@ def webhook_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             endpoint = services.create_endpoint(actor, form.data_for_service())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             request.session[SECRET_SESSION_KEY] = {"pk": endpoint.pk, "secret": endpoint.secret}
             return redirect("channels:webhook_detail", ws=actor.workspace.slug, pk=endpoint.pk)
@@ -94,7 +94,7 @@ def webhook_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         try:
             services.update_endpoint(actor, endpoint, form.data_for_service())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Endpoint saved.")
             return redirect("channels:webhook_detail", ws=actor.workspace.slug, pk=endpoint.pk)

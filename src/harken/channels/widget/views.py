@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from harken.channels.importers.forms import add_errors
 from harken.channels.widget import services
 from harken.channels.widget.models import Widget
+from harken.core.forms import add_service_errors
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import ProductLine, Role, Workspace
 
@@ -62,7 +62,7 @@ def widget_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             widget = services.create_widget(actor, form.data_for_service())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Widget created: paste the snippet into your app.")
             return redirect("channels:widget_detail", ws=actor.workspace.slug, pk=widget.pk)
@@ -86,7 +86,7 @@ def widget_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         try:
             services.update_widget(actor, widget, form.data_for_service())
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Widget saved.")
             return redirect("channels:widget_detail", ws=actor.workspace.slug, pk=widget.pk)
