@@ -279,6 +279,7 @@ class SchedulerThread(threading.Thread):
         super().__init__(name="harken-scheduler", daemon=True)
         self.interval = interval
         self._stop_event = threading.Event()
+        self.ticked = threading.Event()  # set after each tick, so callers can wait without polling the database
 
     def run(self) -> None:
         from django.db import connection
@@ -290,6 +291,7 @@ class SchedulerThread(threading.Thread):
                     tick()
                 except Exception:
                     log.exception("Scheduler tick failed; retrying in %ss", self.interval)
+                self.ticked.set()
                 self._stop_event.wait(self.interval)
         finally:
             connection.close()
