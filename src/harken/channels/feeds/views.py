@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,12 +11,13 @@ from django.views.decorators.http import require_POST
 
 from harken.channels.feeds import services
 from harken.channels.feeds.models import Feed
+from harken.channels.forms import ProductLineSettingsForm
 from harken.core.forms import add_service_errors
 from harken.workspaces.access import Actor, workspace_view
-from harken.workspaces.models import ProductLine, Role, Workspace
+from harken.workspaces.models import ProductLine, Role
 
 
-class FeedForm(forms.Form):
+class FeedForm(ProductLineSettingsForm):
     url = forms.URLField(
         label="Feed address",
         max_length=1000,
@@ -32,15 +31,6 @@ class FeedForm(forms.Form):
     product_line = forms.ModelChoiceField(queryset=ProductLine.objects.none(), required=False, empty_label="— none —")
     tags = forms.CharField(max_length=300, required=False, help_text="Added to every item, comma-separated.")
     enabled = forms.BooleanField(required=False, initial=True, help_text="Paused feeds are not polled.")
-
-    def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["product_line"].queryset = workspace.product_lines.all()  # type: ignore[attr-defined]  # Field has no queryset in the stubs
-
-    def data_for_service(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data["product_line"] = data["product_line"].pk if data.get("product_line") else None
-        return data
 
 
 def _feed(actor: Actor, pk: int) -> Feed:

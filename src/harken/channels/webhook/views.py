@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -15,17 +14,18 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from harken.channels.forms import ProductLineSettingsForm
 from harken.channels.webhook import services
 from harken.channels.webhook.models import DEFAULT_MAPPING, WebhookEndpoint
 from harken.core.forms import add_service_errors
 from harken.feedback.models import Channel
 from harken.workspaces.access import Actor, workspace_view
-from harken.workspaces.models import ProductLine, Role, Workspace
+from harken.workspaces.models import ProductLine, Role
 
 SECRET_SESSION_KEY = "harken-webhook-secret"
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(ProductLineSettingsForm):
     name = forms.CharField(max_length=120, help_text="The tool that posts here, e.g. “Typeform”.")
     mapping = forms.CharField(
         label="Field mapping (JSON)",
@@ -37,15 +37,6 @@ class EndpointForm(forms.Form):
     channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.WEBHOOK)
     product_line = forms.ModelChoiceField(queryset=ProductLine.objects.none(), required=False, empty_label="— none —")
     enabled = forms.BooleanField(required=False, initial=True)
-
-    def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["product_line"].queryset = workspace.product_lines.all()  # type: ignore[attr-defined]  # Field has no queryset in the stubs
-
-    def data_for_service(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data["product_line"] = data["product_line"].pk if data.get("product_line") else None
-        return data
 
 
 def _endpoint(actor: Actor, pk: int) -> WebhookEndpoint:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -16,14 +15,15 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from harken.channels.forms import ProductLineSettingsForm
 from harken.channels.widget import services
 from harken.channels.widget.models import Widget
 from harken.core.forms import add_service_errors
 from harken.workspaces.access import Actor, workspace_view
-from harken.workspaces.models import ProductLine, Role, Workspace
+from harken.workspaces.models import ProductLine, Role
 
 
-class WidgetForm(forms.Form):
+class WidgetForm(ProductLineSettingsForm):
     name = forms.CharField(max_length=120, help_text="Where the widget lives, e.g. “Web app”.")
     allowed_origins = forms.CharField(
         required=False,
@@ -33,15 +33,6 @@ class WidgetForm(forms.Form):
     product_line = forms.ModelChoiceField(queryset=ProductLine.objects.none(), required=False, empty_label="— none —")
     button_label = forms.CharField(max_length=40, initial="Feedback")
     enabled = forms.BooleanField(required=False, initial=True)
-
-    def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["product_line"].queryset = workspace.product_lines.all()  # type: ignore[attr-defined]  # Field has no queryset in the stubs
-
-    def data_for_service(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data["product_line"] = data["product_line"].pk if data.get("product_line") else None
-        return data
 
 
 def _widget(actor: Actor, pk: int) -> Widget:
