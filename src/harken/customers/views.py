@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from harken.core.forms import add_service_errors
 from harken.customers import services
 from harken.customers.forms import AccountForm, ContactForm, SegmentForm
 from harken.workspaces.access import Actor, workspace_view
@@ -27,15 +28,6 @@ def _querystring_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's {field: message} errors on the form; unknown fields become form-level errors."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _form_page(
     request: HttpRequest,
     form: forms.Form,
@@ -48,7 +40,7 @@ def _form_page(
         try:
             return save(form.cleaned_data), None
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
     status = 400 if request.method == "POST" else 200
     return None, render(request, template, {"form": form, **context}, status=status)
 
