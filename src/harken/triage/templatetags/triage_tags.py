@@ -18,15 +18,20 @@ def triage_panel(context: dict[str, Any], feedback: Any, part: str = "all") -> d
     actor = context.get("actor") or getattr(context.get("request"), "actor", None)
     if actor is None:  # only workspace pages render the panel; they always carry an actor
         return {"triage": None}
-    item = services.open_triage(feedback)
-    data = services.panel(actor, item)
-    data.update(
-        {
-            "request": context.get("request"),
-            "actor": actor,
-            "current_workspace": item.workspace,
-            "csrf_token": context.get("csrf_token"),
-            "part": part,
-        }
-    )
-    return data
+    request = context.get("request")
+    # The item page renders the side and main parts separately: compute the panel once per request.
+    cache: dict[int, tuple[Any, dict[str, Any]]] = getattr(request, "_triage_panels", {})
+    if feedback.pk not in cache:
+        item = services.open_triage(feedback)
+        cache[feedback.pk] = (item, services.panel(actor, item))
+        if request is not None:
+            request._triage_panels = cache
+    item, panel = cache[feedback.pk]
+    return {
+        **panel,
+        "request": request,
+        "actor": actor,
+        "current_workspace": item.workspace,
+        "csrf_token": context.get("csrf_token"),
+        "part": part,
+    }
