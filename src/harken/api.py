@@ -30,3 +30,11 @@ for _app in HARKEN_APPS:
 @api.exception_handler(__import__("django.core.exceptions", fromlist=["PermissionDenied"]).PermissionDenied)
 def _permission_denied(request, exc):  # type: ignore[no-untyped-def]
     return api.create_response(request, {"detail": str(exc) or "Permission denied"}, status=403)
+
+
+@api.exception_handler(__import__("django.core.exceptions", fromlist=["ValidationError"]).ValidationError)
+def _validation_error(request, exc):  # type: ignore[no-untyped-def]
+    """A service's ValidationError that escapes an endpoint is a 422 in the one error shape."""
+    from harken.core.apierrors import error_body
+
+    return api.create_response(request, error_body(exc), status=422)
