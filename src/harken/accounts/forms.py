@@ -106,17 +106,26 @@ class QueuedPasswordResetForm(PasswordResetForm):
                 html=render_to_string(html_email_template_name, context) if html_email_template_name else "",
                 kind="password_reset",
                 related_object=f"accounts.user:{context['user'].pk}",
+                secrets={"password reset link": context["url"]},
             )
 
 
 class InvitationSignupForm(forms.Form):
-    """Accepting an invitation without an account: the email is fixed by the invitation."""
+    """Accepting an invitation without an account: the email is fixed by the invitation, and the
+    code emailed to it proves the person owns it (the link alone is not enough)."""
+
+    code = forms.CharField(
+        max_length=12,
+        label="Code from the email",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="Use “Email me a code” below; we send it to the invited address.",
+    )
 
     name = forms.CharField(
         max_length=150,
         required=False,
         label="Your name",
-        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

@@ -120,6 +120,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     form: Any = {"signin": InvitationSignInForm, "signup": InvitationSignupForm}.get(mode)
     form = form(request.POST or None) if form else None
 
+    if request.method == "POST" and mode == "signup" and request.POST.get("action") == "send_code":
+        try:
+            workspace_services.send_invitation_code(token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"We emailed a code to {invite.email}. Type it below to create your account.")
+        return redirect("accounts:invitation", token=token)
+
     if request.method == "POST" and mode != "mismatch":
         joined_as: User | None = None
         try:
@@ -142,13 +151,17 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                             workspace_services.accept_invitation(token, joined_as)
                 else:
                     membership = workspace_services.accept_invitation_as_new_user(
-                        token, name=form.cleaned_data["name"], password=form.cleaned_data["password"]
+                        token,
+                        name=form.cleaned_data["name"],
+                        password=form.cleaned_data["password"],
+                        code=form.cleaned_data["code"],
                     )
                     joined_as = membership.user
         except ValidationError as error:
             joined_as = None
             if form is not None:
-                form.add_error("password" if mode != "accept" else None, error)
+                field = None if mode == "accept" else "code" if "code" in " ".join(error.messages) else "password"
+                form.add_error(field, error)
             else:
                 messages.error(request, " ".join(error.messages))
         except PermissionDenied as error:
@@ -163,5 +176,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "accounts/invitation.html",
-        {"invitation": invite, "mode": mode, "form": form, "role": invite.get_role_display(), "token": token},
+        {
+            "invitation": invite,
+            "mode": mode,
+            "form": form,
+            "role": invite.get_role_display(),
+            "token": token,
+            "code_sent": bool(invite.code_sent_at),
+        },
     )

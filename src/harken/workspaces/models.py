@@ -92,6 +92,11 @@ class Invitation(TenantModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A person without an account proves they own `email` with a one-time code sent to it, so a
+    # leaked link alone never creates an account (only the code's hash is stored).
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_failures = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

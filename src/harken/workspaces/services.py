@@ -18,6 +18,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -153,6 +154,7 @@ def _queue_invitation_email(invitation: Invitation, raw_token: str) -> None:
         workspace=invitation.workspace,
         kind="invitation",
         related_object=f"workspaces.invitation:{invitation.pk}",
+        secrets={"invitation link": context["url"]},
     )
 
 
@@ -204,7 +206,10 @@ def resend_invitation(actor: Actor, invitation_id: int) -> tuple[Invitation, str
     raw = secrets.token_urlsafe(32)
     invitation.token_hash = hash_secret(raw)
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
-    invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+    invitation.code_hash, invitation.code_sent_at, invitation.code_failures = "", None, 0
+    invitation.save(
+        update_fields=["token_hash", "expires_at", "code_hash", "code_sent_at", "code_failures", "updated_at"]
+    )
     _queue_invitation_email(invitation, raw)
     return invitation, raw
 
@@ -288,13 +293,80 @@ def accept_invitation(raw_token: str, user: User) -> Membership:
     return membership
 
 
-@transaction.atomic
-def accept_invitation_as_new_user(raw_token: str, *, name: str, password: str) -> Membership:
-    """Sign up with the invited email and join in one step."""
+CODE_LIFETIME = timedelta(minutes=30)
+CODE_RESEND_AFTER = timedelta(seconds=60)
+MAX_CODE_FAILURES = 10
+
+
+def _usable_invitation(raw_token: str) -> Invitation:
     state = lookup_invitation(raw_token)
     if not state.usable or state.invitation is None:
         raise ValidationError(state.message)
-    email = state.invitation.email.lower()
+    return Invitation.objects.select_for_update().select_related("workspace").get(pk=state.invitation.pk)
+
+
+@transaction.atomic
+def send_invitation_code(raw_token: str) -> Invitation:
+    """Email a one-time code to the invited address; whoever signs up must type it in.
+
+    The link can leak (forwarded mail, a shared screen); the code proves the person reads the
+    invited mailbox now. Sending again replaces the previous code, at most once a minute.
+    """
+    invitation = _usable_invitation(raw_token)
+    if invitation.code_failures >= MAX_CODE_FAILURES:
+        raise ValidationError("Too many wrong codes. Ask a workspace admin to resend the invitation.")
+    now = timezone.now()
+    if invitation.code_sent_at and now - invitation.code_sent_at < CODE_RESEND_AFTER:
+        raise ValidationError("A code was sent less than a minute ago. Check your inbox (and spam folder).")
+    code = f"{secrets.randbelow(10**6):06d}"
+    invitation.code_hash = hash_secret(f"{invitation.pk}:{code}")
+    invitation.code_sent_at = now
+    invitation.save(update_fields=["code_hash", "code_sent_at", "updated_at"])
+    from harken.notify.services import queue_email
+
+    queue_email(
+        to=invitation.email,
+        subject=f"Your code to join {invitation.workspace.name} on Harken",
+        text=render_to_string(
+            "workspaces/email/invitation_code.txt",
+            {"code": code, "workspace": invitation.workspace, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        ),
+        workspace=invitation.workspace,
+        kind="invitation_code",
+        related_object=f"workspaces.invitation:{invitation.pk}",
+        secrets={"code": code},
+    )
+    return invitation
+
+
+def _check_code(invitation: Invitation, code: str) -> None:
+    if invitation.code_failures >= MAX_CODE_FAILURES:
+        raise ValidationError("Too many wrong codes. Ask a workspace admin to resend the invitation.")
+    fresh = invitation.code_sent_at is not None and timezone.now() - invitation.code_sent_at < CODE_LIFETIME
+    code = "".join((code or "").split())
+    if not invitation.code_hash or not fresh:
+        raise ValidationError("Send yourself a code first; it proves this email address is yours.")
+    if not secrets.compare_digest(invitation.code_hash, hash_secret(f"{invitation.pk}:{code}")):
+        Invitation.objects.filter(pk=invitation.pk).update(code_failures=F("code_failures") + 1)
+        raise ValidationError("That code is not right. Check the latest email we sent, or send a new code.")
+
+
+def accept_invitation_as_new_user(raw_token: str, *, name: str, password: str, code: str) -> Membership:
+    """Sign up with the invited email and join in one step, proving the address with the emailed code.
+
+    Not one transaction: a wrong code's failure count must be committed even though we refuse.
+    """
+    state = lookup_invitation(raw_token)
+    if not state.usable or state.invitation is None:
+        raise ValidationError(state.message)
+    _check_code(state.invitation, code)
+    return _create_and_accept(raw_token, name=name, password=password)
+
+
+@transaction.atomic
+def _create_and_accept(raw_token: str, *, name: str, password: str) -> Membership:
+    invitation = _usable_invitation(raw_token)
+    email = invitation.email.lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError("An account with this email already exists. Sign in to accept the invitation.")
     password_validation.validate_password(password, User(email=email, name=name))
