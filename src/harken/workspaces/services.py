@@ -124,6 +124,10 @@ def remove_member(actor: Actor, membership_id: int) -> None:
         raise ValidationError("This is the last owner. Make someone else an owner first.")
     for line in actor.workspace.product_lines.filter(managers=membership.user):
         line.managers.remove(membership.user)
+    # Their API tokens die with the membership (authentication also refuses tokens of non-members).
+    actor.workspace.api_tokens.filter(created_by=membership.user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     membership.delete()
 
 
