@@ -94,7 +94,7 @@ def test_classification_api_and_form(world) -> None:  # type: ignore[no-untyped-
     bad = Client().post(
         f"/api/insight/items/{item.pk}/classification", {"category": "x"}, content_type="application/json", **headers
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     resp = world.client_for(world.bob).post(f"/w/alpha/insight/items/{item.pk}/classification/", {"category": "bug"})
     assert resp.status_code == 302
     assert ItemClassification.objects.get(feedback=item).category == "bug"

@@ -9,12 +9,12 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from harken.core.apierrors import ErrorOut
 from harken.customers import services
 from harken.customers.models import Account, Contact
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
@@ -22,11 +22,6 @@ from harken.workspaces.api_auth import actor_of, require_write, token_auth
 router = Router(auth=token_auth, tags=["customers"])
 
 MAX_PAGE_SIZE = 200
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 class AccountOut(Schema):
@@ -126,14 +121,6 @@ class SegmentOut(Schema):
     total_arr: float
 
 
-def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    from harken.api import api
-
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    first = next(iter(errors.values()))[0]
-    return api.create_response(request, {"detail": first, "errors": errors}, status=422)
-
-
 def _paginate(qs: QuerySet[Any], page: int, page_size: int) -> tuple[int, int, int, QuerySet[Any]]:
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     count = qs.count()
@@ -189,10 +176,7 @@ def list_accounts(
         "renewal_after": renewal_after,
     }
     filters.update({k: v for k, v in given.items() if v})
-    try:
-        services.clean_filters(filters)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    services.clean_filters(filters)
     result = services.list_accounts(workspace, filters, sort)
     count, page, pages, items = _paginate(result.page_accounts, page, page_size)
     return {"count": count, "page": page, "pages": pages, "total_arr": float(result.total_arr), "items": list(items)}
@@ -207,10 +191,7 @@ def get_account(request: HttpRequest, account_id: int) -> Any:
 @router.post("/accounts", response={201: AccountOut, 422: ErrorOut})
 def create_account(request: HttpRequest, payload: AccountIn) -> Any:
     actor = require_write(request)
-    try:
-        account = services.create_account(actor, payload.dict())
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    account = services.create_account(actor, payload.dict())
     return Status(201, account)
 
 
@@ -219,10 +200,7 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountIn) ->
     """Only the fields you send change."""
     actor = require_write(request)
     account = get_object_or_404(actor.workspace.accounts, pk=account_id)
-    try:
-        return services.update_account(actor, account, payload.dict(exclude_unset=True), partial=True)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    return services.update_account(actor, account, payload.dict(exclude_unset=True), partial=True)
 
 
 @router.delete("/accounts/{account_id}", response={204: None})
@@ -251,10 +229,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> Any:
 @router.post("/contacts", response={201: ContactOut, 422: ErrorOut})
 def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
     actor = require_write(request)
-    try:
-        contact = services.create_contact(actor, _contact_data(payload, partial=False))
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    contact = services.create_contact(actor, _contact_data(payload, partial=False))
     return Status(201, contact)
 
 
@@ -262,10 +237,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> Any:
     actor = require_write(request)
     contact = get_object_or_404(actor.workspace.contacts, pk=contact_id)
-    try:
-        return services.update_contact(actor, contact, _contact_data(payload, partial=True), partial=True)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    return services.update_contact(actor, contact, _contact_data(payload, partial=True), partial=True)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None})

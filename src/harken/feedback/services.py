@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import import_module
 from typing import Any
@@ -144,6 +144,8 @@ def _clean_email(email: str) -> str:
     email = (email or "").strip()
     if not email:
         return ""
+    if len(email) > MAX_EMAIL:
+        raise ValidationError({"author_email": f"An email address has at most {MAX_EMAIL} characters."})
     try:
         validate_email(email)
     except ValidationError:
@@ -157,9 +159,25 @@ def _check_owned(workspace: Workspace, obj: Any, label: str) -> None:
         raise ValidationError(f"That {label} belongs to another workspace.")
 
 
+MAX_EMAIL = 254  # RFC 5321's limit for a forward path
+EARLIEST_YEAR = 1900
+LATEST_AHEAD = timedelta(days=366)
+
+
 def _ensure_aware(value: datetime, workspace: Workspace) -> datetime:
-    if timezone.is_naive(value):
-        return timezone.make_aware(value, _tz(workspace))
+    """Aware, and within the years an item can really have been received (no year 1 or 9999)."""
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, _tz(workspace))
+        in_utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        in_utc = None
+    if in_utc is None or in_utc.year < EARLIEST_YEAR or in_utc > timezone.now() + LATEST_AHEAD:
+        raise ValidationError(
+            {
+                "received_at": f"received_at must be between {EARLIEST_YEAR} and a year from now; got {value.isoformat()[:40]}."
+            }
+        )
     return value
 
 
