@@ -32,10 +32,8 @@ class SignupForm(forms.Form):
         return " ".join(self.cleaned_data.get("name", "").split())
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Sign in instead.")
-        return email
+        # No "already registered" error here: that would tell anyone which addresses have accounts.
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -66,14 +64,15 @@ class SignInForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         email = str(self.data.get("username", ""))
-        if throttle.is_locked(email):
+        ip = throttle.client_ip(self.request)
+        if throttle.is_locked(email, ip):
             raise forms.ValidationError(throttle.MESSAGE, code="throttled")
         try:
             data = super().clean()
         except forms.ValidationError:
-            throttle.record_failure(email)
+            throttle.record_failure(email, ip)
             raise
-        throttle.reset(email)
+        throttle.reset(email, ip)
         return data
 
 

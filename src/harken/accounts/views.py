@@ -42,19 +42,30 @@ def safe_next(request: HttpRequest, default: str = "hub:home") -> str:
 @csrf_protect
 @never_cache
 def signup(request: HttpRequest) -> HttpResponse:
+    """Every valid form ends on the same "check your email" page: sign-up never reveals whether an
+    address is registered (see accounts.services.request_signup)."""
     if request.user.is_authenticated:
         return redirect(safe_next(request))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.register_user(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
-            login(request, user, backend=BACKEND)
-            messages.success(request, "Welcome to Harken! Create a workspace or open an invitation link to join one.")
-            return redirect(safe_next(request))
+        services.request_signup(**form.cleaned_data)
+        return render(request, "accounts/signup_sent.html", {"email": form.cleaned_data["email"]})
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@csrf_protect
+@never_cache
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links; a GET must not change anything), POST confirms."""
+    user = services.user_for_activation(uidb64, token)
+    if user is None:
+        return render(request, "accounts/activate.html", {"invalid": True}, status=410)
+    if request.method == "POST":
+        services.activate(uidb64, token)
+        login(request, user, backend=BACKEND)
+        messages.success(request, "Welcome to Harken! Create a workspace or open an invitation link to join one.")
+        return redirect("hub:home")
+    return render(request, "accounts/activate.html", {"account": user})
 
 
 class SignInView(auth_views.LoginView):
@@ -137,17 +148,18 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 joined_as = user
             elif form is not None and form.is_valid():
                 if mode == "signin":
-                    if throttle.is_locked(invite.email):
+                    ip = throttle.client_ip(request)
+                    if throttle.is_locked(invite.email, ip):
                         form.add_error("password", throttle.MESSAGE)
                     else:
                         joined_as = authenticate(request, username=invite.email, password=form.cleaned_data["password"])
                         if joined_as is None:
-                            throttle.record_failure(invite.email)
+                            throttle.record_failure(invite.email, ip)
                             form.add_error(
                                 "password", "That password is not right. You can reset it from the sign-in page."
                             )
                         else:
-                            throttle.reset(invite.email)
+                            throttle.reset(invite.email, ip)
                             workspace_services.accept_invitation(token, joined_as)
                 else:
                     membership = workspace_services.accept_invitation_as_new_user(

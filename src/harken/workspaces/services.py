@@ -371,9 +371,16 @@ def accept_invitation_as_new_user(raw_token: str, *, name: str, password: str, c
 def _create_and_accept(raw_token: str, *, name: str, password: str) -> Membership:
     invitation = _usable_invitation(raw_token)
     email = invitation.email.lower()
+    password_validation.validate_password(password, User(email=email, name=name))
+    unconfirmed = User.objects.filter(email__iexact=email, is_active=False).first()
+    if unconfirmed is not None:  # a sign-up never confirmed; the emailed code proves the address now
+        unconfirmed.set_password(password)
+        unconfirmed.name = name.strip()[:150] or unconfirmed.name
+        unconfirmed.is_active = True
+        unconfirmed.save(update_fields=["password", "name", "is_active"])
+        return accept_invitation(raw_token, unconfirmed)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError("An account with this email already exists. Sign in to accept the invitation.")
-    password_validation.validate_password(password, User(email=email, name=name))
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name.strip()[:150])
