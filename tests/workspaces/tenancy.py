@@ -55,10 +55,12 @@ CASES = [
     Case("workspaces:product_line_edit", _line, write=True, data={"name": "Edited"}, write_role="admin"),
     Case("workspaces:product_line_delete", _line, read=False, write=True, write_role="admin"),
     Case("workspaces:tokens", write=True, data={"name": "ci", "access": "read"}, write_role="admin"),
+    Case("workspaces:audit", min_role="owner"),
     Case("workspaces:token_revoke", _token, read=False, write=True, write_role="admin"),
 ]
 
 API_CASES = [
     ApiCase("GET", "/workspaces/current"),
     ApiCase("GET", "/workspaces/product-lines"),
+    ApiCase("GET", "/workspaces/audit"),
 ]

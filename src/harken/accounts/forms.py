@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from harken.accounts import throttle
 from harken.accounts.models import User
+from harken.workspaces import audit
 
 
 class SignupForm(forms.Form):
@@ -71,8 +72,10 @@ class SignInForm(AuthenticationForm):
             data = super().clean()
         except forms.ValidationError:
             throttle.record_failure(email, ip)
+            audit.record_sign_in(email, ip, ok=False)
             raise
         throttle.reset(email, ip)
+        audit.record_sign_in(email, ip, user=self.get_user(), ok=True)
         return data
 
 

@@ -23,6 +23,7 @@ from harken.accounts.forms import (
     SignupForm,
 )
 from harken.accounts.models import User
+from harken.workspaces import audit
 from harken.workspaces import services as workspace_services
 
 BACKEND = "harken.accounts.backends.EmailBackend"
@@ -155,11 +156,13 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                         joined_as = authenticate(request, username=invite.email, password=form.cleaned_data["password"])
                         if joined_as is None:
                             throttle.record_failure(invite.email, ip)
+                            audit.record_sign_in(invite.email, ip, ok=False)
                             form.add_error(
                                 "password", "That password is not right. You can reset it from the sign-in page."
                             )
                         else:
                             throttle.reset(invite.email, ip)
+                            audit.record_sign_in(invite.email, ip, user=joined_as, ok=True)
                             workspace_services.accept_invitation(token, joined_as)
                 else:
                     membership = workspace_services.accept_invitation_as_new_user(

@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from harken.core.charts import bar_chart
 from harken.customers.models import Account, Contact, LifecycleStage, Segment
+from harken.workspaces import audit
 from harken.workspaces.access import Actor
-from harken.workspaces.models import Role, Workspace
+from harken.workspaces.models import AuditAction, Role, Workspace
 
 # Senders on these domains say nothing about which company they work for.
 FREE_MAIL_DOMAINS = frozenset(
@@ -356,7 +357,9 @@ def delete_account(actor: Actor, account: Account) -> None:
     """Contacts and feedback stay (their account link is cleared): evidence outlives a CRM cleanup."""
     actor.require(Role.MEMBER)
     _same_workspace(actor, account)
-    account.delete()
+    with transaction.atomic():
+        audit.record(actor, AuditAction.DELETED, f"Account “{account.name}”")
+        account.delete()
 
 
 def _same_workspace(actor: Actor, obj: Account | Contact | Segment) -> None:
@@ -516,7 +519,9 @@ def delete_contact(actor: Actor, contact: Contact) -> None:
     """Their feedback stays, still linked to the account."""
     actor.require(Role.MEMBER)
     _same_workspace(actor, contact)
-    contact.delete()
+    with transaction.atomic():
+        audit.record(actor, AuditAction.DELETED, f"Contact “{contact.name or contact.email}”")
+        contact.delete()
 
 
 def upsert_contact(actor: Actor, data: Mapping[str, Any], *, dry_run: bool = False) -> tuple[Contact, bool]:

@@ -28,8 +28,9 @@ from harken.core.charts import bar_chart, delta, hbar_rows, sparkline
 from harken.customers.models import Account, Contact, Segment
 from harken.feedback.models import Channel, Feedback, Tag
 from harken.feedback.signals import feedback_created, feedback_deleted, feedback_updated
+from harken.workspaces import audit
 from harken.workspaces.access import Actor
-from harken.workspaces.models import ProductLine, Role, Workspace
+from harken.workspaces.models import AuditAction, ProductLine, Role, Workspace
 
 MAX_TEXT_BYTES = 1_000_000  # 1 MB: anything larger is an attachment, not feedback
 MAX_TITLE_CHARS = 300
@@ -466,6 +467,7 @@ def delete_feedback(actor: Actor, item: Feedback) -> None:
     _check_owned(actor.workspace, item, "feedback item")
     with transaction.atomic():
         feedback_deleted.send(sender=Feedback, feedback=item, actor=actor)
+        audit.record(actor, AuditAction.DELETED, f"Feedback #{item.pk} “{(item.title or item.text)[:80]}”")
         item.delete()
 
 

@@ -25,8 +25,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from harken.accounts.models import User
+from harken.workspaces import audit
 from harken.workspaces.access import Actor
-from harken.workspaces.models import ApiToken, Invitation, Membership, ProductLine, Role, Workspace, hash_secret
+from harken.workspaces.models import (
+    ApiToken,
+    AuditAction,
+    Invitation,
+    Membership,
+    ProductLine,
+    Role,
+    Workspace,
+    hash_secret,
+)
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -107,8 +117,15 @@ def change_role(actor: Actor, membership_id: int, role: str) -> Membership:
     _check_can_manage(actor, membership, new_role)
     if Role(membership.role) == Role.OWNER and new_role != Role.OWNER and _owner_count(actor.workspace) <= 1:
         raise ValidationError("This is the last owner. Make someone else an owner first.")
+    old_role = Role(membership.role)
     membership.role = new_role
     membership.save(update_fields=["role"])
+    audit.record(
+        actor,
+        AuditAction.ROLE_CHANGED,
+        f"{membership.user.email}: {old_role.label} → {new_role.label}",
+        subject_email=membership.user.email,
+    )
     return membership
 
 
@@ -125,8 +142,14 @@ def remove_member(actor: Actor, membership_id: int) -> None:
     for line in actor.workspace.product_lines.filter(managers=membership.user):
         line.managers.remove(membership.user)
     # Their API tokens die with the membership (authentication also refuses tokens of non-members).
-    actor.workspace.api_tokens.filter(created_by=membership.user, revoked_at__isnull=True).update(
+    revoked = actor.workspace.api_tokens.filter(created_by=membership.user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
+    )
+    audit.record(
+        actor,
+        AuditAction.MEMBER_REMOVED,
+        f"{membership.user.email} ({'left' if leaving else 'removed'}; {revoked} API token(s) revoked)",
+        subject_email=membership.user.email,
     )
     membership.delete()
 
@@ -196,6 +219,7 @@ def invite(actor: Actor, *, email: str, role: str = Role.MEMBER) -> tuple[Invita
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     _queue_invitation_email(invitation, raw)
+    audit.record(actor, AuditAction.INVITED, f"{email} as {chosen.label}", subject_email=email)
     return invitation, raw
 
 
@@ -215,6 +239,7 @@ def resend_invitation(actor: Actor, invitation_id: int) -> tuple[Invitation, str
         update_fields=["token_hash", "expires_at", "code_hash", "code_sent_at", "code_failures", "updated_at"]
     )
     _queue_invitation_email(invitation, raw)
+    audit.record(actor, AuditAction.INVITATION_RESENT, invitation.email, subject_email=invitation.email)
     return invitation, raw
 
 
@@ -227,6 +252,7 @@ def revoke_invitation(actor: Actor, invitation_id: int) -> Invitation:
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit.record(actor, AuditAction.INVITATION_REVOKED, invitation.email, subject_email=invitation.email)
     return invitation
 
 
@@ -294,6 +320,14 @@ def accept_invitation(raw_token: str, user: User) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "updated_at"])
+    audit.record(
+        None,
+        AuditAction.MEMBER_JOINED,
+        f"{user.email} as {Role(membership.role).label}",
+        workspace=invitation.workspace,
+        subject_email=user.email,
+        user=user,
+    )
     return membership
 
 
@@ -451,7 +485,9 @@ def update_product_line(
 def delete_product_line(actor: Actor, line_id: int) -> None:
     """Feedback tagged with the line keeps existing, just without a line (SET_NULL)."""
     actor.require(Role.ADMIN)
-    actor.workspace.product_lines.get(pk=line_id).delete()
+    line = actor.workspace.product_lines.get(pk=line_id)
+    audit.record(actor, AuditAction.DELETED, f"Product line “{line.name}”")
+    line.delete()
 
 
 # --- API tokens -----------------------------------------------------------------------------
@@ -473,6 +509,9 @@ def create_api_token(actor: Actor, *, name: str, can_write: bool) -> tuple[ApiTo
         can_write=bool(can_write),
         created_by=actor.user,
     )
+    audit.record(
+        actor, AuditAction.TOKEN_CREATED, f"{token.name} ({'read and write' if token.can_write else 'read only'})"
+    )
     return token, raw
 
 
@@ -483,4 +522,5 @@ def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
     if not token.revoked_at:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
+        audit.record(actor, AuditAction.TOKEN_REVOKED, token.name)
     return token
