@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from harken.core.env import env_bool, env_int, env_list, env_str, parse_email_url
+from harken.core.queues import QUEUE_NAMES
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -152,8 +153,8 @@ HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
 
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "insight", "mail"],
+        "BACKEND": env_str("TASKS_BACKEND", "harken.core.backends.PriorityDatabaseBackend"),
+        "QUEUES": QUEUE_NAMES,  # mail, default, insight, bulk: see harken/core/queues.py
     }
 }
 
