@@ -21,3 +21,4 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 from tests.core.procs import proc_db, proc_db_session  # noqa: E402, F401 - fixtures for real worker processes
+from tests.notify.mailbox import mailbox  # noqa: E402, F401 - the aiosmtpd test mailbox

@@ -81,7 +81,7 @@ class ProcDB:
         for row in found:
             item = dict(zip(keys, row, strict=True))
             for key in ("worker_ids", "return_value"):
-                if isinstance(item[key], str):
+                if self.vendor == "sqlite" and isinstance(item[key], str):
                     item[key] = json.loads(item[key])
             out.append(item)
         return out

@@ -75,10 +75,8 @@ def _reset_connection() -> None:
     if _in_transaction():
         return
     try:
-        close_old_connections()
+        close_old_connections()  # closes a connection that raised an error and no longer answers
     except DatabaseError:
-        pass
-    if not connection.is_usable():
         connection.close()
 
 
