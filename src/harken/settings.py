@@ -143,6 +143,11 @@ HARKEN_MAIL_MAX_BYTES = env_int("HARKEN_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 HARKEN_MAIL_MAX_ATTACHMENT_BYTES = env_int("HARKEN_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 HARKEN_WIDGET_RATE_PER_MINUTE = env_int("HARKEN_WIDGET_RATE_PER_MINUTE", 10)
 HARKEN_TRUST_X_FORWARDED_FOR = env_bool("HARKEN_TRUST_X_FORWARDED_FOR", False)  # only behind a proxy you run
+# `harken serve` (waitress) honours X-Forwarded-* only from this proxy address ("*" = any peer);
+# unset, it strips them, so behind a TLS proxy every request would look like plain HTTP.
+HARKEN_TRUSTED_PROXY = env_str("HARKEN_TRUSTED_PROXY", "")
+HARKEN_TRUSTED_PROXY_COUNT = env_int("HARKEN_TRUSTED_PROXY_COUNT", 1)
+HARKEN_TRUSTED_PROXY_HEADERS = env_list("HARKEN_TRUSTED_PROXY_HEADERS", "x-forwarded-proto,x-forwarded-for")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Harken <harken@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
