@@ -39,7 +39,7 @@ def test_serve_trusts_the_configured_proxy_so_https_works_and_hsts_is_sent(migra
 
         plain = fetch(server.port, "/accounts/login/", {})
         assert plain.status == 301
-        assert plain.getheader("Location") == "https://127.0.0.1:%d/accounts/login/" % server.port
+        assert plain.getheader("Location") == f"https://127.0.0.1:{server.port}/accounts/login/"
     finally:
         server.stop()
 
