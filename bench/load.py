@@ -50,6 +50,7 @@ def prepare(items: int) -> dict[str, Any]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
+    from django.db import connection
 
     from harken.accounts.models import User
     from harken.demo import DEMO_USER_EMAIL, load_demo
@@ -65,6 +66,9 @@ def prepare(items: int) -> dict[str, Any]:
         load_demo(items=items, reset=True)
         print(f"  done in {time.perf_counter() - started:.0f}s", flush=True)
         workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after a bulk load; fresh tables plan badly
     assert workspace is not None
     user = User.objects.get(email=DEMO_USER_EMAIL)
     session = SessionStore()
