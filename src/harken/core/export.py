@@ -75,7 +75,11 @@ def _describe(model: type[models.Model], lookup: str) -> Scoped:
         else:
             scoped.fields.append(f)
     # Plain many-to-many fields become lists of ids; a custom `through` model is exported on its own.
-    scoped.m2m = [f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    scoped.m2m = [
+        f
+        for f in model._meta.many_to_many
+        if isinstance(f, models.ManyToManyField) and f.remote_field.through._meta.auto_created  # type: ignore[union-attr]
+    ]
     return scoped
 
 
@@ -97,8 +101,9 @@ def scoped_models() -> list[Scoped]:
             if model in found:
                 continue
             for f in model._meta.concrete_fields:
-                if isinstance(f, models.ForeignKey) and not f.null and f.related_model in found:
-                    found[model] = f"{f.name}__{found[f.related_model]}"
+                target = f.related_model if isinstance(f, models.ForeignKey) and not f.null else None
+                if isinstance(target, type) and target in found:
+                    found[model] = f"{f.name}__{found[target]}"
                     changed = True
                     break
     return [_describe(model, lookup) for model, lookup in sorted(found.items(), key=lambda kv: kv[0]._meta.label)]
