@@ -91,6 +91,12 @@ class Feedback(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "-received_at"]),
             models.Index(fields=["workspace", "channel"]),
+            # The inbox: open (not merged) items, newest first; also lets counting them skip the table.
+            models.Index(
+                fields=["workspace", "-received_at", "-id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="feedback_open_newest",
+            ),
         ]
         verbose_name_plural = "feedback"
 

@@ -577,7 +577,9 @@ def search_feedback(workspace: Workspace, params: Mapping[str, Any] | FeedbackFi
             | (Q(product_line__pk=int(f.product_line)) if f.product_line.isdigit() else Q(pk__in=[]))
         )
     if f.tag:
-        qs = qs.filter(tags__name__iexact=f.tag)
+        # A subquery, not a join: a join repeats items and needs DISTINCT, which sorts every row.
+        tagged = Feedback.tags.through.objects.filter(tag__workspace=workspace, tag__name__iexact=f.tag)
+        qs = qs.filter(pk__in=tagged.values("feedback_id"))
     if f.account is not None:
         qs = qs.filter(account_id=f.account)
     if f.segment:
@@ -600,7 +602,9 @@ def search_feedback(workspace: Workspace, params: Mapping[str, Any] | FeedbackFi
         qs = qs.filter(received_at__lt=datetime.combine(f.until + timedelta(days=1), time.min, tzinfo=tz))
     if f.has_account is not None:
         qs = qs.filter(account__isnull=not f.has_account)
-    return qs.distinct().order_by(*SORTS[f.sort])
+    # No join above can repeat an item (foreign keys and subqueries only), so no DISTINCT: with it,
+    # PostgreSQL sorted the whole workspace (text included) on every inbox page.
+    return qs.order_by(*SORTS[f.sort])
 
 
 # --- overview ----------------------------------------------------------------------------------

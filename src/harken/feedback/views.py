@@ -68,7 +68,8 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         "tags": workspace.tags.all(),
         "segments": workspace.segments.all(),
         "filter_account": workspace.accounts.filter(pk=filters.account).first() if filters.account else None,
-        "total": workspace.feedback_items.count(),
+        # Only asked when the page is empty ("nothing matches" vs "the inbox is empty"): no full count.
+        "total": workspace.feedback_items.exists,
     }
     template = "feedback/_inbox_results.html" if _is_htmx(request) else "feedback/inbox.html"
     return render(request, template, context)

@@ -69,16 +69,18 @@ def queue_email(
     return email
 
 
-def deliver(email_id: int) -> OutboundEmail | None:
+def deliver(email_id: int, *, retry_interrupted: bool = False) -> OutboundEmail | None:
     """Send one queued email over SMTP, exactly once.
 
     The row is claimed (QUEUED/FAILED → SENDING) in its own short transaction so two workers
-    cannot both send it; a failure schedules a retry with backoff.
+    cannot both send it; a failure schedules a retry with backoff. `retry_interrupted` (a
+    reclaimed task's later attempt) also claims an email left SENDING by a worker that died.
     """
+    claimable = [EmailStatus.QUEUED, EmailStatus.FAILED]
+    if retry_interrupted:
+        claimable.append(EmailStatus.SENDING)
     with transaction.atomic():
-        claimed = OutboundEmail.objects.filter(pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]).update(
-            status=EmailStatus.SENDING
-        )
+        claimed = OutboundEmail.objects.filter(pk=email_id, status__in=claimable).update(status=EmailStatus.SENDING)
     if not claimed:
         return None
     from harken.notify import secrets as secret_box
