@@ -49,7 +49,7 @@ def test_small_demo_has_the_promised_shape() -> None:
                 account.segment
             ]
             assert Decimal(low) <= account.arr <= Decimal(high), account
-    from harken.customers.services import segment_accounts
+    from harken.customers.queries import segment_accounts
 
     segments = {s.name: s for s in ws.segments.all()}
     assert set(segments) == {"Enterprise", "Mid-market", "SMB", "At risk", "Renewing in 90 days"}

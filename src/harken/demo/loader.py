@@ -185,7 +185,7 @@ def _create_accounts(workspace: Workspace, data: DemoData, team: list[User], rep
 
 def _create_segments(workspace: Workspace, owner: User) -> None:
     """Saved segments through the customers service, so they are valid by its own rules."""
-    from harken.customers.services import create_segment
+    from harken.customers.actions import create_segment
 
     actor = Actor(workspace=workspace, user=owner, role=Role.OWNER)
     today = timezone.localdate()

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from harken.feedback import services
+from harken.feedback import actions, queries
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
@@ -140,7 +140,7 @@ def _invalid(exc: ValidationError) -> Status[dict[str, Any]]:
 
 def _too_large(text: str | None) -> Status[dict[str, Any]] | None:
     size = len((text or "").encode("utf-8"))
-    if size > services.MAX_TEXT_BYTES:
+    if size > actions.MAX_TEXT_BYTES:
         return Status(
             413,
             {
@@ -185,7 +185,7 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
         )
     try:
         account = _account(actor, payload.account_id, payload.account_domain)
-        item, created = services.create_feedback(
+        item, created = actions.create_feedback(
             actor,
             text=payload.text,
             title=payload.title,
@@ -193,7 +193,7 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
             author_email=payload.author_email or payload.email,
             author_name=payload.author_name,
             account=account,
-            product_line=services.resolve_product_line(actor.workspace, payload.product_line),
+            product_line=actions.resolve_product_line(actor.workspace, payload.product_line),
             tags=payload.tags,
             received_at=payload.received_at,
             external_id=payload.external_id,
@@ -238,7 +238,7 @@ def list_feedback(
     }
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    results = services.search_feedback(actor.workspace, params).select_related("workspace")
+    results = queries.search_feedback(actor.workspace, params).select_related("workspace")
     page = list(results[offset : offset + limit])
     return {"count": results.count(), "limit": limit, "offset": offset, "items": [_out(request, i) for i in page]}
 
@@ -275,7 +275,7 @@ def update(request: HttpRequest, item_id: int, payload: FeedbackPatch) -> Any:
             if email and contact is None:
                 raise ValidationError({"contact_email": f"No contact with email “{email[:100]}” in this workspace."})
             changes["contact"] = contact
-        services.update_feedback(actor, item, **changes)
+        actions.update_feedback(actor, item, **changes)
     except ValidationError as exc:
         return _invalid(exc)
     return Status(200, _out(request, _items(actor).get(pk=item.pk)))
@@ -284,5 +284,5 @@ def update(request: HttpRequest, item_id: int, payload: FeedbackPatch) -> Any:
 @router.delete("/{int:item_id}", response={204: None})
 def delete(request: HttpRequest, item_id: int) -> Any:
     actor = require_write(request)
-    services.delete_feedback(actor, get_object_or_404(actor.workspace.feedback_items, pk=item_id))
+    actions.delete_feedback(actor, get_object_or_404(actor.workspace.feedback_items, pk=item_id))
     return Status(204, None)

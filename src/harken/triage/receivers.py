@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from harken.triage import services
+from harken.triage import actions
 
 
 def feedback_created(sender: Any, feedback: Any, actor: Any = None, **kwargs: Any) -> None:
-    services.open_triage(feedback, actor)
+    actions.open_triage(feedback, actor)
 
 
 def email_followup(sender: Any, feedback: Any, inbound: Any, **kwargs: Any) -> None:
-    services.record_customer_followup(feedback, inbound.subject)
+    actions.record_customer_followup(feedback, inbound.subject)

@@ -386,7 +386,7 @@ def ingest(
 
 
 def _process(inbound: InboundEmail) -> IngestResult:
-    from harken.feedback.services import create_feedback
+    from harken.feedback.actions import create_feedback
 
     workspace = inbound.workspace
     parsed = parse(bytes(inbound.raw))

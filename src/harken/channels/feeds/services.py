@@ -39,7 +39,7 @@ USER_AGENT = "Harken feed poller (+https://github.com/harken)"
 
 
 def _clean(actor: Actor, data: dict[str, Any], feed: Feed | None = None) -> dict[str, Any]:
-    from harken.feedback.services import parse_tag_names, resolve_product_line
+    from harken.feedback.actions import parse_tag_names, resolve_product_line
 
     errors: dict[str, str] = {}
     url = str(data.get("url") or "").strip()

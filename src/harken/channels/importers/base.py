@@ -2,7 +2,7 @@
 
 A source (an export parser, a feed, a webhook) turns its own format into `Record`s, or `Problem`s for
 records it cannot read. `ingest_records` turns records into feedback through
-`harken.feedback.services.create_feedback` with the dedupe key `<source>:<source's own id>`, so running
+`harken.feedback.actions.create_feedback` with the dedupe key `<source>:<source's own id>`, so running
 the same export twice creates nothing the second time.
 """
 
@@ -98,7 +98,7 @@ def ingest_records(
     Each `create_feedback` call is its own transaction, so a crash half-way keeps what was written
     and re-running the same file resumes without duplicates.
     """
-    from harken.feedback.services import create_feedback, resolve_product_line
+    from harken.feedback.actions import create_feedback, resolve_product_line
 
     result = IngestResult()
     default_line = resolve_product_line(actor.workspace, product_line) if product_line else None
@@ -142,7 +142,7 @@ def ingest_records(
 
 def _product_line_for(actor: Actor, hint: str) -> Any:
     """A product hint that names no product line is ignored rather than failing the record."""
-    from harken.feedback.services import resolve_product_line
+    from harken.feedback.actions import resolve_product_line
 
     try:
         return resolve_product_line(actor.workspace, hint)
