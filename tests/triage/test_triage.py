@@ -339,13 +339,16 @@ class PageTests(TriageTestCase):
         self.assertContains(page, "Answered in")
         self.assertContains(page, 'data-event="assigned"')
 
-    def test_backfill_opens_triage_for_items_created_before_it(self) -> None:
+    def test_items_without_a_row_are_opened_explicitly_never_by_a_page(self) -> None:
         from harken.feedback.models import Feedback
 
         old = Feedback.objects.create(workspace=self.alpha, text="from before", author_email="old@acme.test")
         self.assertFalse(Triage.objects.filter(feedback=old).exists())
         self.login(self.bob).get(reverse("triage:inbox", kwargs={"ws": "alpha"}))
+        self.assertFalse(Triage.objects.filter(feedback=old).exists())  # reads never write
+        self.assertEqual(actions.open_missing(self.alpha), 1)
         self.assertTrue(Triage.objects.filter(feedback=old).exists())
+        self.assertEqual(actions.open_missing(self.alpha), 0)
 
 
 class ApiTests(TriageTestCase):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Lower, TruncMonth
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -501,10 +501,58 @@ def match_sender(workspace: Workspace, email: str) -> tuple[Contact | None, Acco
     Free-mail domains (gmail.com, outlook.com, …) never match an account. Reads only: to turn a
     sender on a known domain into a contact use `customers.actions.match_sender_or_add_contact`.
     """
-    address = _text(email).lower()
-    if not address or "@" not in address:
+    return SenderMatcher(workspace).match(email)
+
+
+class SenderMatcher:
+    """`match_sender` for many senders (an import chunk): `prime(emails)` looks them all up in two
+    queries (contacts by email, accounts by domain); `match(email)` then answers from the cache."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._contacts: dict[str, Contact] = {}
+        self._accounts: dict[str, Account] = {}
+        self._emails: set[str] = set()
+        self._domains: set[str] = set()
+
+    @staticmethod
+    def _domains_of(address: str) -> list[str]:
+        domain = email_domain(address)
+        if not domain or domain in FREE_MAIL_DOMAINS:
+            return []
+        found = [domain]
+        if domain.count(".") > 1:  # eu.acme.com → acme.com: subsidiaries and regional mail servers
+            parent = domain.split(".", 1)[1]
+            if parent not in FREE_MAIL_DOMAINS:
+                found.append(parent)
+        return found
+
+    def prime(self, emails: Iterable[str]) -> None:
+        addresses = {a for a in (_text(e).lower() for e in emails) if a and "@" in a} - self._emails
+        if not addresses:
+            return
+        for contact in (
+            self.workspace.contacts.select_related("account")
+            .annotate(_email=Lower("email"))
+            .filter(_email__in=addresses)
+        ):
+            self._contacts.setdefault(contact.email.lower(), contact)
+        self._emails |= addresses
+        domains = {d for a in addresses if a not in self._contacts for d in self._domains_of(a)} - self._domains
+        if domains:
+            for account in self.workspace.accounts.filter(domain__in=domains).order_by("pk"):
+                self._accounts.setdefault(account.domain, account)
+            self._domains |= domains
+
+    def match(self, email: str) -> tuple[Contact | None, Account | None]:
+        address = _text(email).lower()
+        if not address or "@" not in address:
+            return None, None
+        self.prime([address])
+        contact = self._contacts.get(address)
+        if contact is not None:
+            return contact, contact.account
+        for domain in self._domains_of(address):
+            if domain in self._accounts:
+                return None, self._accounts[domain]
         return None, None
-    contact = workspace.contacts.select_related("account").filter(email__iexact=address).first()
-    if contact is not None:
-        return contact, contact.account
-    return None, account_for_email(workspace, address)

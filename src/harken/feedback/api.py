@@ -203,7 +203,8 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
         )
     except ValidationError as exc:
         return _invalid(exc)
-    return Status(201 if created else 200, _out(request, _items(actor).get(pk=item.pk)))
+    # a new item carries its relations and tags already: no second read for the response
+    return Status(201 if created else 200, _out(request, item if created else _items(actor).get(pk=item.pk)))
 
 
 @router.get("/", response=FeedbackList)

@@ -9,7 +9,7 @@ the team's. Reads live in `triage.queries`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,46 +107,81 @@ def update_settings(
     return config
 
 
-def open_triage(feedback: Feedback, actor: Actor | None = None) -> Triage:
-    """Create the triage row for a new item (idempotent): its SLA clock starts at received_at."""
-    existing = Triage.objects.filter(feedback=feedback).first()
-    if existing is not None:
-        return existing
-    config = get_settings(feedback.workspace)
-    with transaction.atomic():
-        item, created = Triage.objects.get_or_create(
+def ensure_settings(workspace: Workspace) -> TriageSettings:
+    """Create the workspace's SLA settings with the defaults (when the workspace is created)."""
+    found, _ = TriageSettings.objects.get_or_create(workspace=workspace)
+    return found
+
+
+def open_triage_many(
+    items: Sequence[Feedback], actor: Actor | None = None, config: TriageSettings | None = None
+) -> list[Triage]:
+    """Open the triage rows of NEW items (none may have one yet): two INSERTs for the whole list.
+
+    Each row's SLA clock starts at the item's received_at; the history gets a "received" event.
+    The items must share one workspace. Called by `feedback.actions.create_feedback` and
+    `create_feedback_batch`, inside their transaction.
+    """
+    if not items:
+        return []
+    workspace = items[0].workspace
+    config = config or get_settings(workspace)
+    schedule = config.schedule()
+    now = timezone.now()
+    rows = [
+        Triage(
+            workspace=workspace,
             feedback=feedback,
-            defaults={
-                "workspace": feedback.workspace,
-                "received_at": feedback.received_at,
-                "due_at": sla.due_at(feedback.received_at, config.schedule()),
-                "needs_response": expects_reply(feedback),
-            },
+            received_at=feedback.received_at,
+            due_at=sla.due_at(feedback.received_at, schedule),
+            needs_response=expects_reply(feedback, now),
         )
-        if created:
-            TriageEvent.objects.create(
-                workspace=feedback.workspace,
-                triage=item,
+        for feedback in items
+    ]
+    Triage.objects.bulk_create(rows)
+    user = actor.user if actor else None
+    TriageEvent.objects.bulk_create(
+        [
+            TriageEvent(
+                workspace=workspace,
+                triage=row,
                 kind=EventKind.RECEIVED,
-                actor=actor.user if actor else None,
-                new_value=feedback.get_channel_display(),
-                detail="" if item.needs_response else _no_clock_reason(feedback),
+                actor=user,
+                new_value=row.feedback.get_channel_display(),
+                detail="" if row.needs_response else _no_clock_reason(row.feedback),
             )
-    return item
+            for row in rows
+        ]
+    )
+    return rows
 
 
-def on_feedback_created(sender: Any, feedback: Feedback, actor: Actor | None = None, **kwargs: Any) -> None:
-    open_triage(feedback, actor)
+def open_triage(feedback: Feedback, actor: Actor | None = None) -> Triage:
+    """Open the triage row of one item if it has none (idempotent)."""
+    with transaction.atomic():
+        existing = Triage.objects.select_for_update().filter(feedback=feedback).first()
+        if existing is not None:
+            return existing
+        return open_triage_many([feedback], actor)[0]
 
 
-def backfill(workspace: Workspace) -> int:
-    """Open triage for items that arrived before triage existed (or while it was off)."""
-    missing = workspace.feedback_items.filter(triage__isnull=True).only("id", "workspace", "received_at", "channel")
+def open_missing(workspace: Workspace, chunk: int = 1000) -> int:
+    """Open triage for the workspace's items that have no row (bulk-loaded demo data, old items).
+
+    A write, run explicitly (demo hook, data migration, CLI), never from a page."""
+    config = get_settings(workspace)
     count = 0
-    for feedback in missing[:500]:
-        open_triage(feedback)
-        count += 1
-    return count
+    while True:
+        batch = list(
+            workspace.feedback_items.filter(triage__isnull=True)
+            .select_related("contact", "workspace")
+            .order_by("pk")[:chunk]
+        )
+        if not batch:
+            return count
+        with transaction.atomic():
+            open_triage_many(batch, config=config)
+        count += len(batch)
 
 
 # --- writes ----------------------------------------------------------------------------------------

@@ -110,8 +110,9 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 def _item(request: HttpRequest, feedback_id: int) -> Triage:
-    feedback = get_object_or_404(actor_of(request).workspace.feedback_items, pk=feedback_id)
-    return actions.open_triage(feedback)
+    return get_object_or_404(
+        actor_of(request).workspace.triage_items.select_related("feedback"), feedback_id=feedback_id
+    )
 
 
 @router.get("/queue", response={200: QueuePage, 422: ErrorOut})

@@ -48,7 +48,14 @@ _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0
 
 
 def get_settings(workspace: Workspace) -> TriageSettings:
-    found, _ = TriageSettings.objects.select_related("workspace").get_or_create(workspace=workspace)
+    """The workspace's SLA settings; the defaults (unsaved) when the row was never written.
+
+    A read: the row is created with the workspace (`triage.receivers.workspace_created`) or by the
+    first `update_settings`, never here."""
+    found = TriageSettings.objects.filter(workspace=workspace).first()
+    if found is None:
+        return TriageSettings(workspace=workspace)
+    found.workspace = workspace
     return found
 
 

@@ -19,8 +19,7 @@ from harken.workspaces.models import Role
 
 
 def _item(actor: Actor, pk: int) -> Triage:
-    feedback = get_object_or_404(actor.workspace.feedback_items, pk=pk)
-    return actions.open_triage(feedback)
+    return get_object_or_404(actor.workspace.triage_items.select_related("feedback"), feedback_id=pk)
 
 
 def _back(request: HttpRequest, actor: Actor, item: Triage, anchor: str = "") -> HttpResponse:
@@ -39,7 +38,6 @@ def _error_text(exc: ValidationError) -> str:
 
 @workspace_view()
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
-    actions.backfill(actor.workspace)
     tab = request.GET.get("tab", "awaiting_response")
     if tab not in queries.TAB_KEYS:
         tab = "awaiting_response"

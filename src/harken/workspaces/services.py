@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from harken.accounts.models import User
 from harken.workspaces.access import Actor
 from harken.workspaces.models import ApiToken, Invitation, Membership, ProductLine, Role, Workspace, hash_secret
+from harken.workspaces.signals import workspace_created
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -66,6 +67,7 @@ def create_workspace(
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
     for line in product_lines or []:
         create_product_line(Actor(workspace=workspace, user=owner, role=Role.OWNER), name=line)
+    workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
     return workspace
 
 

@@ -220,6 +220,7 @@ def entry_records(feed: Feed, parsed: Any) -> list[Record | Problem]:
                 channel=str(Channel.FORUM),
                 tags=tags + [as_text(t.get("term")) for t in entry.get("tags", []) if as_text(t.get("term"))][:5],
                 raw=raw,
+                source_ref=str(feed.pk),
             )
         )
     return records

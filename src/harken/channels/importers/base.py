@@ -39,6 +39,7 @@ class Record:
     tags: list[str] = field(default_factory=list)
     product_hint: str = ""
     raw: Any = None  # the source's own record, stored verbatim (as JSON) on the item
+    source_ref: str = ""  # which one of the source kind (e.g. the feed's id): stored, indexed, on the item
 
 
 @dataclass
@@ -125,6 +126,8 @@ def ingest_records(
                     dedupe_key=dedupe_key(source, item),
                     raw_payload=raw_json(item.raw),
                     raw_content_type="application/json" if not isinstance(item.raw, str) else "text/plain",
+                    source_kind=source.split(":", 1)[0],  # "webhook:12" → kind webhook, ref 12
+                    source_ref=item.source_ref or source.partition(":")[2],
                 )
             except ValidationError as exc:
                 result.problem(item.number, _message(exc))
