@@ -20,7 +20,7 @@ PDF = "The app crashes every time I export a large report to PDF on Windows 11 (
 
 
 def embed_tasks() -> int:
-    return DBTaskResult.objects.filter(task_path="harken.insight.tasks.embed_feedback", status="READY").count()
+    return DBTaskResult.objects.filter(task_path="harken.insight.tasks.understand_items", status="READY").count()
 
 
 def test_new_item_enqueues_embedding_in_its_transaction(world) -> None:  # type: ignore[no-untyped-def]

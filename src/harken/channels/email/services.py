@@ -87,8 +87,14 @@ def plus_address(workspace: Workspace) -> str:
 
 
 def get_mailbox(workspace: Workspace) -> InboundMailbox:
+    """The workspace's mailbox, created if missing (a write: new workspaces and POSTs only)."""
     mailbox, _ = InboundMailbox.objects.get_or_create(workspace=workspace)
     return mailbox
+
+
+def mailbox_of(workspace: Workspace) -> InboundMailbox | None:
+    """The workspace's mailbox if it has one (a read)."""
+    return InboundMailbox.objects.filter(workspace=workspace).first()
 
 
 def reply_address(workspace: Workspace) -> str:
