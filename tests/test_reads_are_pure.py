@@ -17,13 +17,15 @@ from django.db import connection
 from django.test import Client
 
 from tests.base import World, make_token
-from tests.test_tenancy import API_CASES, CASES, _url
 from tests.tenancy import ApiCase, Case
+from tests.test_tenancy import API_CASES, CASES, _url
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 # What signing in may legitimately write (the session, `last_login`, an API token's `last_used_at`).
 ALLOWED = ('UPDATE "django_session"', 'INSERT INTO "django_session"', 'UPDATE "accounts_user" SET "last_login"')
-ALLOWED_RE = re.compile(r'^UPDATE "workspaces_apitoken" SET "last_used_at" = \S+ WHERE "workspaces_apitoken"."id" = \S+$')
+ALLOWED_RE = re.compile(
+    r'^UPDATE "workspaces_apitoken" SET "last_used_at" = \S+ WHERE "workspaces_apitoken"."id" = \S+$'
+)
 
 
 @contextmanager

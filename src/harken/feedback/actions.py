@@ -136,7 +136,9 @@ def get_or_create_tags(workspace: Workspace, names: str | Iterable[str]) -> list
 
 def _tags_by_name(workspace: Workspace, names: Iterable[str]) -> dict[str, Tag]:
     """lower-case name → Tag for the given (parsed) names: one SELECT, plus one INSERT per new tag."""
-    wanted = {name.lower(): name for name in names}
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(name.lower(), name)  # the first spelling wins, as with one item
     if not wanted:
         return {}
     found = {t.name.lower(): t for t in workspace.tags.annotate(_lname=Lower("name")).filter(_lname__in=list(wanted))}
