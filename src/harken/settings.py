@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.demo",
 ]
 
 MIDDLEWARE = [

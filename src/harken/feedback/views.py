@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.registry import collect
 from harken.customers import queries as customer_queries
 from harken.feedback import actions, queries
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm
@@ -23,26 +24,23 @@ from harken.workspaces.models import Role
 
 PAGE_SIZE = 25
 
-# Other apps add panels to the item page's side column by shipping one of these templates;
-# each is rendered with the page context (`item`, `actor`, `current_workspace`).
-ITEM_SIDE_PANELS = ["triage/_item_panel.html", "insight/_item_panel.html"]
-# Panels other apps show in the main column under the text (conversation, notes, history).
-ITEM_MAIN_PANELS = ["triage/_item_main.html"]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _side_panels(names: list[str] | None = None) -> list[str]:
-    """The panel templates that exist: apps that are not installed simply contribute none."""
+def _panels(kind: str) -> list[str]:
+    """The item page's panels other apps declare in their `panels.py` (`ITEM_SIDE_PANELS`,
+    `ITEM_MAIN_PANELS`), each a template rendered with the page context (`item`, `actor`,
+    `current_workspace`). A declared template that does not exist is skipped."""
     panels = []
-    for name in ITEM_SIDE_PANELS if names is None else names:
+    for name in collect("panels", kind):
         try:
-            get_template(name)
+            get_template(str(name))
         except TemplateDoesNotExist:
             continue
-        panels.append(name)
+        panels.append(str(name))
     return panels
 
 
@@ -87,8 +85,8 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "item": item,
             "tags": list(item.tags.all()),
             "all_tags": actor.workspace.tags.all(),
-            "side_panels": _side_panels(),
-            "main_panels": _side_panels(ITEM_MAIN_PANELS),
+            "side_panels": _panels("ITEM_SIDE_PANELS"),
+            "main_panels": _panels("ITEM_MAIN_PANELS"),
             "account_items": (
                 item.account.feedback_items.exclude(pk=item.pk).count() if item.account_id and item.account else 0
             ),
