@@ -176,13 +176,6 @@ def members(workspace: Workspace, min_role: Role = Role.MEMBER) -> list[Any]:
     ]
 
 
-def triage_for(actor: Actor, feedback_pk: int) -> Triage:
-    """The triage row of one of the actor's workspace's items (raises Triage.DoesNotExist if none).
-
-    Rows are opened when the item is created (`triage.actions.open_triage`), never on read."""
-    return actor.workspace.triage_items.select_related("feedback").get(feedback_id=feedback_pk)
-
-
 def _who(user: Any) -> str:
     return user.display_name if user is not None else "Nobody"
 
