@@ -38,7 +38,7 @@ def test_lexical_cues_decide_clear_cases() -> None:
 
 
 def test_corrections_are_kept_and_never_overwritten(world) -> None:  # type: ignore[no-untyped-def]
-    from harken.feedback.services import update_feedback
+    from harken.feedback.actions import update_feedback
 
     item = add(world.alpha, "The app crashes with an error when I export")
     run_pending_tasks()

@@ -236,7 +236,7 @@ def test_new_items_join_the_nearest_theme_on_ingest(world) -> None:  # type: ign
 
 
 def test_ingest_never_moves_a_person_placed_item(world) -> None:  # type: ignore[no-untyped-def]
-    from harken.feedback.services import update_feedback
+    from harken.feedback.actions import update_feedback
 
     ids = seed(world.alpha)
     services.recluster(world.alpha)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harken.feedback.services import create_feedback
+from harken.feedback.actions import create_feedback
 from harken.triage.models import ReplyTemplate
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Workspace

@@ -25,10 +25,10 @@ def test_services_record_what_they_do(world: World) -> None:
     token, _raw = services.create_api_token(owner, name="ci", can_write=True)
     services.revoke_api_token(owner, token.pk)
     services.remove_member(owner, bob.pk)
-    from harken.feedback.services import delete_feedback
+    from harken.feedback.actions import delete_feedback
 
     delete_feedback(owner, Feedback.objects.create(workspace=world.alpha, text="Remove me"))
-    from harken.customers.services import delete_account
+    from harken.customers.actions import delete_account
 
     delete_account(owner, Account.objects.create(workspace=world.alpha, name="Gone Corp", domain="gone.test"))
     assert sorted(_actions(world)) == sorted(

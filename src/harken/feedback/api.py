@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from harken.core.apierrors import ErrorOut as Error
-from harken.feedback import services
+from harken.feedback import actions, queries
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
@@ -131,7 +131,7 @@ def _out(request: HttpRequest, item: Feedback) -> dict[str, Any]:
 
 def _too_large(text: str | None) -> Status[dict[str, Any]] | None:
     size = len((text or "").encode("utf-8"))
-    if size > services.MAX_TEXT_BYTES:
+    if size > actions.MAX_TEXT_BYTES:
         return Status(
             413,
             {
@@ -175,7 +175,7 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
             422, {"detail": f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.", "errors": {}}
         )
     account = _account(actor, payload.account_id, payload.account_domain)
-    item, created = services.create_feedback(
+    item, created = actions.create_feedback(
         actor,
         text=payload.text,
         title=payload.title,
@@ -183,7 +183,7 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
         author_email=payload.author_email or payload.email,
         author_name=payload.author_name,
         account=account,
-        product_line=services.resolve_product_line(actor.workspace, payload.product_line),
+        product_line=actions.resolve_product_line(actor.workspace, payload.product_line),
         tags=payload.tags,
         received_at=payload.received_at,
         external_id=payload.external_id,
@@ -191,7 +191,8 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
         raw_payload=request.body.decode("utf-8", errors="replace"),
         raw_content_type=request.content_type or "application/json",
     )
-    return Status(201 if created else 200, _out(request, _items(actor).get(pk=item.pk)))
+    # a new item carries its relations and tags already: no second read for the response
+    return Status(201 if created else 200, _out(request, item if created else _items(actor).get(pk=item.pk)))
 
 
 @router.get("/", response=FeedbackList)
@@ -226,7 +227,7 @@ def list_feedback(
     }
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    results = services.search_feedback(actor.workspace, params).select_related("workspace")
+    results = queries.search_feedback(actor.workspace, params).select_related("workspace")
     page = list(results[offset : offset + limit])
     return {"count": results.count(), "limit": limit, "offset": offset, "items": [_out(request, i) for i in page]}
 
@@ -262,12 +263,12 @@ def update(request: HttpRequest, item_id: int, payload: FeedbackPatch) -> Any:
         if email and contact is None:
             raise ValidationError({"contact_email": f"No contact with email “{email[:100]}” in this workspace."})
         changes["contact"] = contact
-    services.update_feedback(actor, item, **changes)
+    actions.update_feedback(actor, item, **changes)
     return Status(200, _out(request, _items(actor).get(pk=item.pk)))
 
 
 @router.delete("/{int:item_id}", response={204: None})
 def delete(request: HttpRequest, item_id: int) -> Any:
     actor = require_write(request)
-    services.delete_feedback(actor, get_object_or_404(actor.workspace.feedback_items, pk=item_id))
+    actions.delete_feedback(actor, get_object_or_404(actor.workspace.feedback_items, pk=item_id))
     return Status(204, None)

@@ -37,6 +37,7 @@ from harken.workspaces.models import (
     Workspace,
     hash_secret,
 )
+from harken.workspaces.signals import workspace_created
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -77,6 +78,7 @@ def create_workspace(
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
     for line in product_lines or []:
         create_product_line(Actor(workspace=workspace, user=owner, role=Role.OWNER), name=line)
+    workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
     return workspace
 
 

@@ -88,8 +88,14 @@ def plus_address(workspace: Workspace) -> str:
 
 
 def get_mailbox(workspace: Workspace) -> InboundMailbox:
+    """The workspace's mailbox, created if missing (a write: new workspaces and POSTs only)."""
     mailbox, _ = InboundMailbox.objects.get_or_create(workspace=workspace)
     return mailbox
+
+
+def mailbox_of(workspace: Workspace) -> InboundMailbox | None:
+    """The workspace's mailbox if it has one (a read)."""
+    return InboundMailbox.objects.filter(workspace=workspace).first()
 
 
 def reply_address(workspace: Workspace) -> str:
@@ -399,7 +405,7 @@ def ingest(
 
 
 def _process(inbound: InboundEmail) -> IngestResult:
-    from harken.feedback.services import create_feedback
+    from harken.feedback.actions import create_feedback
 
     workspace = inbound.workspace
     parsed = parse(bytes(inbound.raw))

@@ -54,7 +54,7 @@ def _blocked_literal(host: str) -> bool:
 
 
 def _clean(actor: Actor, data: dict[str, Any], feed: Feed | None = None) -> dict[str, Any]:
-    from harken.feedback.services import parse_tag_names, resolve_product_line
+    from harken.feedback.actions import parse_tag_names, resolve_product_line
 
     errors: dict[str, str] = {}
     url = str(data.get("url") or "").strip()
@@ -239,6 +239,7 @@ def entry_records(feed: Feed, parsed: Any) -> list[Record | Problem]:
                 channel=str(Channel.FORUM),
                 tags=tags + [as_text(t.get("term")) for t in entry.get("tags", []) if as_text(t.get("term"))][:5],
                 raw=raw,
+                source_ref=str(feed.pk),
             )
         )
     return records

@@ -44,7 +44,7 @@ def sign(secret: str, timestamp: str | int, body: bytes) -> str:
 
 
 def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    from harken.feedback.services import resolve_product_line
+    from harken.feedback.actions import resolve_product_line
 
     errors: dict[str, str] = {}
     name = " ".join(str(data.get("name") or "").split())[:120]
