@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its Swagger UI assets are served from our static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "harken.core",
@@ -49,13 +50,16 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "harken.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "harken.core.middleware.RequestGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +146,8 @@ HARKEN_INBOUND_DOMAIN = env_str("HARKEN_INBOUND_DOMAIN", "")  # feedback+<worksp
 HARKEN_MAIL_MAX_BYTES = env_int("HARKEN_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 HARKEN_MAIL_MAX_ATTACHMENT_BYTES = env_int("HARKEN_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 HARKEN_WIDGET_RATE_PER_MINUTE = env_int("HARKEN_WIDGET_RATE_PER_MINUTE", 10)
+# Outbound fetches of user-given URLs (feeds) refuse non-public addresses; list intranet CIDRs to allow.
+HARKEN_FETCH_ALLOWED_NETWORKS = env_list("HARKEN_FETCH_ALLOWED_NETWORKS")
 HARKEN_TRUST_X_FORWARDED_FOR = env_bool("HARKEN_TRUST_X_FORWARDED_FOR", False)  # only behind a proxy you run
 # `harken serve` (waitress) honours X-Forwarded-* only from this proxy address ("*" = any peer);
 # unset, it strips them, so behind a TLS proxy every request would look like plain HTTP.

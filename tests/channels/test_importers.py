@@ -251,7 +251,7 @@ def test_api_upload_list_and_detail(world: World) -> None:
             "/api/channels/imports", {"source": "json", "file": handle, "mapping": mapping}, **headers
         )
     assert response.status_code == 201 and response.json()["created"] == 3
-    assert client.post("/api/channels/imports", {"source": "intercom"}, **headers).status_code == 400
+    assert client.post("/api/channels/imports", {"source": "intercom"}, **headers).status_code == 422
     assert "source=" in client.post("/api/channels/imports", {"source": "nope"}, **headers).json()["detail"]
     bravo_token = make_token(world.bravo, world.charlie)
     assert (

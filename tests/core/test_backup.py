@@ -13,7 +13,7 @@ from tests.core.test_serve import PROJECT
 
 SEED = """
 from tests.base import World
-from harken.feedback.services import create_feedback
+from harken.feedback.actions import create_feedback
 w = World()
 for n in range(25):
     create_feedback(w.actor(w.alice), text=f"Export to Excel please #{n}", author_email=f"c{n}@client.test", tags="export")

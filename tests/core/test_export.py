@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from harken.cli import app
 from harken.core.export import scoped_models
-from harken.feedback.services import create_feedback
+from harken.feedback.actions import create_feedback
 from harken.workspaces.models import ApiToken
 from tests.base import World, make_token
 

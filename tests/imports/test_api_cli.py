@@ -51,7 +51,7 @@ def test_api_import_runs_in_the_background_and_can_be_polled(world: World) -> No
 def test_api_explains_bad_requests(world: World) -> None:
     token = make_token(world.alpha, world.bob)
     missing = post(token, "feedback", "feedback_missing_columns.csv")
-    assert missing.status_code == 400
+    assert missing.status_code == 422
     assert "Missing required column: Feedback text (text)" in missing.json()["detail"]
     assert missing.json()["job"]["columns"] == ["Ticket", "Who", "When"]
     assert post(token, "feedback", "empty.csv").json()["detail"].startswith("The file is empty")
@@ -59,7 +59,7 @@ def test_api_explains_bad_requests(world: World) -> None:
         "mapping must be a JSON object" in post(token, "feedback", "feedback_utf8.csv", mapping="[1]").json()["detail"]
     )
     no_file = Client().post("/api/imports/feedback", {}, HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert no_file.status_code == 400 and "field named 'file'" in no_file.json()["detail"]
+    assert no_file.status_code == 422 and "field named 'file'" in no_file.json()["detail"]
     read_only = make_token(world.alpha, world.vera, can_write=False)
     assert post(read_only, "feedback", "feedback_utf8.csv").status_code == 403
     assert ImportJob.objects.filter(workspace=world.alpha, status=ImportStatus.DONE).count() == 0

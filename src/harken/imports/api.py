@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
+from harken.core.apierrors import ErrorOut, error_body
 from harken.imports import services
 from harken.imports.fields import merge_mapping
 from harken.imports.models import ImportJob, ImportKind, ImportStatus
@@ -45,6 +46,12 @@ _UPLOAD_DOC = {
 }
 
 
+class ImportErrorOut(ErrorOut):
+    """The one error shape, plus the job when one was created (its id, counts and failure)."""
+
+    job: dict[str, Any] | None = None
+
+
 def _flag(request: HttpRequest, name: str) -> bool:
     return str(request.POST.get(name, "")).lower() in ("1", "true", "yes", "on")
 
@@ -54,31 +61,30 @@ def _upload(request: HttpRequest, kind: str) -> Status[dict[str, Any]]:
     actor = require_write(request)
     upload = request.FILES.get("file")
     if upload is None:
-        return Status(400, {"detail": "Send the CSV as multipart/form-data in a field named 'file'."})
+        raise ValidationError({"file": "Send the CSV as multipart/form-data in a field named 'file'."})
     try:
         pairs = json.loads(request.POST.get("mapping") or "{}")
         if not isinstance(pairs, dict) or not all(isinstance(v, str) for v in pairs.values()):
             raise ValueError
     except ValueError:
-        return Status(400, {"detail": 'mapping must be a JSON object of strings, e.g. {"Comment": "text"}.'})
-    try:
-        job = services.create_job(
-            actor,
-            kind,
-            upload,
-            options={
-                "channel": request.POST.get("channel") or "csv",
-                "stop_on_first_error": _flag(request, "stop_on_first_error"),
-            },
-        )
-    except ValidationError as exc:
-        return Status(400, {"detail": " ".join(exc.messages)})
+        raise ValidationError(
+            {"mapping": 'mapping must be a JSON object of strings, e.g. {"Comment": "text"}.'}
+        ) from None
+    job = services.create_job(
+        actor,
+        kind,
+        upload,
+        options={
+            "channel": request.POST.get("channel") or "csv",
+            "stop_on_first_error": _flag(request, "stop_on_first_error"),
+        },
+    )
     if job.status == ImportStatus.FAILED:
-        return Status(400, {"detail": job.failure, "job": services.job_summary(job)})
+        return Status(422, {**error_body(ValidationError({"file": job.failure})), "job": services.job_summary(job)})
     try:
         services.set_mapping(actor, job, merge_mapping(kind, job.header, job.mapping, pairs))
     except ValidationError as exc:
-        return Status(400, {"detail": " ".join(exc.messages), "job": services.job_summary(job)})
+        return Status(422, {**error_body(exc), "job": services.job_summary(job)})
     if _flag(request, "dry_run"):
         services.run_dry(actor, job)
         return Status(200, services.job_summary(job))
@@ -96,7 +102,7 @@ def list_imports(request: HttpRequest) -> list[dict[str, Any]]:
     "/feedback",
     summary="Import feedback from a CSV file",
     openapi_extra=_UPLOAD_DOC,
-    response={200: dict, 202: dict, 400: dict},
+    response={200: dict, 202: dict, 422: ImportErrorOut},
 )
 def import_feedback(request: HttpRequest) -> Status[dict[str, Any]]:
     return _upload(request, ImportKind.FEEDBACK)
@@ -106,7 +112,7 @@ def import_feedback(request: HttpRequest) -> Status[dict[str, Any]]:
     "/accounts",
     summary="Import accounts from a CSV file",
     openapi_extra=_UPLOAD_DOC,
-    response={200: dict, 202: dict, 400: dict},
+    response={200: dict, 202: dict, 422: ImportErrorOut},
 )
 def import_accounts(request: HttpRequest) -> Status[dict[str, Any]]:
     return _upload(request, ImportKind.ACCOUNTS)
@@ -116,7 +122,7 @@ def import_accounts(request: HttpRequest) -> Status[dict[str, Any]]:
     "/contacts",
     summary="Import contacts from a CSV file",
     openapi_extra=_UPLOAD_DOC,
-    response={200: dict, 202: dict, 400: dict},
+    response={200: dict, 202: dict, 422: ImportErrorOut},
 )
 def import_contacts(request: HttpRequest) -> Status[dict[str, Any]]:
     return _upload(request, ImportKind.CONTACTS)

@@ -12,9 +12,17 @@ from ninja import Router, Status
 
 from harken.channels.importers import services
 from harken.channels.importers.models import ImportSource
+from harken.core.apierrors import ErrorOut, error_body
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["channels"])
+
+
+class RunErrorOut(ErrorOut):
+    """The one error shape, plus the run when one was recorded."""
+
+    run: dict[str, Any] | None = None
+
 
 _UPLOAD_DOC = {
     "requestBody": {
@@ -49,7 +57,7 @@ _UPLOAD_DOC = {
 
 @router.post(
     "",
-    response={201: dict[str, Any], 400: dict[str, Any]},
+    response={201: dict[str, Any], 422: RunErrorOut},
     openapi_extra=_UPLOAD_DOC,
     summary="Import an export file (zendesk, intercom, appstore, googleplay, json)",
 )
@@ -58,10 +66,10 @@ def upload(request: HttpRequest) -> Status[dict[str, Any]]:
     actor = require_write(request)
     source = request.POST.get("source", "")
     if source not in ImportSource.values:
-        return Status(400, {"detail": f"Give source= one of {', '.join(ImportSource.values)}."})
+        raise ValidationError({"source": f"Give source= one of {', '.join(ImportSource.values)}."})
     upload_file = request.FILES.get("file")
     if upload_file is None:
-        return Status(400, {"detail": "Send the export as multipart/form-data in a field named 'file'."})
+        raise ValidationError({"file": "Send the export as multipart/form-data in a field named 'file'."})
     options: dict[str, Any] = {}
     if request.POST.get("product_line"):
         options["product_line"] = request.POST["product_line"]
@@ -71,13 +79,12 @@ def upload(request: HttpRequest) -> Status[dict[str, Any]]:
             try:
                 options["mapping"] = json.loads(request.POST["mapping"])
             except json.JSONDecodeError:
-                return Status(400, {"detail": 'mapping must be a JSON object, e.g. {"text": "message.body"}.'})
-    try:
-        run = services.run_import(actor, source, upload_file, options=options)
-    except ValidationError as exc:
-        return Status(400, {"detail": " ".join(exc.messages)})
+                raise ValidationError(
+                    {"mapping": 'mapping must be a JSON object, e.g. {"text": "message.body"}.'}
+                ) from None
+    run = services.run_import(actor, source, upload_file, options=options)
     if run.status == "failed":
-        return Status(400, {"detail": run.failure, "run": services.run_summary(run)})
+        return Status(422, {**error_body(ValidationError({"file": run.failure})), "run": services.run_summary(run)})
     return Status(201, services.run_summary(run))
 
 

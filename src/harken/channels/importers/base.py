@@ -2,7 +2,7 @@
 
 A source (an export parser, a feed, a webhook) turns its own format into `Record`s, or `Problem`s for
 records it cannot read. `ingest_records` turns records into feedback through
-`harken.feedback.services.create_feedback` with the dedupe key `<source>:<source's own id>`, so running
+`harken.feedback.actions.create_feedback` with the dedupe key `<source>:<source's own id>`, so running
 the same export twice creates nothing the second time.
 """
 
@@ -39,6 +39,7 @@ class Record:
     tags: list[str] = field(default_factory=list)
     product_hint: str = ""
     raw: Any = None  # the source's own record, stored verbatim (as JSON) on the item
+    source_ref: str = ""  # which one of the source kind (e.g. the feed's id): stored, indexed, on the item
 
 
 @dataclass
@@ -98,7 +99,7 @@ def ingest_records(
     Each `create_feedback` call is its own transaction, so a crash half-way keeps what was written
     and re-running the same file resumes without duplicates.
     """
-    from harken.feedback.services import create_feedback, resolve_product_line
+    from harken.feedback.actions import create_feedback, resolve_product_line
 
     result = IngestResult()
     default_line = resolve_product_line(actor.workspace, product_line) if product_line else None
@@ -125,6 +126,8 @@ def ingest_records(
                     dedupe_key=dedupe_key(source, item),
                     raw_payload=raw_json(item.raw),
                     raw_content_type="application/json" if not isinstance(item.raw, str) else "text/plain",
+                    source_kind=source.split(":", 1)[0],  # "webhook:12" → kind webhook, ref 12
+                    source_ref=item.source_ref or source.partition(":")[2],
                 )
             except ValidationError as exc:
                 result.problem(item.number, _message(exc))
@@ -142,7 +145,7 @@ def ingest_records(
 
 def _product_line_for(actor: Actor, hint: str) -> Any:
     """A product hint that names no product line is ignored rather than failing the record."""
-    from harken.feedback.services import resolve_product_line
+    from harken.feedback.actions import resolve_product_line
 
     try:
         return resolve_product_line(actor.workspace, hint)

@@ -18,12 +18,6 @@ ACCEPT = {
 }
 
 
-def product_line_field(workspace: Workspace, help_text: str) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        queryset=workspace.product_lines.all(), required=False, empty_label="— none —", help_text=help_text
-    )
-
-
 class UploadForm(forms.Form):
     file = forms.FileField(label="Export file")
     product_line = forms.ModelChoiceField(queryset=ProductLine.objects.none(), required=False, empty_label="— none —")

@@ -46,7 +46,7 @@ def run_import(
             f"The file is {len(data) // (1024 * 1024)} MB; the limit is {MAX_IMPORT_BYTES // (1024 * 1024)} MB."
         )
     if options.get("product_line"):
-        from harken.feedback.services import resolve_product_line
+        from harken.feedback.actions import resolve_product_line
 
         resolve_product_line(actor.workspace, options["product_line"])  # a clear error before anything is stored
 
