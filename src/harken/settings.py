@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.roadmap",
 ]
 
 MIDDLEWARE = [
@@ -153,7 +154,7 @@ HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "insight", "mail"],
+        "QUEUES": ["default", "insight", "mail", "webhooks"],
     }
 }
 

@@ -28,6 +28,7 @@ from harken.core.charts import bar_chart, delta, hbar_rows, sparkline
 from harken.customers.models import Account, Contact, Segment
 from harken.feedback.models import Channel, Feedback, Tag
 from harken.feedback.signals import feedback_created, feedback_deleted, feedback_updated
+from harken.notify.webhooks import emit as emit_webhook
 from harken.workspaces.access import Actor
 from harken.workspaces.models import ProductLine, Role, Workspace
 
@@ -385,6 +386,7 @@ def create_feedback(
     if tag_objects:
         item.tags.set(tag_objects)
     feedback_created.send(sender=Feedback, feedback=item, actor=actor)
+    emit_webhook(workspace, "feedback.created", {"summary": item.headline, "feedback_id": item.pk, "channel": item.channel})
     return item, True
 
 
