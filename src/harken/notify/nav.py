@@ -1,3 +1,4 @@
 NAV = [
     ("Workspace", "Outbox", "notify:outbox"),
+    ("Workspace", "Outgoing webhooks", "notify:webhooks"),
 ]

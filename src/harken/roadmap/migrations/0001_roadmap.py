@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ('customers', '0001_initial'),
         ('feedback', '0002_feedback_merged_into'),
         ('insight', '0002_themes'),
-        ('notify', '0002_outgoingwebhook_outgoingdelivery'),
+        ('notify', '0001_initial'),
         ('workspaces', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
