@@ -40,7 +40,7 @@ def item(ws: Workspace, title: str = "Offline mode", **kw: Any) -> Any:
 
 def run_due_tasks(later: dt.timedelta = dt.timedelta(hours=2)) -> int:
     """Run the queue as it will be `later` from now (delayed tasks become ready): the worker, time-travelled."""
-    DBTaskResult.objects.filter(status="READY", run_after__lte=timezone.now() + later).update(run_after=None)
+    DBTaskResult.objects.filter(status="READY", run_after__lte=timezone.now() + later).update(run_after=timezone.now())
     return run_pending_tasks()
 
 
