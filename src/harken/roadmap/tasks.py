@@ -31,3 +31,12 @@ def email_announcement(announcement_id: int) -> int:
     from harken.roadmap.public import email_subscribers
 
     return email_subscribers(announcement_id)
+
+
+@task()
+def link_demo_themes(workspace_id: int) -> int:
+    """Demo: link roadmap items to the themes insight built (runs after the themes backfill)."""
+    from harken.roadmap.demo import link_themes
+
+    ws = Workspace.objects.filter(pk=workspace_id).first()
+    return link_themes(ws) if ws else 0
