@@ -116,3 +116,23 @@ def test_api_items_reach_status_and_promises(world: World) -> None:
     assert [i["id"] for i in api.get("/api/roadmap/items").json()] == [item_id]
     item(world.bravo)
     assert len(api.get("/api/roadmap/items").json()) == 1  # Bravo's items never listed
+
+
+def test_cli_lists_items_and_checks_slips(world: World) -> None:
+    from typer.testing import CliRunner
+
+    from harken.cli import app
+
+    it = item(world.alpha, title="Offline mode", status="planned")
+    promises.make_promise(world.actor(world.bob), it, target_date=timezone.localdate() + dt.timedelta(days=3),
+                          account=account(world.alpha, "Acme"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["roadmap", "items", "-w", "alpha"])
+    assert result.exit_code == 0, result.output
+    assert "Offline mode" in result.output
+    result = runner.invoke(app, ["roadmap", "check-slips", "-w", "alpha"])
+    assert result.exit_code == 0 and "1 new slip" in result.output
+    assert runner.invoke(app, ["roadmap", "items", "-w", "nope"]).exit_code == 1
+    assert runner.invoke(app, ["roadmap", "items", "-w", "alpha", "--sort", "bogus"]).exit_code == 2
+    result = runner.invoke(app, ["roadmap", "promises", "-w", "alpha"])
+    assert result.exit_code == 0 and "drafts to review: 1" in result.output
