@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 
 import feedparser
 import pytest
@@ -20,8 +21,18 @@ from harken.roadmap import statuses as st
 from harken.workspaces.access import Actor
 from tests.base import World
 from tests.browser.helpers import assert_accessible, login, screenshot
-from tests.notify.mailbox import mailbox  # noqa: F401
+from tests.notify.mailbox import Mailbox
 from tests.roadmap.helpers import account, contact, feedback, run_due_tasks
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """The customers' mailbox: a real SMTP server (aiosmtpd) the outbox delivers to."""
+    box = Mailbox()
+    box.start()
+    with box.settings():
+        yield box
+    box.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -29,19 +40,30 @@ def hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.HARKEN_EMBEDDER = "hashing"
 
 
-def test_promise_slip_delay_notice_ship_and_public_roadmap(page: Page, world: World, mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_promise_slip_delay_notice_ship_and_public_roadmap(page: Page, world: World, mailbox: Mailbox) -> None:
     ws = world.alpha
     st.update_settings(world.actor(world.alice), public_roadmap=True)
     acme = account(ws, "Acme", arr=120_000, domain="acme.test")
     contact(ws, "pat@acme.test", "Pat Doe", acme)
-    pat_item = feedback(ws, "Offline mode for the mobile app, please", email="pat@acme.test", title="Offline mode please")
-    sam_item = feedback(ws, "We lose work on the train without offline mode", email="sam@other.test",
-                        author_name="Sam Roe", title="Offline mode for trains")
+    pat_item = feedback(
+        ws, "Offline mode for the mobile app, please", email="pat@acme.test", title="Offline mode please"
+    )
+    sam_item = feedback(
+        ws,
+        "We lose work on the train without offline mode",
+        email="sam@other.test",
+        author_name="Sam Roe",
+        title="Offline mode for trains",
+    )
     kim_item = feedback(ws, "Offline please", email="kim@third.test", title="Offline too")
     merge(Actor.system(ws), sam_item, kim_item)  # Kim asked too; her item was merged into Sam's
     roadmap_item = actions.create_item(
-        world.actor(world.bob), title="Offline mode", status="planned", public=True,
-        public_description="Use the app **without a connection**.", product_line=world.alpha_line,
+        world.actor(world.bob),
+        title="Offline mode",
+        status="planned",
+        public=True,
+        public_description="Use the app **without a connection**.",
+        product_line=world.alpha_line,
     )
     run_pending_tasks()
 

@@ -54,7 +54,9 @@ def _promise(ws: Workspace) -> Any:
     from harken.roadmap.promises import make_promise
 
     acct = Account.objects.create(workspace=ws, name=f"Acme {ws.slug}")
-    return make_promise(Actor.system(ws), _item(ws), target_date=timezone.localdate() + dt.timedelta(days=30), account=acct)
+    return make_promise(
+        Actor.system(ws), _item(ws), target_date=timezone.localdate() + dt.timedelta(days=30), account=acct
+    )
 
 
 def promise(ws: Workspace) -> dict[str, Any]:
@@ -66,8 +68,13 @@ def notice(ws: Workspace) -> dict[str, Any]:
 
     p = _promise(ws)
     n = DelayNotice.objects.create(
-        workspace=ws, promise=p, reason="date_passed", detected_for=p.target_date, to_email="pat@acme.test",
-        subject="Update", body="Later",
+        workspace=ws,
+        promise=p,
+        reason="date_passed",
+        detected_for=p.target_date,
+        to_email="pat@acme.test",
+        subject="Update",
+        body="Later",
     )
     return {"pk": n.pk}
 

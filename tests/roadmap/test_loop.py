@@ -69,7 +69,9 @@ def test_flip_flop_within_the_delay_sends_one_net_change_or_nothing(world: World
     assert Notification.objects.get().to_status == "shipped"
 
 
-def test_unsubscribe_link_needs_no_login_get_does_not_write_and_post_stops_updates(world: World, client, mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_unsubscribe_link_needs_no_login_get_does_not_write_and_post_stops_updates(
+    world: World, client, mailbox
+) -> None:  # type: ignore[no-untyped-def]
     it, bob = _setup(world)
     url = loop.unsubscribe_url(world.alpha, "sam@other.test").split("testserver")[-1]
     path = url[url.index("/roadmap/") :]

@@ -52,8 +52,14 @@ def _publish_workspace(world: World) -> None:
 def test_public_roadmap_shows_only_public_items_in_visible_columns(world: World, client: Client) -> None:
     assert client.get("/roadmap/alpha/").status_code == 404  # not published yet
     _publish_workspace(world)
-    shown = item(world.alpha, title="Offline mode", status="planned", public=True,
-                 public_description=HOSTILE, product_line=world.alpha_line)
+    shown = item(
+        world.alpha,
+        title="Offline mode",
+        status="planned",
+        public=True,
+        public_description=HOSTILE,
+        product_line=world.alpha_line,
+    )
     item(world.alpha, title="Secret acquisition", status="planned")
     item(world.alpha, title="Raw idea", status="idea", public=True)  # ideas are not a roadmap column
     page = client.get("/roadmap/alpha/")
@@ -67,11 +73,19 @@ def test_public_roadmap_shows_only_public_items_in_visible_columns(world: World,
     assert "Offline mode" not in client.get("/roadmap/alpha/").content.decode()
 
 
-def test_changelog_feed_is_valid_atom_and_email_goes_once_to_valid_subscribers(world: World, client: Client, mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_changelog_feed_is_valid_atom_and_email_goes_once_to_valid_subscribers(
+    world: World, client: Client, mailbox
+) -> None:  # type: ignore[no-untyped-def]
     _publish_workspace(world)
     bob = world.actor(world.bob)
-    result = public.add_subscribers(bob, world.alpha, "ann@acme.test, not-an-email\nbob@@x\nANN@acme.test; cy@globex.test")
-    assert result == {"added": ["ann@acme.test", "cy@globex.test"], "existing": [], "invalid": ["not-an-email", "bob@@x"]}
+    result = public.add_subscribers(
+        bob, world.alpha, "ann@acme.test, not-an-email\nbob@@x\nANN@acme.test; cy@globex.test"
+    )
+    assert result == {
+        "added": ["ann@acme.test", "cy@globex.test"],
+        "existing": [],
+        "invalid": ["not-an-email", "bob@@x"],
+    }
     with pytest.raises(ValidationError):
         public.add_subscribers(bob, world.alpha, "   ")
     loop.unsubscribe(loop.unsubscribe_token(world.alpha, "cy@globex.test"))

@@ -50,15 +50,21 @@ def test_github_issue_closed_and_pr_merged_ship_the_item(world: World, client: C
     trackers.link_issue(bob, it, "https://github.com/acme/app/issues/12")
     trackers.link_issue(bob, it, "https://github.com/acme/app/pull/13")
     hook = trackers.create_hook(world.actor(world.alice), "github")
-    issue = {"action": "closed", "issue": {"html_url": "https://github.com/acme/app/issues/12"},
-             "repository": {"full_name": "acme/app"}}
+    issue = {
+        "action": "closed",
+        "issue": {"html_url": "https://github.com/acme/app/issues/12"},
+        "repository": {"full_name": "acme/app"},
+    }
     assert _github(client, hook, "issues", issue, secret="wrong").status_code == 401
     response = _github(client, hook, "issues", issue)
     assert response.status_code == 200 and response.json()["moved"] == []  # the PR is still open
     it.refresh_from_db()
     assert it.status == "in_progress"
-    pr = {"action": "closed", "pull_request": {"merged": True, "html_url": "https://github.com/acme/app/pull/13"},
-          "repository": {"full_name": "acme/app"}}
+    pr = {
+        "action": "closed",
+        "pull_request": {"merged": True, "html_url": "https://github.com/acme/app/pull/13"},
+        "repository": {"full_name": "acme/app"},
+    }
     assert _github(client, hook, "pull_request", pr).json()["moved"] == [it.pk]
     it.refresh_from_db()
     assert it.status == "shipped" and it.status_changes.first().source == "github"
@@ -71,8 +77,11 @@ def test_github_release_ships_items_whose_issues_are_closed(world: World, client
     link.state = "closed"
     link.save()
     hook = trackers.create_hook(world.actor(world.alice), "github", done_status="shipped")
-    release = {"action": "published", "release": {"html_url": "https://github.com/acme/app/releases/v2"},
-               "repository": {"full_name": "acme/app"}}
+    release = {
+        "action": "published",
+        "release": {"html_url": "https://github.com/acme/app/releases/v2"},
+        "repository": {"full_name": "acme/app"},
+    }
     assert _github(client, hook, "release", release).json()["moved"] == [it.pk]
 
 
@@ -80,16 +89,28 @@ def test_gitlab_token_and_merge_request(world: World, client: Client) -> None:
     it = item(world.alpha, status="planned")
     trackers.link_issue(world.actor(world.bob), it, "https://gitlab.com/acme/app/-/merge_requests/4")
     hook = trackers.create_hook(world.actor(world.alice), "gitlab")
-    body = {"object_kind": "merge_request", "object_attributes": {"action": "merge",
-            "url": "https://gitlab.com/acme/app/-/merge_requests/4"}, "project": {"path_with_namespace": "acme/app"}}
-    bad = client.post(f"/roadmap/hooks/{hook.public_id}/", data=body, content_type="application/json",
-                      HTTP_X_GITLAB_TOKEN="nope")
+    body = {
+        "object_kind": "merge_request",
+        "object_attributes": {"action": "merge", "url": "https://gitlab.com/acme/app/-/merge_requests/4"},
+        "project": {"path_with_namespace": "acme/app"},
+    }
+    bad = client.post(
+        f"/roadmap/hooks/{hook.public_id}/", data=body, content_type="application/json", HTTP_X_GITLAB_TOKEN="nope"
+    )
     assert bad.status_code == 401
-    ok = client.post(f"/roadmap/hooks/{hook.public_id}/", data=body, content_type="application/json",
-                     HTTP_X_GITLAB_TOKEN=trackers.secret_for(hook))
+    ok = client.post(
+        f"/roadmap/hooks/{hook.public_id}/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_GITLAB_TOKEN=trackers.secret_for(hook),
+    )
     assert ok.status_code == 200 and ok.json()["moved"] == [it.pk]
-    garbage = client.post(f"/roadmap/hooks/{hook.public_id}/", data=b"not json", content_type="application/json",
-                          HTTP_X_GITLAB_TOKEN=trackers.secret_for(hook))
+    garbage = client.post(
+        f"/roadmap/hooks/{hook.public_id}/",
+        data=b"not json",
+        content_type="application/json",
+        HTTP_X_GITLAB_TOKEN=trackers.secret_for(hook),
+    )
     assert garbage.status_code == 400
     assert client.post("/roadmap/hooks/trk_unknown/", data={}).status_code == 404
 
@@ -98,8 +119,11 @@ def test_a_hook_only_moves_its_own_workspace(world: World, client: Client) -> No
     theirs = item(world.bravo, status="planned")
     trackers.link_issue(world.actor(world.charlie), theirs, "https://github.com/acme/app/issues/1")
     hook = trackers.create_hook(world.actor(world.alice), "github")
-    issue = {"action": "closed", "issue": {"html_url": "https://github.com/acme/app/issues/1"},
-             "repository": {"full_name": "acme/app"}}
+    issue = {
+        "action": "closed",
+        "issue": {"html_url": "https://github.com/acme/app/issues/1"},
+        "repository": {"full_name": "acme/app"},
+    }
     assert _github(client, hook, "issues", issue).json()["moved"] == []
     theirs.refresh_from_db()
     assert theirs.status == "planned"

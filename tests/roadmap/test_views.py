@@ -22,7 +22,9 @@ def test_pages_render_with_data(world: World) -> None:
     fb = feedback(ws, "Offline mode please", email="pat@acme.test")
     it = item(ws, status="planned", product_line=world.alpha_line)
     actions.link_evidence(world.actor(world.bob), it, fb)
-    promises.make_promise(world.actor(world.bob), it, target_date=timezone.localdate() + dt.timedelta(days=5), account=acme)
+    promises.make_promise(
+        world.actor(world.bob), it, target_date=timezone.localdate() + dt.timedelta(days=5), account=acme
+    )
     promises.detect_slips(ws)
     client = world.client_for(world.vera)
     for url in [
@@ -72,8 +74,18 @@ def test_bad_input_is_a_clear_message_never_a_500(world: World) -> None:
     r = client.post(f"/w/alpha/roadmap/{it.pk}/promises/", {"target_date": past, "account": ""}, follow=True)
     assert r.status_code == 200 and "in the past" in r.content.decode()
     assert not Promise.objects.exists()
-    r = client.post("/w/alpha/roadmap/new/", {"title": "Time travel", "status": "idea", "target_date": past,
-                                              "impact": "1", "confidence": "80", "effort": "1", "value_fit": "0"})
+    r = client.post(
+        "/w/alpha/roadmap/new/",
+        {
+            "title": "Time travel",
+            "status": "idea",
+            "target_date": past,
+            "impact": "1",
+            "confidence": "80",
+            "effort": "1",
+            "value_fit": "0",
+        },
+    )
     assert r.status_code == 200 and "in the past" in r.content.decode()
     r = client.post(f"/w/alpha/roadmap/{it.pk}/status/", {"status": "no-such"}, follow=True)
     assert "Pick one of" in r.content.decode()
@@ -86,7 +98,11 @@ def test_bad_input_is_a_clear_message_never_a_500(world: World) -> None:
     r = client.post("/w/alpha/roadmap/subscribers/", {"emails": "ok@x.test, nope"})
     assert r.status_code == 200 and "nope" in r.content.decode()
     actions.delete_item(world.actor(world.bob), it)
-    r = client.post(f"/w/alpha/roadmap/{it.pk}/promises/", {"target_date": "2099-01-01", "account": str(account(world.alpha, "A").pk)}, follow=True)
+    r = client.post(
+        f"/w/alpha/roadmap/{it.pk}/promises/",
+        {"target_date": "2099-01-01", "account": str(account(world.alpha, "A").pk)},
+        follow=True,
+    )
     assert r.status_code == 200 and "deleted" in r.content.decode()
     assert client.get(f"/w/alpha/roadmap/{it.pk}/").status_code == 404
 
@@ -96,16 +112,24 @@ def test_api_items_reach_status_and_promises(world: World) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     acme = account(world.alpha, "Acme", arr=10_000, domain="acme.test")
     fb = feedback(world.alpha, "Offline please", email="pat@acme.test")
-    r = api.post("/api/roadmap/items", {"title": "Offline mode", "status": "planned", "effort": 2, "impact": 2},
-                 content_type="application/json")
+    r = api.post(
+        "/api/roadmap/items",
+        {"title": "Offline mode", "status": "planned", "effort": 2, "impact": 2},
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     item_id = r.json()["id"]
-    r = api.post(f"/api/roadmap/items/{item_id}/evidence", {"kind": "feedback", "id": fb.pk}, content_type="application/json")
+    r = api.post(
+        f"/api/roadmap/items/{item_id}/evidence", {"kind": "feedback", "id": fb.pk}, content_type="application/json"
+    )
     assert r.status_code == 201
     data = api.get(f"/api/roadmap/items/{item_id}").json()
     assert data["reach"] == 1 and data["arr_at_stake"] == "10000.00" and data["rice"] == 0.8
-    r = api.post(f"/api/roadmap/items/{item_id}/promises", {"target_date": "2001-01-01", "account_id": acme.pk},
-                 content_type="application/json")
+    r = api.post(
+        f"/api/roadmap/items/{item_id}/promises",
+        {"target_date": "2001-01-01", "account_id": acme.pk},
+        content_type="application/json",
+    )
     assert r.status_code == 422 and "past" in r.json()["detail"]
     r = api.post(f"/api/roadmap/items/{item_id}/status", {"status": "bogus"}, content_type="application/json")
     assert r.status_code == 422
@@ -124,8 +148,12 @@ def test_cli_lists_items_and_checks_slips(world: World) -> None:
     from harken.cli import app
 
     it = item(world.alpha, title="Offline mode", status="planned")
-    promises.make_promise(world.actor(world.bob), it, target_date=timezone.localdate() + dt.timedelta(days=3),
-                          account=account(world.alpha, "Acme"))
+    promises.make_promise(
+        world.actor(world.bob),
+        it,
+        target_date=timezone.localdate() + dt.timedelta(days=3),
+        account=account(world.alpha, "Acme"),
+    )
     runner = CliRunner()
     result = runner.invoke(app, ["roadmap", "items", "-w", "alpha"])
     assert result.exit_code == 0, result.output

@@ -27,7 +27,9 @@ def fast_retries(settings):  # type: ignore[no-untyped-def]
 
 
 def _endpoint(world: World, url: str, events: list[str], fmt: str = "harken"):  # type: ignore[no-untyped-def]
-    return webhooks.create_endpoint(world.actor(world.alice), name="Receiver", url=url, events=events, payload_format=fmt)
+    return webhooks.create_endpoint(
+        world.actor(world.alice), name="Receiver", url=url, events=events, payload_format=fmt
+    )
 
 
 def test_events_are_signed_and_delivered_from_every_write_site(world: World, hooks_server) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +52,9 @@ def test_events_are_signed_and_delivered_from_every_write_site(world: World, hoo
     for r in recorder.requests:
         assert webhooks.verify(secret, r["headers"]["X-Harken-Signature"], r["body"])
         assert not webhooks.verify(secret + "x", r["headers"]["X-Harken-Signature"], r["body"])
-    shipped = next(json.loads(r["body"]) for r in recorder.requests if r["headers"]["X-Harken-Event"] == "roadmap.shipped")
+    shipped = next(
+        json.loads(r["body"]) for r in recorder.requests if r["headers"]["X-Harken-Event"] == "roadmap.shipped"
+    )
     assert shipped["data"]["item_id"] == it.pk and shipped["workspace"] == "alpha"
     assert all(d.status == "delivered" for d in OutgoingDelivery.objects.filter(workspace=world.alpha))
 
@@ -66,7 +70,9 @@ def test_slack_format_posts_text(world: World, hooks_server) -> None:  # type: i
 
 
 @pytest.mark.parametrize("path", ["/fail", "/slow"])
-def test_a_failing_or_timing_out_target_is_retried_then_marked_dead_and_kept(world: World, hooks_server, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_or_timing_out_target_is_retried_then_marked_dead_and_kept(
+    world: World, hooks_server, path: str
+) -> None:  # type: ignore[no-untyped-def]
     url, recorder = hooks_server
     recorder.slow_seconds = 2.0
     _endpoint(world, url + path, ["roadmap.status_changed"])
@@ -104,9 +110,18 @@ def test_trend_detected_signal_becomes_an_event(world: World, hooks_server) -> N
     _endpoint(world, url, ["insight.trend_detected"])
     theme = Theme.objects.create(workspace=world.alpha, name="Export to PDF")
     alert = TrendAlert.objects.create(
-        workspace=world.alpha, theme=theme, metric="items", window_start=dt.date(2026, 1, 5),
-        window_end=dt.date(2026, 1, 18), recent=12, baseline=6, recent_weeks=2, baseline_weeks=12, ratio=12.0,
-        p_value=0.001, q_value=0.01,
+        workspace=world.alpha,
+        theme=theme,
+        metric="items",
+        window_start=dt.date(2026, 1, 5),
+        window_end=dt.date(2026, 1, 18),
+        recent=12,
+        baseline=6,
+        recent_weeks=2,
+        baseline_weeks=12,
+        ratio=12.0,
+        p_value=0.001,
+        q_value=0.01,
     )
     trend_detected.send(sender=TrendAlert, alert=alert, workspace=world.alpha)
     run_pending_tasks()

@@ -386,7 +386,9 @@ def create_feedback(
     if tag_objects:
         item.tags.set(tag_objects)
     feedback_created.send(sender=Feedback, feedback=item, actor=actor)
-    emit_webhook(workspace, "feedback.created", {"summary": item.headline, "feedback_id": item.pk, "channel": item.channel})
+    emit_webhook(
+        workspace, "feedback.created", {"summary": item.headline, "feedback_id": item.pk, "channel": item.channel}
+    )
     return item, True
 
 

@@ -57,7 +57,7 @@ class WebhookEvent(models.TextChoices):
 
 class PayloadFormat(models.TextChoices):
     HARKEN = "harken", "Harken JSON (signed)"
-    SLACK = "slack", "Slack-compatible ({\"text\": …})"
+    SLACK = "slack", 'Slack-compatible ({"text": …})'
 
 
 class OutgoingWebhook(models.Model):
@@ -70,9 +70,7 @@ class OutgoingWebhook(models.Model):
     payload_format = models.CharField(max_length=10, choices=PayloadFormat.choices, default=PayloadFormat.HARKEN)
     salt = models.CharField(max_length=64)
     enabled = models.BooleanField(default=True)
-    created_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

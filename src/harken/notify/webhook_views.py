@@ -38,7 +38,10 @@ def webhook_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             data = form.cleaned_data
             try:
                 endpoint = webhooks.create_endpoint(
-                    actor, name=data["name"], url=data["url"], events=data["events"],
+                    actor,
+                    name=data["name"],
+                    url=data["url"],
+                    events=data["events"],
                     payload_format=data["payload_format"],
                 )
             except ValidationError as exc:

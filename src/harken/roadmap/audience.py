@@ -79,7 +79,9 @@ def feedback_requesters(item: Any) -> Iterable[Recipient]:
     ws = item.workspace
     while frontier:
         rows = list(
-            ws.feedback_items.filter(pk__in=frontier).values("id", "author_email", "author_name", "contact__email", "contact__name")
+            ws.feedback_items.filter(pk__in=frontier).values(
+                "id", "author_email", "author_name", "contact__email", "contact__name"
+            )
         ) + list(
             ws.feedback_items.filter(merged_into_id__in=frontier).values(
                 "id", "author_email", "author_name", "contact__email", "contact__name"

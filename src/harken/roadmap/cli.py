@@ -87,7 +87,9 @@ def check_slips(workspace: str = typer.Option(..., "--workspace", "-w", help="Wo
 
     found = detect_slips(_workspace(workspace))
     for notice in found:
-        console.print(f"{notice.promise.item.title}: {notice.get_reason_display()} → draft for {notice.to_email or '?'}")
+        console.print(
+            f"{notice.promise.item.title}: {notice.get_reason_display()} → draft for {notice.to_email or '?'}"
+        )
     console.print(f"{len(found)} new slip(s).")
 
 

@@ -22,23 +22,143 @@ from harken.workspaces.access import Actor
 
 # (title, product line, status, title pattern for evidence, impact, confidence, effort, fit, target in days, public, release)
 ITEMS: list[tuple[str, str | None, str, str, str, int, float, int, int | None, bool, str]] = [
-    ("CSV and Excel export for every dashboard", "Dashboards", "shipped", r"export|csv", "2", 100, 1.5, 3, -20, True, "v4.2"),
+    (
+        "CSV and Excel export for every dashboard",
+        "Dashboards",
+        "shipped",
+        r"export|csv",
+        "2",
+        100,
+        1.5,
+        3,
+        -20,
+        True,
+        "v4.2",
+    ),
     ("Faster dashboard loading", "Dashboards", "in_progress", r"slow|load", "3", 80, 4, 3, 25, True, "v4.4"),
     ("Dark mode", "Dashboards", "planned", r"dark mode", "0.5", 80, 1, 1, 70, True, "v4.5"),
     ("Scheduled dashboard emails", "Dashboards", "shipped", r"schedul", "1", 100, 2, 2, -45, True, "v4.1"),
-    ("Custom chart colours and themes", "Dashboards", "under_consideration", r"colou?r|chart", "0.5", 50, 1, 1, None, True, ""),
-    ("Keep filters when navigating back", "Dashboards", "in_progress", r"filters? reset|go back", "1", 100, 0.5, 2, 6, False, "v4.4"),
+    (
+        "Custom chart colours and themes",
+        "Dashboards",
+        "under_consideration",
+        r"colou?r|chart",
+        "0.5",
+        50,
+        1,
+        1,
+        None,
+        True,
+        "",
+    ),
+    (
+        "Keep filters when navigating back",
+        "Dashboards",
+        "in_progress",
+        r"filters? reset|go back",
+        "1",
+        100,
+        0.5,
+        2,
+        6,
+        False,
+        "v4.4",
+    ),
     ("Blank scheduled report emails fix", "Dashboards", "shipped", r"blank", "2", 100, 0.5, 2, -5, True, "v4.3.1"),
     ("Pipeline failure alerts", "Data Pipelines", "in_progress", r"alert|fail", "2", 80, 2, 3, 10, True, "Q3"),
-    ("More connectors (HubSpot, NetSuite, Shopify)", "Data Pipelines", "planned", r"connector", "1", 80, 3, 2, 90, True, "Q4"),
-    ("Handle schema drift without breaking", "Data Pipelines", "planned", r"schema|new column", "2", 80, 2, 2, 40, True, "Q3"),
-    ("Near-real-time syncs", "Data Pipelines", "under_consideration", r"stale|latency|sync", "1", 50, 5, 2, None, True, ""),
-    ("Re-run failed pipeline runs", "Data Pipelines", "shipped", r"re-?run|backfill", "1", 100, 1, 2, -60, True, "v3.9"),
+    (
+        "More connectors (HubSpot, NetSuite, Shopify)",
+        "Data Pipelines",
+        "planned",
+        r"connector",
+        "1",
+        80,
+        3,
+        2,
+        90,
+        True,
+        "Q4",
+    ),
+    (
+        "Handle schema drift without breaking",
+        "Data Pipelines",
+        "planned",
+        r"schema|new column",
+        "2",
+        80,
+        2,
+        2,
+        40,
+        True,
+        "Q3",
+    ),
+    (
+        "Near-real-time syncs",
+        "Data Pipelines",
+        "under_consideration",
+        r"stale|latency|sync",
+        "1",
+        50,
+        5,
+        2,
+        None,
+        True,
+        "",
+    ),
+    (
+        "Re-run failed pipeline runs",
+        "Data Pipelines",
+        "shipped",
+        r"re-?run|backfill",
+        "1",
+        100,
+        1,
+        2,
+        -60,
+        True,
+        "v3.9",
+    ),
     ("Public API rate-limit dashboard", "Data Pipelines", "idea", r"rate limit", "0.5", 50, 1, 1, None, False, ""),
     ("Offline mode for the mobile app", "Mobile App", "planned", r"offline", "2", 80, 5, 3, 21, True, "Mobile 3.0"),
-    ("Fix crash on launch (Android 14)", "Mobile App", "shipped", r"crash", "3", 100, 0.5, 3, -10, True, "Mobile 2.8.2"),
-    ("Push notifications for KPI alerts", "Mobile App", "under_consideration", r"push|notification", "1", 50, 2, 2, None, True, ""),
-    ("Stay signed in on mobile", "Mobile App", "in_progress", r"logged out|sign", "1", 80, 1, 2, 15, True, "Mobile 2.9"),
+    (
+        "Fix crash on launch (Android 14)",
+        "Mobile App",
+        "shipped",
+        r"crash",
+        "3",
+        100,
+        0.5,
+        3,
+        -10,
+        True,
+        "Mobile 2.8.2",
+    ),
+    (
+        "Push notifications for KPI alerts",
+        "Mobile App",
+        "under_consideration",
+        r"push|notification",
+        "1",
+        50,
+        2,
+        2,
+        None,
+        True,
+        "",
+    ),
+    (
+        "Stay signed in on mobile",
+        "Mobile App",
+        "in_progress",
+        r"logged out|sign",
+        "1",
+        80,
+        1,
+        2,
+        15,
+        True,
+        "Mobile 2.9",
+    ),
     ("SAML single sign-on", None, "planned", r"saml|sso", "2", 80, 3, 2, 35, True, "Enterprise"),
     ("Slack integration", None, "in_progress", r"slack", "1", 80, 2, 2, 12, True, "Q3"),
     ("Row-level permissions", None, "under_consideration", r"permission|row-level", "2", 50, 6, 2, None, False, ""),
@@ -135,12 +255,28 @@ def _promises(ws: Any, items: dict[str, Any], today: dt.date) -> None:
     for title in ("CSV and Excel export for every dashboard", "Fix crash on launch (Android 14)"):
         item, acct = items[title]
         if acct:
-            _promise(ws, item, acct, item.target_date + dt.timedelta(days=7), 60, status=PromiseStatus.KEPT,
-                     kept_at=item.shipped_at, kept_on_time=True)
+            _promise(
+                ws,
+                item,
+                acct,
+                item.target_date + dt.timedelta(days=7),
+                60,
+                status=PromiseStatus.KEPT,
+                kept_at=item.shipped_at,
+                kept_on_time=True,
+            )
     item, acct = items["Scheduled dashboard emails"]
     if acct:
-        _promise(ws, item, acct, item.target_date - dt.timedelta(days=10), 90, status=PromiseStatus.KEPT,
-                 kept_at=item.shipped_at, kept_on_time=False)
+        _promise(
+            ws,
+            item,
+            acct,
+            item.target_date - dt.timedelta(days=10),
+            90,
+            status=PromiseStatus.KEPT,
+            kept_at=item.shipped_at,
+            kept_on_time=False,
+        )
     item, acct = items["Faster dashboard loading"]
     if acct:
         _promise(ws, item, acct, today + dt.timedelta(days=40), 20)  # on track
@@ -148,10 +284,12 @@ def _promises(ws: Any, items: dict[str, Any], today: dt.date) -> None:
     item, acct = items["Pipeline failure alerts"]
     if acct:
         p = _promise(ws, item, acct, today - dt.timedelta(days=4), 50)
-        (notice,) = promises.detect_slips(ws, today) or [None]
-        if notice is not None and notice.promise_id == p.pk and notice.to_email:
+        found = [n for n in promises.detect_slips(ws, today) if n.promise_id == p.pk and n.to_email]
+        for notice in found:
             promises.send_notice(
-                Actor.system(ws), notice, revised_date=today + dt.timedelta(days=10),
+                Actor.system(ws),
+                notice,
+                revised_date=today + dt.timedelta(days=10),
                 explanation="Alert delivery needed a new queue so alerts are never lost.",
             )
             DelayNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now() - dt.timedelta(days=6))
@@ -166,13 +304,22 @@ def _promises(ws: Any, items: dict[str, Any], today: dt.date) -> None:
 
 
 CHANGELOG = [
-    ("CSV and Excel export for every dashboard", "Export is here",
-     "Every dashboard now exports to **CSV** and **Excel**, with your filters applied.\n\n"
-     "- One click from the dashboard menu\n- Scheduled exports work too\n\nThanks to everyone who asked."),
-    ("Fix crash on launch (Android 14)", "Android 14 crash fixed",
-     "The mobile app no longer crashes on launch on Android 14. Update to **Mobile 2.8.2**."),
-    ("Re-run failed pipeline runs", "Re-run failed pipeline runs",
-     "A failed run can now be re-run from the pipeline page, for the same time window."),
+    (
+        "CSV and Excel export for every dashboard",
+        "Export is here",
+        "Every dashboard now exports to **CSV** and **Excel**, with your filters applied.\n\n"
+        "- One click from the dashboard menu\n- Scheduled exports work too\n\nThanks to everyone who asked.",
+    ),
+    (
+        "Fix crash on launch (Android 14)",
+        "Android 14 crash fixed",
+        "The mobile app no longer crashes on launch on Android 14. Update to **Mobile 2.8.2**.",
+    ),
+    (
+        "Re-run failed pipeline runs",
+        "Re-run failed pipeline runs",
+        "A failed run can now be re-run from the pipeline page, for the same time window.",
+    ),
 ]
 
 
@@ -209,9 +356,16 @@ def _webhook(ws: Any) -> None:
     ]
     for event, status, attempts, code, error, days in rows:
         d = OutgoingDelivery.objects.create(
-            workspace=ws, endpoint=hook, event=event, event_id="evt_demo_" + secrets.token_hex(6),
-            payload={"event": event, "data": {"summary": f"Demo {event}"}}, status=status, attempts=attempts,
-            response_code=code, last_error=error, delivered_at=now - dt.timedelta(days=days) if status == "delivered" else None,
+            workspace=ws,
+            endpoint=hook,
+            event=event,
+            event_id="evt_demo_" + secrets.token_hex(6),
+            payload={"event": event, "data": {"summary": f"Demo {event}"}},
+            status=status,
+            attempts=attempts,
+            response_code=code,
+            last_error=error,
+            delivered_at=now - dt.timedelta(days=days) if status == "delivered" else None,
         )
         OutgoingDelivery.objects.filter(pk=d.pk).update(created_at=now - dt.timedelta(days=days))
 
@@ -222,14 +376,16 @@ def link_themes(ws: Any) -> int:
 
     themes = list(ws.themes.filter(status=ThemeStatus.ACTIVE))
     count = 0
-    for title, *_rest in ITEMS:
+    for title, _line, _status, raw_pattern, *_rest in ITEMS:
         item = ws.roadmap_items.filter(title=title).first()
         if item is None:
             continue
-        pattern = re.compile(_rest[2], re.IGNORECASE)
+        pattern = re.compile(raw_pattern, re.IGNORECASE)
         for theme in themes:
             if pattern.search(theme.name) or any(pattern.search(k) for k in theme.keywords or []):
-                _, created = Evidence.objects.get_or_create(workspace=ws, item=item, theme=theme, defaults={"kind": "theme"})
+                _, created = Evidence.objects.get_or_create(
+                    workspace=ws, item=item, theme=theme, defaults={"kind": "theme"}
+                )
                 count += int(created)
                 break
     return count

@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 
+from harken.customers.models import Account, Contact
 from harken.roadmap import statuses as st
-from harken.roadmap.models import Impact, StatusKind
+from harken.roadmap.models import Impact, RoadmapItem, StatusKind
 from harken.workspaces.models import ProductLine, Workspace
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -56,8 +57,8 @@ class ItemForm(forms.Form):
 
 
 class PromiseForm(forms.Form):
-    account = forms.ModelChoiceField(queryset=None, required=False, empty_label="— pick an account —")  # type: ignore[arg-type]
-    contact = forms.ModelChoiceField(queryset=None, required=False, empty_label="— or a contact —")  # type: ignore[arg-type]
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="— pick an account —")
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, empty_label="— or a contact —")
     target_date = forms.DateField(widget=DATE, label="Promised date")
     note = forms.CharField(max_length=300, required=False, help_text="What exactly was promised, and where.")
 
@@ -81,9 +82,7 @@ class SettingsForm(forms.Form):
         label="“Close to the date” (days)",
         help_text="A promise slips when its item is not in progress this many days before the promised date.",
     )
-    auto_send_delay_notices = forms.BooleanField(
-        required=False, label="Send delay notices automatically (no review)"
-    )
+    auto_send_delay_notices = forms.BooleanField(required=False, label="Send delay notices automatically (no review)")
     notify_delay_minutes = forms.IntegerField(
         min_value=0,
         max_value=1440,
@@ -105,7 +104,9 @@ class AnnouncementForm(forms.Form):
     title = forms.CharField(max_length=200)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), help_text="Markdown. HTML is not rendered.")
     product_line = forms.ModelChoiceField(queryset=ProductLine.objects.none(), required=False, empty_label="— all —")
-    items = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Roadmap items it announces")  # type: ignore[arg-type]
+    items = forms.ModelMultipleChoiceField(
+        queryset=RoadmapItem.objects.none(), required=False, label="Roadmap items it announces"
+    )
 
     def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,8 +116,8 @@ class AnnouncementForm(forms.Form):
 
 class PreviewForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="e.g. “Q3 preview for Acme”.")
-    items = forms.ModelMultipleChoiceField(queryset=None, label="Items to show")  # type: ignore[arg-type]
-    accounts = forms.ModelMultipleChoiceField(queryset=None, required=False, label="For customers")  # type: ignore[arg-type]
+    items = forms.ModelMultipleChoiceField(queryset=RoadmapItem.objects.none(), label="Items to show")
+    accounts = forms.ModelMultipleChoiceField(queryset=Account.objects.none(), required=False, label="For customers")
     days = forms.IntegerField(min_value=1, max_value=90, initial=14, label="Expires after (days)")
 
     def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:

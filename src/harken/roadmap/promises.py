@@ -128,18 +128,26 @@ def find_slip(promise: Promise, today: dt.date, close_days: int, kinds: dict[str
     target = promise.target_date
     later = item.target_date if item.target_date and item.target_date > target else None
     if today > target:
-        return Slip(promise, SlipReason.DATE_PASSED, later or today + dt.timedelta(days=close_days or 14),
-                    "It is taking longer than we planned.")
+        return Slip(
+            promise,
+            SlipReason.DATE_PASSED,
+            later or today + dt.timedelta(days=close_days or 14),
+            "It is taking longer than we planned.",
+        )
     if later is not None:
         return Slip(promise, SlipReason.ITEM_MOVED, later, "Our plan for it moved to a later date.")
     if kind != StatusKind.ACTIVE and (target - today).days <= close_days:
-        return Slip(promise, SlipReason.NOT_STARTED, target + dt.timedelta(days=max(close_days, 14)),
-                    "Work on it has not started yet, so the date we gave you is no longer realistic.")
+        return Slip(
+            promise,
+            SlipReason.NOT_STARTED,
+            target + dt.timedelta(days=max(close_days, 14)),
+            "Work on it has not started yet, so the date we gave you is no longer realistic.",
+        )
     return None
 
 
 def draft_text(promise: Promise, revised: dt.date | None, explanation: str) -> tuple[str, str]:
-    email, name = promise_address(promise)
+    _, name = promise_address(promise)
     context = {
         "promise": promise,
         "item": promise.item,

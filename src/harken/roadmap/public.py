@@ -53,7 +53,10 @@ def public_board(workspace: Workspace, line: ProductLine | None = None) -> list[
     for item in items.order_by("target_date", "title"):
         by_status.setdefault(item.status, []).append(item)
     return [
-        {"status": s, "items": [{"item": i, "html": render_markdown(i.public_description)} for i in by_status.get(s.key, [])]}
+        {
+            "status": s,
+            "items": [{"item": i, "html": render_markdown(i.public_description)} for i in by_status.get(s.key, [])],
+        }
         for s in columns
     ]
 
@@ -108,7 +111,11 @@ def open_preview(raw: str) -> SneakPreview | None:
 def preview_items(preview: SneakPreview) -> list[dict[str, Any]]:
     known = st.status_map(preview.workspace)
     return [
-        {"item": i, "status": st.status_of(preview.workspace, i.status, known), "html": render_markdown(i.public_description or i.description)}
+        {
+            "item": i,
+            "status": st.status_of(preview.workspace, i.status, known),
+            "html": render_markdown(i.public_description or i.description),
+        }
         for i in preview.items.filter(deleted_at__isnull=True).order_by("target_date", "title")
     ]
 
@@ -187,7 +194,8 @@ def email_subscribers(announcement_id: int) -> int:
         ws = announcement.workspace
         gone = set(ws.roadmap_unsubscribes.values_list("email", flat=True))
         emails = [
-            e for e in ws.roadmap_subscribers.filter(unsubscribed_at__isnull=True).values_list("email", flat=True)
+            e
+            for e in ws.roadmap_subscribers.filter(unsubscribed_at__isnull=True).values_list("email", flat=True)
             if e.lower() not in gone
         ]
         url = changelog_url(ws)

@@ -30,7 +30,9 @@ def roadmap(request: HttpRequest, ws: str, line: str = "") -> HttpResponse:
         {
             "workspace": workspace,
             "line": product_line,
-            "lines": workspace.product_lines.filter(roadmap_items__public=True, roadmap_items__deleted_at__isnull=True).distinct(),
+            "lines": workspace.product_lines.filter(
+                roadmap_items__public=True, roadmap_items__deleted_at__isnull=True
+            ).distinct(),
             "columns": public.public_board(workspace, product_line),
         },
     )
@@ -57,8 +59,12 @@ def subscribe(request: HttpRequest, ws: str) -> HttpResponse:
         return render(
             request,
             "roadmap/public/changelog.html",
-            {"workspace": workspace, "entries": entries, "subscribe_error": " ".join(exc.messages),
-             "email": request.POST.get("email", "")},
+            {
+                "workspace": workspace,
+                "entries": entries,
+                "subscribe_error": " ".join(exc.messages),
+                "email": request.POST.get("email", ""),
+            },
             status=422,
         )
     messages.success(request, "Subscribed: new announcements will arrive by email.")

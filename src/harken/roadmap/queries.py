@@ -61,15 +61,19 @@ def reach_for(workspace: Workspace, items: Iterable[RoadmapItem]) -> dict[int, R
     if not items:
         return out
     evidence = list(
-        workspace.roadmap_evidence.filter(item__in=items).values("item_id", "kind", "feedback_id", "theme_id", "account_id", "object_id")
+        workspace.roadmap_evidence.filter(item__in=items).values(
+            "item_id", "kind", "feedback_id", "theme_id", "account_id", "object_id"
+        )
     )
     theme_ids = {e["theme_id"] for e in evidence if e["theme_id"]}
     theme_members: dict[int, set[int]] = {}
     if theme_ids:
         from harken.insight.themes.models import ThemeAssignment
 
-        for row in ThemeAssignment.objects.for_workspace(workspace).filter(theme_id__in=theme_ids).values(
-            "theme_id", "feedback_id"
+        for row in (
+            ThemeAssignment.objects.for_workspace(workspace)
+            .filter(theme_id__in=theme_ids)
+            .values("theme_id", "feedback_id")
         ):
             theme_members.setdefault(row["theme_id"], set()).add(row["feedback_id"])
     direct: dict[int, set[int]] = {}
@@ -217,7 +221,9 @@ def rows(
     items = list(qs)
     if not include_closed:
         items = [
-            i for i in items if st.status_of(workspace, i.status, known).kind not in (StatusKind.DONE, StatusKind.DECLINED)
+            i
+            for i in items
+            if st.status_of(workspace, i.status, known).kind not in (StatusKind.DONE, StatusKind.DECLINED)
         ]
     reach = reach_for(workspace, items)
     out = [

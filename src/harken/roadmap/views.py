@@ -102,9 +102,7 @@ def new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            item = actions.create_item(
-                actor, status=data["status"], **{k: data[k] for k in ITEM_FIELDS}
-            )
+            item = actions.create_item(actor, status=data["status"], **{k: data[k] for k in ITEM_FIELDS})
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -282,7 +280,11 @@ def promise_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         promises.make_promise(
-            actor, item, target_date=data["target_date"], account=data["account"], contact=data["contact"],
+            actor,
+            item,
+            target_date=data["target_date"],
+            account=data["account"],
+            contact=data["contact"],
             note=data["note"],
         )
     except ValidationError as exc:
@@ -414,8 +416,13 @@ def settings_page(request: HttpRequest, actor: Actor) -> HttpResponse:
                 messages.success(request, "Roadmap settings saved.")
                 return redirect("roadmap:settings", ws=ws.slug)
     hooks = [
-        {"hook": h, "secret": trackers.secret_for(h) if actor.can_admin else "", "url": request.build_absolute_uri(
-            reverse("roadmap_public:tracker_hook", kwargs={"public_id": h.public_id}))}
+        {
+            "hook": h,
+            "secret": trackers.secret_for(h) if actor.can_admin else "",
+            "url": request.build_absolute_uri(
+                reverse("roadmap_public:tracker_hook", kwargs={"public_id": h.public_id})
+            ),
+        }
         for h in ws.roadmap_tracker_hooks.all()
     ]
     return render(
@@ -484,14 +491,19 @@ def previews(request: HttpRequest, actor: Actor) -> HttpResponse:
             data = form.cleaned_data
             try:
                 preview, raw = public.create_preview(
-                    actor, name=data["name"], items=list(data["items"]), accounts=list(data["accounts"]),
+                    actor,
+                    name=data["name"],
+                    items=list(data["items"]),
+                    accounts=list(data["accounts"]),
                     days=data["days"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 created_url = public.preview_url(raw)
-                messages.success(request, f"Preview “{preview.name}” created. Copy the link now: it is shown only once.")
+                messages.success(
+                    request, f"Preview “{preview.name}” created. Copy the link now: it is shown only once."
+                )
                 form = PreviewForm(actor.workspace)
     return render(
         request,
@@ -523,7 +535,10 @@ def changelog(request: HttpRequest, actor: Actor) -> HttpResponse:
             data = form.cleaned_data
             try:
                 announcement = public.save_announcement(
-                    actor, title=data["title"], body=data["body"], items=list(data["items"]),
+                    actor,
+                    title=data["title"],
+                    body=data["body"],
+                    items=list(data["items"]),
                     product_line=data["product_line"],
                 )
                 if request.POST.get("publish"):

@@ -408,7 +408,11 @@ def decide(
             ]
         )
         _event(item, actor, EventKind.DECIDED, old_text, new_text)
-        emit_webhook(actor.workspace, "triage.decision_made", {"summary": new_text, "feedback_id": item.feedback_id, "decision": decision})
+        emit_webhook(
+            actor.workspace,
+            "triage.decision_made",
+            {"summary": new_text, "feedback_id": item.feedback_id, "decision": decision},
+        )
     return item
 
 
