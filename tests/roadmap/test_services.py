@@ -136,3 +136,27 @@ def test_item_date_moving_later_is_a_slip_and_shipping_keeps_promises(world: Wor
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.DISMISSED
     assert promises.metrics(ws, today)["kept_on_time"] == 1
+
+
+def test_daily_job_drafts_and_auto_sends_when_the_workspace_chooses(world: World, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from harken.core.scheduling import jobs
+    from harken.core.taskrun import run_pending_tasks
+    from harken.roadmap.tasks import detect_all_slips
+
+    assert "roadmap.detect_slips" in {job.name for job in jobs()}
+    ws = world.alpha
+    st.update_settings(world.actor(world.alice), auto_send_delay_notices=True, close_days=7)
+    acme = account(ws, "Acme")
+    contact(ws, "pat@acme.test", "Pat Doe", acme)
+    today = timezone.localdate()
+    roadmap_item = item(ws, status="planned", target_date=today + dt.timedelta(days=20))
+    promises.make_promise(world.actor(world.bob), roadmap_item, target_date=today + dt.timedelta(days=5), account=acme)
+    item(world.bravo)  # other workspaces are checked too, and stay apart
+    detect_all_slips.enqueue()
+    run_pending_tasks()
+    (notice,) = ws.roadmap_delay_notices.all()
+    assert notice.status == NoticeStatus.SENT and notice.revised_date == today + dt.timedelta(days=20)
+    (message,) = mailbox.messages
+    assert message["To"] == "pat@acme.test"
+    assert (today + dt.timedelta(days=20)).strftime("%-d %B %Y") in message.get_content()
+    assert promises.metrics(ws, today)["notices_before"] == 1

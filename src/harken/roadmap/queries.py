@@ -239,6 +239,26 @@ def rows(
     return out
 
 
+def rice_bars(rows_: list[dict[str, Any]], url: Callable[[RoadmapItem], str], limit: int = 10) -> list[dict[str, Any]]:
+    """The top items by RICE as horizontal bars (core.charts.hbar_rows)."""
+    from harken.core.charts import hbar_rows
+
+    top = sorted(rows_, key=lambda r: -r["score"].rice)[:limit]
+    return hbar_rows(
+        [
+            {
+                "label": r["item"].title,
+                "value": r["score"].rice,
+                "display": f"{r['score'].rice:g}",
+                "url": url(r["item"]),
+                "note": f"{r['score'].reach} customers",
+            }
+            for r in top
+            if r["score"].rice > 0
+        ]
+    )
+
+
 def board(workspace: Workspace, line: str = "") -> list[dict[str, Any]]:
     """Columns by status, in the workspace's order."""
     by_status: dict[str, list[dict[str, Any]]] = {}

@@ -89,10 +89,11 @@ def priorities(request: HttpRequest, actor: Actor) -> HttpResponse:
         sort = "rice"
     line = request.GET.get("line", "")
     rows = queries.rows(actor.workspace, line=line, sort=sort, include_closed=False)
+    bars = queries.rice_bars(rows, lambda item: _detail_url(actor, item))
     return render(
         request,
         "roadmap/priorities.html",
-        {"rows": rows, "sort": sort, "line": line, "lines": actor.workspace.product_lines.all()},
+        {"rows": rows, "sort": sort, "line": line, "lines": actor.workspace.product_lines.all(), "bars": bars},
     )
 
 

@@ -439,7 +439,6 @@ class Migration(migrations.Migration):
                 ("hint", models.CharField(max_length=8)),
                 ("expires_at", models.DateTimeField()),
                 ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                ("views", models.PositiveIntegerField(default=0)),
                 ("accounts", models.ManyToManyField(blank=True, related_name="+", to="customers.account")),
                 (
                     "created_by",
