@@ -150,3 +150,51 @@ def test_promise_slip_delay_notice_ship_and_public_roadmap(page: Page, world: Wo
     page.goto("/roadmap/alpha/changelog/")
     expect(page.get_by_role("heading", name="Offline mode is here")).to_be_visible()
     assert notice.pk
+
+
+def test_roadmap_pages_are_accessible_and_work_on_a_phone(page: Page, world: World) -> None:
+    from harken.notify import webhooks
+    from harken.roadmap import public
+    from tests.browser.helpers import MOBILE
+
+    ws = world.alpha
+    alice = world.actor(world.alice)
+    st.update_settings(alice, public_roadmap=True)
+    acme = account(ws, "Acme", arr=50_000, domain="acme.test")
+    fb = feedback(ws, "Offline mode please", email="pat@acme.test", title="Offline mode please")
+    it = actions.create_item(alice, title="Offline mode", status="planned", public=True)
+    actions.link_evidence(alice, it, fb)
+    promises.make_promise(alice, it, target_date=timezone.localdate() + dt.timedelta(days=3), account=acme)
+    promises.detect_slips(ws)
+    public.save_announcement(alice, title="Draft news", body="Soon.")
+    webhooks.create_endpoint(alice, name="Slack", url="https://hooks.example/x", events=["roadmap.shipped"])
+    login(page, world.alice.email)
+    pages = [
+        "/w/alpha/roadmap/",
+        "/w/alpha/roadmap/?view=board",
+        "/w/alpha/roadmap/priorities/",
+        "/w/alpha/roadmap/promises/",
+        f"/w/alpha/roadmap/notices/{ws.roadmap_delay_notices.get().pk}/",
+        "/w/alpha/roadmap/settings/",
+        "/w/alpha/roadmap/changelog/",
+        "/w/alpha/roadmap/previews/",
+        "/w/alpha/roadmap/subscribers/",
+        "/w/alpha/roadmap/new/",
+        f"/w/alpha/roadmap/{it.pk}/edit/",
+        "/w/alpha/webhooks/outgoing/",
+        f"/w/alpha/webhooks/outgoing/{ws.outgoing_webhooks.get().pk}/",
+        "/roadmap/alpha/",
+        "/roadmap/alpha/changelog/",
+    ]
+    for url in pages:
+        page.goto(url)
+        assert_accessible(page)
+    page.goto("/w/alpha/roadmap/priorities/")
+    expect(page.locator(".hbars")).to_contain_text("Offline mode")
+    screenshot(page, "roadmap-priorities")
+    page.set_viewport_size(MOBILE)
+    page.goto("/w/alpha/roadmap/?view=board")
+    expect(page.locator('[data-column="planned"]')).to_contain_text("Offline mode")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= MOBILE["width"] + 1, f"the board scrolls sideways on a phone ({width}px)"
+    screenshot(page, "roadmap-board-mobile")

@@ -183,6 +183,10 @@ class Score:
         )
 
     @property
+    def short(self) -> str:
+        return f"{self.reach} × {self.impact:g} × {self.confidence}% ÷ {self.effort:g}"
+
+    @property
     def fit_label(self) -> str:
         return ["None", "Weak", "Good", "Strong"][max(0, min(3, self.value_fit))]
 
@@ -251,7 +255,7 @@ def rice_bars(rows_: list[dict[str, Any]], url: Callable[[RoadmapItem], str], li
                 "value": r["score"].rice,
                 "display": f"{r['score'].rice:g}",
                 "url": url(r["item"]),
-                "note": f"{r['score'].reach} customers",
+                "note": f"{r['score'].reach} customer{'' if r['score'].reach == 1 else 's'}",
             }
             for r in top
             if r["score"].rice > 0
