@@ -164,3 +164,25 @@ def test_cli_lists_items_and_checks_slips(world: World) -> None:
     assert runner.invoke(app, ["roadmap", "items", "-w", "alpha", "--sort", "bogus"]).exit_code == 2
     result = runner.invoke(app, ["roadmap", "promises", "-w", "alpha"])
     assert result.exit_code == 0 and "drafts to review: 1" in result.output
+
+
+def test_admin_edits_a_status_and_the_board_follows(world: World) -> None:
+    client = world.client_for(world.alice)
+    r = client.post(
+        "/w/alpha/roadmap/settings/statuses/",
+        {"key": "planned", "label": "Next up", "colour": "#0f766e", "kind": "open", "on_roadmap": "on"},
+    )
+    assert r.status_code == 302
+    page = client.get("/w/alpha/roadmap/?view=board").content.decode()
+    assert "Next up" in page and "Planned" not in page
+    assert world.alpha.roadmap_statuses.count() == 6  # defaults became rows, one edited
+    r = client.post(
+        "/w/alpha/roadmap/settings/statuses/",
+        {"key": "planned", "label": "X", "colour": "blue", "kind": "open"},
+        follow=True,
+    )
+    assert "hex colour" in r.content.decode()
+    item(world.alpha, status="planned")
+    r = client.post("/w/alpha/roadmap/settings/statuses/delete/", {"key": "planned"}, follow=True)
+    assert "still have the status" in r.content.decode()
+    assert world.client_for(world.bob).post("/w/alpha/roadmap/settings/statuses/", {"label": "Y"}).status_code == 403

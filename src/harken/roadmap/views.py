@@ -23,7 +23,7 @@ from harken.roadmap.forms import (
     SettingsForm,
     StatusForm,
 )
-from harken.roadmap.models import NoticeStatus, RoadmapItem
+from harken.roadmap.models import NoticeStatus, RoadmapItem, StatusKind
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
@@ -433,6 +433,7 @@ def settings_page(request: HttpRequest, actor: Actor) -> HttpResponse:
             "form": form,
             "statuses": st.statuses(ws),
             "status_form": StatusForm(),
+            "kinds": StatusKind.choices,
             "hooks": hooks,
             "public_url": request.build_absolute_uri(reverse("roadmap_public:roadmap", kwargs={"ws": ws.slug})),
         },
