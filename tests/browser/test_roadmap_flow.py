@@ -87,7 +87,7 @@ def test_promise_slip_delay_notice_ship_and_public_roadmap(page: Page, world: Wo
 
     # 2. Promise it to Acme for today.
     today = timezone.localdate()
-    page.get_by_label("Account").select_option(label="Acme")
+    page.locator("#promises").get_by_label("Account").select_option(label="Acme")
     page.get_by_label("Promised date").fill(today.isoformat())
     page.get_by_role("button", name="Record promise").click()
     expect(page.get_by_text("Promise recorded.")).to_be_visible()

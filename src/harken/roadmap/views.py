@@ -151,6 +151,7 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "issues": item.issue_links.all(),
             "promise_form": PromiseForm(actor.workspace),
             "themes": _themes(actor),
+            "accounts": actor.workspace.accounts.order_by("name")[:500],
             "pending": loop.pending_announcement(item),
             "notified": item.notifications.all()[:10],
             "public_html": public.render_markdown(item.public_description),
