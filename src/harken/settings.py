@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.roadmap",
     "harken.demo",
 ]
 

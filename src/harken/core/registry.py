@@ -15,6 +15,7 @@ HARKEN_APPS = [
     "channels",
     "notify",
     "insight",
+    "roadmap",
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 
