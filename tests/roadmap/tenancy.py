@@ -95,7 +95,7 @@ def announcement(ws: Workspace) -> dict[str, Any]:
 
 CASES = [
     Case("roadmap:list"),
-    Case("roadmap:new", write=True, data={"title": "X", "status": "idea"}),
+    Case("roadmap:new", write=True, data={"title": "X", "status": "idea"}, min_role="member"),
     Case("roadmap:priorities"),
     Case("roadmap:promises"),
     Case("roadmap:check_slips", read=False, write=True),
@@ -113,7 +113,7 @@ CASES = [
     Case("roadmap:subscribers", write=True, data={"emails": "a@b.test"}),
     Case("roadmap:link_feedback", feedback, read=False, write=True, data={"new_title": "Y"}),
     Case("roadmap:detail", item),
-    Case("roadmap:edit", item, write=True, data={"title": "Z"}),
+    Case("roadmap:edit", item, write=True, data={"title": "Z"}, min_role="member"),
     Case("roadmap:delete", item, read=False, write=True),
     Case("roadmap:status", item, read=False, write=True, data={"status": "shipped"}),
     Case("roadmap:link", item, read=False, write=True, data={"kind": "feedback", "ref": "1"}),

@@ -42,9 +42,13 @@ def test_a_loopback_target_is_refused_by_default(world: World, hooks_server, set
 
 
 def _endpoint(world: World, url: str, events: list[str], fmt: str = "harken"):  # type: ignore[no-untyped-def]
-    return webhooks.create_endpoint(
+    endpoint = webhooks.create_endpoint(
         world.actor(world.alice), name="Receiver", url=url, events=events, payload_format=fmt
     )
+    # Workspace.webhook_events is read from the workspace a write holds (request- or task-scoped in
+    # production); the test's long-lived instance must see the new endpoint too.
+    world.alpha.refresh_from_db(fields=["webhook_events"])
+    return endpoint
 
 
 def test_events_are_signed_and_delivered_from_every_write_site(world: World, hooks_server) -> None:  # type: ignore[no-untyped-def]
