@@ -57,3 +57,50 @@ API_CASES = [
     ApiCase("DELETE", "/customers/contacts/{id}", api_contact, write=True),
     ApiCase("GET", "/customers/segments"),
 ]
+
+
+def _step(ws: Workspace) -> ProcessStep:
+    from harken.customers.models import ProcessStep
+
+    acc = Account.objects.create(workspace=ws, name=f"{ws.name} Mapped", domain=f"{ws.slug}-mapped.test")
+    return ProcessStep.objects.create(workspace=ws, account=acc, title="Collect invoices", position=1)
+
+
+def goal(ws: Workspace) -> dict[str, Any]:
+    from harken.customers.models import CustomerGoal
+
+    acc = Account.objects.create(workspace=ws, name=f"{ws.name} Goals", domain=f"{ws.slug}-goals.test")
+    return {"pk": CustomerGoal.objects.create(workspace=ws, account=acc, title="Grow").pk}
+
+
+def job(ws: Workspace) -> dict[str, Any]:
+    from harken.customers.models import CustomerJob
+
+    acc = Account.objects.create(workspace=ws, name=f"{ws.name} Jobs", domain=f"{ws.slug}-jobs.test")
+    return {"pk": CustomerJob.objects.create(workspace=ws, account=acc, situation="a", motivation="b", outcome="c").pk}
+
+
+def step(ws: Workspace) -> dict[str, Any]:
+    return {"pk": _step(ws).pk}
+
+
+def pain(ws: Workspace) -> dict[str, Any]:
+    from harken.customers.models import StepPain
+
+    return {"pk": StepPain.objects.create(workspace=ws, step=_step(ws), text="Paper").pk}
+
+
+CASES += [
+    Case("customers:goal_add", account, write=True, data={"title": "Viewer goal"}, read=False),
+    Case("customers:goal_delete", goal, write=True, read=False),
+    Case(
+        "customers:job_add", account, write=True, data={"situation": "a", "motivation": "b", "outcome": "c"}, read=False
+    ),
+    Case("customers:job_delete", job, write=True, read=False),
+    Case("customers:step_add", account, write=True, data={"title": "Viewer step"}, read=False),
+    Case("customers:step_move", step, write=True, data={"direction": "up"}, read=False),
+    Case("customers:step_delete", step, write=True, read=False),
+    Case("customers:pain_add", step, write=True, data={"text": "Viewer pain"}, read=False),
+    Case("customers:pain_delete", pain, write=True, read=False),
+    Case("customers:process_pain"),
+]
