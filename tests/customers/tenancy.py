@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harken.customers.models import Account, Contact, Segment
+from harken.customers.models import Account, Contact, ProcessStep, Segment
 from harken.workspaces.models import Workspace
 from tests.tenancy import ApiCase, Case
 

@@ -180,10 +180,7 @@ def delete_step(actor: Actor, step: ProcessStep) -> None:
 
 def parse_ids(value: str | Iterable[Any]) -> list[int]:
     """'#12, 15 #19' → [12, 15, 19]. Raises ValidationError on anything that is not an id."""
-    if isinstance(value, str):
-        tokens = [t for t in re.split(r"[\s,;]+", value) if t]
-    else:
-        tokens = [str(t) for t in value]
+    tokens = [t for t in re.split(r"[\s,;]+", value) if t] if isinstance(value, str) else [str(t) for t in value]
     ids: list[int] = []
     for token in tokens:
         token = token.lstrip("#")
