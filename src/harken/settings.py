@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.conversations",
+    "harken.digests",
 ]
 
 MIDDLEWARE = [

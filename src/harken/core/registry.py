@@ -15,4 +15,6 @@ HARKEN_APPS = [
     "channels",
     "notify",
     "insight",
+    "conversations",
+    "digests",
 ]
