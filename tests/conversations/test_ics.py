@@ -109,7 +109,7 @@ def test_import_expands_recurrences_keeps_zones_and_reports_problems(world: Worl
     assert "malformed line" in text and "no attendees" in text and "no usable start" in text
     assert "all-day" in text and "known customer" in text
     assert record.raw.startswith("BEGIN:VCALENDAR") and seen[-1][0] == seen[-1][1]
-    again, result2 = ics.import_calendar(world.actor(world.bob), CALENDAR, until=NOW)
+    _again, result2 = ics.import_calendar(world.actor(world.bob), CALENDAR, until=NOW)
     assert result2.created == 0 and result2.existing == 4 and Conversation.objects.count() == 4
 
 

@@ -138,7 +138,7 @@ def parse_occurrences(
     masters = []
     for number, event in enumerate(events, start=1):
         uid = str(event.get("UID") or f"no-uid-{number}")
-        for prop, message in getattr(event, "errors", []) or []:
+        for _prop, message in getattr(event, "errors", []) or []:
             problems.append(f"Event “{event.get('SUMMARY', uid)}”: ignored a malformed line ({str(message)[:120]}).")
         if event.get("RECURRENCE-ID") is not None:
             try:

@@ -110,6 +110,9 @@ class CadenceSettings(models.Model):
     weekly_target = models.PositiveSmallIntegerField(default=DEFAULT_WEEKLY_TARGET)
     reminders_enabled = models.BooleanField(default=True, help_text="Send each PM a Monday reminder")
 
+    def __str__(self) -> str:
+        return f"{self.weekly_target} a week"
+
 
 class MemberPreference(TenantModel):
     """Per person, per workspace: the time zone their weeks are counted in (empty: the workspace's)."""
