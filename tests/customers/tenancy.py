@@ -104,3 +104,23 @@ CASES += [
     Case("customers:pain_delete", pain, write=True, read=False),
     Case("customers:process_pain"),
 ]
+
+
+def api_step(ws: Workspace) -> dict[str, Any]:
+    return {"id": _step(ws).pk}
+
+
+API_CASES += [
+    ApiCase("GET", "/customers/accounts/{id}/understanding", api_account),
+    ApiCase("POST", "/customers/accounts/{id}/goals", api_account, write=True, json={"title": "Grow"}),
+    ApiCase(
+        "POST",
+        "/customers/accounts/{id}/jobs",
+        api_account,
+        write=True,
+        json={"situation": "a", "motivation": "b", "outcome": "c"},
+    ),
+    ApiCase("POST", "/customers/accounts/{id}/steps", api_account, write=True, json={"title": "Collect"}),
+    ApiCase("POST", "/customers/steps/{id}/pains", api_step, write=True, json={"text": "Paper"}),
+    ApiCase("GET", "/customers/process-pain"),
+]
