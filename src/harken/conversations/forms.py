@@ -19,15 +19,19 @@ class ConversationForm(forms.Form):
         label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     duration_minutes = forms.IntegerField(label="Minutes", required=False, min_value=1, max_value=1440)
-    account = forms.ModelChoiceField(queryset=None, required=False, empty_label="— From the contacts —")  # type: ignore[arg-type]
-    product_line = forms.ModelChoiceField(queryset=None, required=False, label="Product line")  # type: ignore[arg-type]
-    contacts = forms.ModelMultipleChoiceField(
+    account: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="— From the contacts —"
+    )  # type: ignore[arg-type]
+    product_line: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label="Product line"
+    )  # type: ignore[arg-type]
+    contacts: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=None,  # type: ignore[arg-type]
         required=False,
         help_text="Customers who took part (Ctrl/⌘-click for several)",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    members = forms.ModelMultipleChoiceField(
+    members: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=None,  # type: ignore[arg-type]
         required=False,
         label="Team attendees",
@@ -63,7 +67,9 @@ class HighlightForm(forms.Form):
 
 class IcsUploadForm(forms.Form):
     file = forms.FileField(label="Calendar file (.ics)")
-    product_line = forms.ModelChoiceField(queryset=None, required=False, label="Product line")  # type: ignore[arg-type]
+    product_line: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, label="Product line"
+    )  # type: ignore[arg-type]
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

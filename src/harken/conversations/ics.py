@@ -115,7 +115,7 @@ def _to_aware(value: Any, zone: Any) -> dt.datetime | None:
 
 
 def _dates(prop: Any) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for entry in _as_list(prop):
         out.extend(d.dt for d in getattr(entry, "dts", []))
     return out
@@ -126,7 +126,7 @@ def parse_occurrences(
 ) -> tuple[list[Occurrence], list[str], int]:
     """All occurrences in [since, until], the problems found, and the number of events read."""
     import icalendar
-    from dateutil.rrule import rruleset, rrulestr
+    from dateutil.rrule import rruleset, rrulestr  # type: ignore[import-untyped]
 
     problems: list[str] = []
     try:

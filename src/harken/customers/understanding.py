@@ -258,7 +258,7 @@ def account_understanding(account: Account) -> dict[str, Any]:
             children[s.parent_id].append(s)
     process = []
     for number, step in enumerate((s for s in steps if s.parent_id is None), start=1):
-        micro = [
+        micro: list[dict[str, Any]] = [
             {"step": m, "number": f"{number}.{i}", "pains": list(m.pains.all())}
             for i, m in enumerate(children.get(step.pk, []), start=1)
         ]

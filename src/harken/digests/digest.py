@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 from harken.digests.models import Audience
 from harken.workspaces.models import Workspace
 
-ALL = {Audience.TEAM, Audience.SALES, Audience.MARKETING, Audience.LEADERSHIP}
+ALL: set[str] = {Audience.TEAM, Audience.SALES, Audience.MARKETING, Audience.LEADERSHIP}
 SECTIONS: list[tuple[str, str, set[str], str]] = [
     (
         "top_problems",
