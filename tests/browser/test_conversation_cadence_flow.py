@@ -74,7 +74,7 @@ def test_pm_logs_conversations_meets_the_week_and_gets_mail(page: Page, world: W
     screenshot(page, "conversation-detail")
     highlights.get_by_role("link", name="Feedback #").first.click()
     expect(page.locator("main")).to_contain_text("Exports to Excel take forever")
-    expect(page.locator("main")).to_contain_text("Conversation")
+    expect(page.get_by_test_id("from-conversation")).to_contain_text("Pat on month-end close")
 
     page.goto("/w/alpha/feedback/?channel=conversation")
     expect(page.locator("main")).to_contain_text("Approvals get lost in email threads")

@@ -131,3 +131,27 @@ def test_upload_page(world: World, customers: dict) -> None:
     assert ok.status_code == 302
     page = client.get(ok["Location"])
     assert "Conversations created" in page.content.decode()
+
+
+def test_hostile_repeat_rules_are_bounded(world: World, customers: dict) -> None:
+    flood = """BEGIN:VCALENDAR
+BEGIN:VEVENT
+UID:flood@test
+DTSTART:19900101T090000Z
+RRULE:FREQ=SECONDLY
+SUMMARY:Flood
+ATTENDEE:mailto:pat@acme.test
+END:VEVENT
+BEGIN:VEVENT
+UID:daily@test
+DTSTART:20000101T090000Z
+RRULE:FREQ=DAILY
+SUMMARY:Daily standup with Acme
+ATTENDEE:mailto:pat@acme.test
+END:VEVENT
+END:VCALENDAR
+"""
+    _, result = ics.import_calendar(world.actor(world.bob), flood, since=NOW - dt.timedelta(days=1000), until=NOW)
+    text = " ".join(result.problems)
+    assert "repeats secondly" in text and f"more than {ics.MAX_OCCURRENCES_PER_EVENT} times" in text
+    assert result.created == ics.MAX_OCCURRENCES_PER_EVENT  # the flood's first date is before the window

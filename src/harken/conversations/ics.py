@@ -35,6 +35,7 @@ from harken.workspaces.models import ProductLine, Role
 
 MAX_BYTES = 5_000_000
 MAX_OCCURRENCES_PER_EVENT = 500
+TOO_FREQUENT = {"SECONDLY", "MINUTELY", "HOURLY"}
 DEFAULT_LOOKBACK_DAYS = 365
 
 KIND_WORDS = [
@@ -196,7 +197,9 @@ def parse_occurrences(
             rules = rruleset()
             try:
                 for rule in _as_list(event.get("RRULE")):
-                    # dateutil wants UNTIL in UTC when DTSTART is aware; icalendar gives what the file said.
+                    freq = str((rule.get("FREQ") or [""])[0]).upper()
+                    if freq in TOO_FREQUENT:
+                        raise ValueError(f"it repeats {freq.lower()}, more often than any meeting")
                     rule_text = rule.to_ical().decode()
                     rules.rrule(rrulestr(rule_text, dtstart=start, ignoretz=False))  # type: ignore[arg-type]
                 for d in _dates(event.get("RDATE")):
@@ -206,16 +209,19 @@ def parse_occurrences(
                     if (aware := _to_aware(d, zone)) is not None:
                         rules.exdate(aware)
                 starts = []
-                for s in rules.between(since, until, inc=True):
-                    starts.append(s)
+                # a lazy, bounded walk from `since`: a rule that repeats forever cannot stall the import
+                for s in rules.xafter(since, count=MAX_OCCURRENCES_PER_EVENT + 1, inc=True):
+                    if s > until:
+                        break
                     if len(starts) >= MAX_OCCURRENCES_PER_EVENT:
                         problems.append(
                             f"Event “{label}” repeats more than {MAX_OCCURRENCES_PER_EVENT} times; kept the first ones."
                         )
                         break
+                    starts.append(s)
             except (ValueError, TypeError) as exc:
                 problems.append(
-                    f"Event “{label}” has a repeat rule that could not be read ({str(exc)[:80]}); used its first date only."
+                    f"Event “{label}” has a repeat rule that was not used ({str(exc)[:80]}); imported its first date only."
                 )
                 starts = [start] if since <= start <= until else []
         else:
