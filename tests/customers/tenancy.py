@@ -124,3 +124,15 @@ API_CASES += [
     ApiCase("POST", "/customers/steps/{id}/pains", api_step, write=True, json={"text": "Paper"}),
     ApiCase("GET", "/customers/process-pain"),
 ]
+
+
+def _api(maker):  # type: ignore[no-untyped-def]
+    return lambda ws: {"id": maker(ws)["pk"]}
+
+
+API_CASES += [
+    ApiCase("DELETE", "/customers/goals/{id}", _api(goal), write=True),
+    ApiCase("DELETE", "/customers/jobs/{id}", _api(job), write=True),
+    ApiCase("DELETE", "/customers/steps/{id}", api_step, write=True),
+    ApiCase("DELETE", "/customers/pains/{id}", _api(pain), write=True),
+]

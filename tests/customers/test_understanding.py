@@ -97,3 +97,35 @@ def test_account_page_shows_sections_and_forms_work(world: World) -> None:
     assert "is not a feedback number" in html
     pain = client.get(reverse("customers:process_pain", kwargs={"ws": ws}))
     assert "Collect invoices" in pain.content.decode()
+
+
+def test_understanding_api(world: World) -> None:
+    import json
+
+    from django.test import Client
+
+    from tests.base import make_token
+
+    acme = _account(world.alpha)
+    token = make_token(world.alpha, world.bob)
+
+    def call(method: str, path: str, body: dict | None = None):  # type: ignore[no-untyped-def]
+        return Client().generic(
+            method,
+            "/api/customers" + path,
+            json.dumps(body or {}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    assert call("POST", f"/accounts/{acme.pk}/goals", {"title": "Grow"}).status_code == 201
+    step = call("POST", f"/accounts/{acme.pk}/steps", {"title": "Collect"}).json()
+    assert call("POST", f"/accounts/{acme.pk}/steps", {"title": "Scan", "parent_id": step["id"]}).status_code == 201
+    bad = call("POST", f"/steps/{step['id']}/pains", {"text": "Paper", "severity": 9})
+    assert bad.status_code == 422 and "severity" in bad.json()["errors"]
+    assert call("POST", f"/steps/{step['id']}/pains", {"text": "Paper", "severity": 3}).status_code == 201
+    data = call("GET", f"/accounts/{acme.pk}/understanding").json()
+    assert data["goals"][0]["title"] == "Grow" and data["process"][0]["micro_steps"][0]["number"] == "1.1"
+    assert call("GET", "/process-pain").json()[0]["value"] == 3
+    assert call("DELETE", f"/steps/{step['id']}").status_code == 204
+    assert not acme.process_steps.exists()

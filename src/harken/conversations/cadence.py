@@ -192,12 +192,6 @@ def dashboard(workspace: Workspace, *, weeks: int = DEFAULT_WEEKS, now: dt.datet
                 "gaps": r.gaps,
                 "met": r.met_weeks,
                 "finished": len(r.finished),
-                "chart": bar_chart(
-                    [(w.start.isoformat(), w.count) for w in r.weeks],
-                    f"{r.user.display_name} · {r.line.name}: conversations per week",
-                    height=120,
-                    caption=f"Target {settings_row.weekly_target} a week",
-                ),
             }
         )
     return {

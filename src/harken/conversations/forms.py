@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -54,8 +53,6 @@ class ConversationForm(forms.Form):
         self.fields["contacts"].label_from_instance = lambda c: f"{c} ({c.account})" if c.account_id else str(c)  # type: ignore[attr-defined]
         if not with_highlights:
             del self.fields["highlights"]
-        if not self.is_bound and "happened_at" not in self.initial:
-            self.initial["happened_at"] = dt.datetime.now().replace(second=0, microsecond=0)
 
     def highlight_lines(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("highlights", "").splitlines() if line.strip()]

@@ -84,6 +84,8 @@ def conversation_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     lines = list(workspace.product_lines.filter(managers=actor.user)) if actor.user else []
     if len(lines) == 1:
         initial["product_line"] = lines[0]
+    zone = cadence.zone_for(workspace, actor.user) if actor.user else services.workspace_zone(workspace)
+    initial["happened_at"] = timezone.now().astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
     form = ConversationForm(request.POST or None, workspace=workspace, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

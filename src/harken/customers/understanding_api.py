@@ -169,3 +169,31 @@ def add_pain(request: HttpRequest, step_id: int, payload: PainIn) -> Any:
 @router.get("/process-pain", response=list[StepPainRow])
 def process_pain(request: HttpRequest) -> Any:
     return understanding.pain_by_step(actor_of(request).workspace)
+
+
+@router.delete("/goals/{goal_id}", response={204: None})
+def delete_goal(request: HttpRequest, goal_id: int) -> Any:
+    actor = require_write(request)
+    understanding.delete_goal(actor, get_object_or_404(actor.workspace.customer_goals, pk=goal_id))
+    return Status(204, None)
+
+
+@router.delete("/jobs/{job_id}", response={204: None})
+def delete_job(request: HttpRequest, job_id: int) -> Any:
+    actor = require_write(request)
+    understanding.delete_job(actor, get_object_or_404(actor.workspace.customer_jobs, pk=job_id))
+    return Status(204, None)
+
+
+@router.delete("/steps/{step_id}", response={204: None})
+def delete_step(request: HttpRequest, step_id: int) -> Any:
+    actor = require_write(request)
+    understanding.delete_step(actor, get_object_or_404(actor.workspace.process_steps, pk=step_id))
+    return Status(204, None)
+
+
+@router.delete("/pains/{pain_id}", response={204: None})
+def delete_pain(request: HttpRequest, pain_id: int) -> Any:
+    actor = require_write(request)
+    understanding.delete_pain(actor, get_object_or_404(actor.workspace.step_pains, pk=pain_id))
+    return Status(204, None)
