@@ -49,9 +49,9 @@ def after_demo_load(workspace: Any) -> int:
     contacts = list(workspace.contacts.select_related("account").filter(account__isnull=False).order_by("pk"))
     if not contacts:
         return 0
-    # high-ARR accounts get talked to more often, but some stay quiet (so "who to talk to next" has reasons)
-    contacts.sort(key=lambda c: -float(c.account.arr))
-    talkative = contacts[6:]
+    # the two largest accounts stay quiet, so "who to talk to next" has a reason to name them
+    quiet = set(workspace.accounts.order_by("-arr", "pk").values_list("pk", flat=True)[:2])
+    talkative = [c for c in contacts if c.account_id not in quiet]
     now = timezone.now()
     created = 0
     lines = list(workspace.product_lines.prefetch_related("managers").order_by("name"))
