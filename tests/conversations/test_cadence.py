@@ -110,3 +110,44 @@ def test_monday_reminder_reaches_the_mailbox_once_per_week(world: World, mailbox
     assert "2 conversations to go" in message["Subject"]
     assert "Mobile: last week 0 of 3 (missed); this week 1 so far, 2 to go" in body
     assert "Barb (BigCo) <barb@big.test>: High ARR ($500k) and no conversation logged yet" in body
+
+
+def test_rising_negative_and_new_voice_in_growing_theme(world: World) -> None:
+    from harken.feedback.services import create_feedback
+    from harken.insight.themes.models import ItemClassification, Theme, ThemeAssignment, TrendAlert
+
+    now = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    bob = world.actor(world.bob)
+    sour = Account.objects.create(workspace=world.alpha, name="Sour", domain="sour.test", arr=100)
+    for n in range(4):  # bigger accounts (without contacts), so Sour is not "high ARR"
+        Account.objects.create(workspace=world.alpha, name=f"Big {n}", domain=f"big{n}.test", arr=900000)
+    Contact.objects.create(workspace=world.alpha, account=sour, name="Sam", email="sam@sour.test")
+    newbie = Contact.objects.create(workspace=world.alpha, name="Nia", email="nia@gmail.com")
+    theme = Theme.objects.create(workspace=world.alpha, name="Slow exports")
+    TrendAlert.objects.create(
+        workspace=world.alpha,
+        theme=theme,
+        metric="volume",
+        window_start=now.date(),
+        window_end=now.date(),
+        recent=5,
+        baseline=1,
+        baseline_weeks=8,
+        recent_weeks=2,
+        ratio=5.0,
+        p_value=0.01,
+        q_value=0.02,
+    )
+    for days, sentiment in ((45, "negative"), (10, "negative"), (5, "negative"), (3, "negative")):
+        item, _ = create_feedback(bob, text=f"Angry {days}", account=sour, received_at=now - dt.timedelta(days=days))
+        ItemClassification.objects.update_or_create(
+            feedback=item, defaults={"workspace": world.alpha, "category": "complaint", "sentiment": sentiment}
+        )
+    item, _ = create_feedback(bob, text="Exports crawl", contact=newbie, received_at=now - dt.timedelta(days=2))
+    ThemeAssignment.objects.update_or_create(feedback=item, defaults={"workspace": world.alpha, "theme": theme})
+    by_name = {str(s.contact): s for s in suggestions.suggest(world.alpha, now=now)}
+    assert [r.code for r in by_name["Sam"].reasons] == ["rising_negative"]
+    assert "3 in the last 30 days vs 1 before" in by_name["Sam"].reasons[0].text
+    assert [r.code for r in by_name["Nia"].reasons] == ["new_in_growing_theme"]
+    assert "Slow exports" in by_name["Nia"].reasons[0].text
+    assert suggestions.suggest(world.bravo, now=now) == []

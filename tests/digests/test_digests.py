@@ -99,3 +99,30 @@ def test_review_pack_samples_counts_csv_and_signoff(world: World) -> None:
     page = client.get(reverse("digests:review", kwargs={"ws": "alpha"}) + "?month=2026-10").content.decode()
     assert "Vera Viewer" in page and "Read it" in page
     assert world.client_for(world.charlie).get(reverse("digests:review_csv", kwargs={"ws": "alpha"})).status_code == 404
+
+
+def test_digest_and_review_api_are_scoped_to_the_token(world: World) -> None:
+    import json
+
+    from django.test import Client
+
+    from tests.base import make_token
+
+    create_feedback(
+        world.actor(world.bob),
+        text="Alpha only: the export button is hidden",
+        received_at=dt.datetime(2026, 11, 3, tzinfo=dt.UTC),
+    )
+
+    def get(ws, user, path):  # type: ignore[no-untyped-def]
+        token = make_token(ws, user)
+        return json.loads(Client().get("/api/digests" + path, HTTP_AUTHORIZATION=f"Bearer {token}").content)
+
+    alpha = get(world.alpha, world.bob, "/weekly?week=2026-11-03")
+    assert alpha["week_start"] == "2026-11-02" and alpha["new_feedback"] == 1
+    assert any("export button" in r["title"] for s in alpha["sections"] for r in s["rows"])
+    bravo = get(world.bravo, world.charlie, "/weekly?week=2026-11-03")
+    assert bravo["new_feedback"] == 0 and bravo["empty"]
+    assert get(world.alpha, world.bob, "/review?month=2026-11")["total"] == 1
+    assert get(world.bravo, world.charlie, "/review?month=2026-11")["total"] == 0
+    assert get(world.alpha, world.bob, "/weekly?audience=nonsense")["audience"] == "team"
