@@ -7,126 +7,298 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_customer_understanding'),
-        ('feedback', '0002_feedback_merged_into'),
-        ('notify', '0001_initial'),
-        ('workspaces', '0001_initial'),
+        ("customers", "0002_customer_understanding"),
+        ("feedback", "0002_feedback_merged_into"),
+        ("notify", "0001_initial"),
+        ("workspaces", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CadenceSettings',
+            name="CadenceSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekly_target', models.PositiveSmallIntegerField(default=3)),
-                ('reminders_enabled', models.BooleanField(default=True, help_text='Send each PM a Monday reminder')),
-                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='cadence_settings', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("weekly_target", models.PositiveSmallIntegerField(default=3)),
+                ("reminders_enabled", models.BooleanField(default=True, help_text="Send each PM a Monday reminder")),
+                (
+                    "workspace",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cadence_settings",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarImport',
+            name="CalendarImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('raw', models.TextField()),
-                ('stats', models.JSONField(blank=True, default=dict)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_imports', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("raw", models.TextField()),
+                ("stats", models.JSONField(blank=True, default=dict)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_imports",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('interview', 'Interview'), ('call', 'Customer call'), ('ride_along', 'Ride-along / shadowing'), ('support_call', 'Support call'), ('sales_call', 'Sales call'), ('co_invention', 'Co-invention / design sprint'), ('sprint_review', 'Sprint review with customers')], default='interview', max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('happened_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('source', models.CharField(choices=[('manual', 'Logged by hand'), ('ics', 'Calendar import'), ('api', 'API')], default='manual', max_length=10)),
-                ('external_uid', models.CharField(blank=True, help_text='Calendar UID + occurrence start: re-imports create nothing', max_length=400)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='customers.account')),
-                ('contacts', models.ManyToManyField(blank=True, related_name='conversations', to='customers.contact')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('members', models.ManyToManyField(blank=True, related_name='attended_conversations', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_conversations', to=settings.AUTH_USER_MODEL)),
-                ('product_line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='workspaces.productline')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("interview", "Interview"),
+                            ("call", "Customer call"),
+                            ("ride_along", "Ride-along / shadowing"),
+                            ("support_call", "Support call"),
+                            ("sales_call", "Sales call"),
+                            ("co_invention", "Co-invention / design sprint"),
+                            ("sprint_review", "Sprint review with customers"),
+                        ],
+                        default="interview",
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("happened_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("duration_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Logged by hand"), ("ics", "Calendar import"), ("api", "API")],
+                        default="manual",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "external_uid",
+                    models.CharField(
+                        blank=True,
+                        help_text="Calendar UID + occurrence start: re-imports create nothing",
+                        max_length=400,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to="customers.account",
+                    ),
+                ),
+                ("contacts", models.ManyToManyField(blank=True, related_name="conversations", to="customers.contact")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="attended_conversations", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_conversations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product_line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to="workspaces.productline",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-happened_at', '-id'],
+                "ordering": ["-happened_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Highlight',
+            name="Highlight",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('text', models.TextField()),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.contact')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='highlights', to='conversations.conversation')),
-                ('feedback', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversation_highlight', to='feedback.feedback')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversation_highlights', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("text", models.TextField()),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.contact",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="highlights",
+                        to="conversations.conversation",
+                    ),
+                ),
+                (
+                    "feedback",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversation_highlight",
+                        to="feedback.feedback",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversation_highlights",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='MemberPreference',
+            name="MemberPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('time_zone', models.CharField(blank=True, max_length=64)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='member_preferences', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("time_zone", models.CharField(blank=True, max_length=64)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="member_preferences",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CadenceReminder',
+            name="CadenceReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('week_start', models.DateField()),
-                ('email', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notify.outboundemail')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cadence_reminders', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("week_start", models.DateField()),
+                (
+                    "email",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notify.outboundemail",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cadence_reminders",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'user', 'week_start'), name='one_cadence_reminder_per_week')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "user", "week_start"), name="one_cadence_reminder_per_week"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['workspace', '-happened_at'], name='conversatio_workspa_7ee265_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["workspace", "-happened_at"], name="conversatio_workspa_7ee265_idx"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['workspace', 'owner'], name='conversatio_workspa_81d93b_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["workspace", "owner"], name="conversatio_workspa_81d93b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='conversation',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_uid', ''), _negated=True), fields=('workspace', 'external_uid'), name='conversation_uid_per_workspace'),
+            model_name="conversation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_uid", ""), _negated=True),
+                fields=("workspace", "external_uid"),
+                name="conversation_uid_per_workspace",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberpreference',
-            constraint=models.UniqueConstraint(fields=('workspace', 'user'), name='one_preference_per_member'),
+            model_name="memberpreference",
+            constraint=models.UniqueConstraint(fields=("workspace", "user"), name="one_preference_per_member"),
         ),
     ]

@@ -6,73 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('workspaces', '0001_initial'),
+        ("workspaces", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DigestSettings',
+            name="DigestSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=True, help_text='Send the weekly digest on Monday at 09:00 (workspace time)')),
-                ('skip_when_empty', models.BooleanField(default=False, help_text='Skip a quiet week instead of sending a short “nothing new” digest')),
-                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='digest_settings', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "enabled",
+                    models.BooleanField(
+                        default=True, help_text="Send the weekly digest on Monday at 09:00 (workspace time)"
+                    ),
+                ),
+                (
+                    "skip_when_empty",
+                    models.BooleanField(
+                        default=False, help_text="Skip a quiet week instead of sending a short “nothing new” digest"
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digest_settings",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DigestIssue',
+            name="DigestIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('week_start', models.DateField()),
-                ('empty', models.BooleanField(default=False)),
-                ('skipped', models.BooleanField(default=False)),
-                ('recipients', models.PositiveIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digest_issues', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("week_start", models.DateField()),
+                ("empty", models.BooleanField(default=False)),
+                ("skipped", models.BooleanField(default=False)),
+                ("recipients", models.PositiveIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digest_issues",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-week_start'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'week_start'), name='one_digest_per_week')],
+                "ordering": ["-week_start"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("workspace", "week_start"), name="one_digest_per_week")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DigestRecipient',
+            name="DigestRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('email', models.EmailField(max_length=254)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('audience', models.CharField(choices=[('team', 'Product team (everything)'), ('sales', 'Sales'), ('marketing', 'Marketing'), ('leadership', 'Leadership')], default='team', max_length=20)),
-                ('active', models.BooleanField(default=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digest_recipients', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("email", models.EmailField(max_length=254)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("team", "Product team (everything)"),
+                            ("sales", "Sales"),
+                            ("marketing", "Marketing"),
+                            ("leadership", "Leadership"),
+                        ],
+                        default="team",
+                        max_length=20,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="digest_recipients",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['audience', 'email'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'email'), name='digest_recipient_once')],
+                "ordering": ["audience", "email"],
+                "constraints": [models.UniqueConstraint(fields=("workspace", "email"), name="digest_recipient_once")],
             },
         ),
         migrations.CreateModel(
-            name='ReviewSignoff',
+            name="ReviewSignoff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('month', models.DateField(help_text='First day of the month reviewed')),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_signoffs', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("month", models.DateField(help_text="First day of the month reviewed")),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_signoffs",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'month', 'user'), name='one_signoff_per_person')],
+                "ordering": ["created_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("workspace", "month", "user"), name="one_signoff_per_person")
+                ],
             },
         ),
     ]
