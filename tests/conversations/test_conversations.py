@@ -50,6 +50,11 @@ def test_contacts_of_another_workspace_are_rejected(world: World) -> None:
         services.resolve_contacts(world.alpha, [outsider.pk])
     with pytest.raises(PermissionDenied):
         services.create_conversation(world.actor(world.vera), title="Viewer")
+    with pytest.raises(ValidationError) as future:
+        services.create_conversation(
+            world.actor(world.bob), title="Next month", happened_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+        )
+    assert "happened_at" in future.value.message_dict
     with pytest.raises(ValidationError):  # a member of another workspace is no attendee
         services.create_conversation(world.actor(world.bob), title="x", members=[world.charlie])
 

@@ -62,6 +62,16 @@ def _aware(value: dt.datetime | dt.date | None, workspace: Workspace) -> dt.date
     return value
 
 
+MAX_AHEAD = dt.timedelta(days=1)
+
+
+def _not_future(when: dt.datetime) -> dt.datetime:
+    """The log records conversations that happened; a day of slack absorbs time-zone slips."""
+    if when > timezone.now() + MAX_AHEAD:
+        raise ValidationError({"happened_at": "That is in the future: log a conversation once it has happened."})
+    return when
+
+
 def workspace_zone(workspace: Workspace) -> ZoneInfo:
     try:
         return ZoneInfo(workspace.timezone or "UTC")
@@ -152,7 +162,7 @@ def create_conversation(
         workspace=workspace,
         title=_title(title),
         kind=_kind(kind),
-        happened_at=_aware(happened_at, workspace),
+        happened_at=_not_future(_aware(happened_at, workspace)),
         duration_minutes=duration_minutes,
         account=account,
         product_line=product_line,
@@ -192,7 +202,7 @@ def update_conversation(actor: Actor, conversation: Conversation, **changes: Any
     if "kind" in changes:
         conversation.kind = _kind(changes["kind"])
     if "happened_at" in changes:
-        conversation.happened_at = _aware(changes["happened_at"], actor.workspace)
+        conversation.happened_at = _not_future(_aware(changes["happened_at"], actor.workspace))
     if "duration_minutes" in changes:
         conversation.duration_minutes = changes["duration_minutes"]
     if "notes" in changes:
