@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "harken.notify",
     "harken.insight",
     "harken.roadmap",
+    "harken.conversations",
+    "harken.digests",
     "harken.demo",
 ]
 

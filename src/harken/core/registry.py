@@ -16,6 +16,8 @@ HARKEN_APPS = [
     "notify",
     "insight",
     "roadmap",
+    "conversations",
+    "digests",
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 
