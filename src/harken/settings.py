@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.portal",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,14 @@ HARKEN_INBOUND_DOMAIN = env_str("HARKEN_INBOUND_DOMAIN", "")  # feedback+<worksp
 HARKEN_MAIL_MAX_BYTES = env_int("HARKEN_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 HARKEN_MAIL_MAX_ATTACHMENT_BYTES = env_int("HARKEN_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 HARKEN_WIDGET_RATE_PER_MINUTE = env_int("HARKEN_WIDGET_RATE_PER_MINUTE", 10)
+# Ideas portal rate limits: "count/seconds" per client IP and per signed-in portal user.
+HARKEN_PORTAL_RATES = {
+    "idea": env_str("HARKEN_PORTAL_RATE_IDEA", "5/600"),
+    "comment": env_str("HARKEN_PORTAL_RATE_COMMENT", "20/600"),
+    "vote": env_str("HARKEN_PORTAL_RATE_VOTE", "60/600"),
+    "signin": env_str("HARKEN_PORTAL_RATE_SIGNIN", "5/3600"),
+    "similar": env_str("HARKEN_PORTAL_RATE_SIMILAR", "120/60"),
+}
 HARKEN_TRUST_X_FORWARDED_FOR = env_bool("HARKEN_TRUST_X_FORWARDED_FOR", False)  # only behind a proxy you run
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Harken <harken@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -15,4 +15,5 @@ HARKEN_APPS = [
     "channels",
     "notify",
     "insight",
+    "portal",
 ]
