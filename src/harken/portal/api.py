@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from harken.core.apierrors import ErrorOut
 from harken.portal import actions, queries
@@ -209,22 +209,22 @@ def moderate(request: HttpRequest, idea_id: int, payload: ModerateIn) -> IdeaOut
 
 
 @router.post("/ideas/{idea_id}/reply", response={201: IdeaOut, 422: ErrorOut})
-def reply(request: HttpRequest, idea_id: int, payload: ReplyIn) -> tuple[int, IdeaOut]:
+def reply(request: HttpRequest, idea_id: int, payload: ReplyIn) -> Status:
     actor = actor_of(request)
     item = _idea(actor, idea_id)
     require_write(request)
     actions.official_reply(actor, item, payload.body)
     item.refresh_from_db()
-    return 201, IdeaOut.of(item)
+    return Status(201, IdeaOut.of(item))
 
 
 @router.post("/ideas/{idea_id}/votes", response={201: VoteOut, 422: ErrorOut})
-def vote_on_behalf(request: HttpRequest, idea_id: int, payload: BehalfIn) -> tuple[int, VoteOut]:
+def vote_on_behalf(request: HttpRequest, idea_id: int, payload: BehalfIn) -> Status:
     actor = actor_of(request)
     item = _idea(actor, idea_id)
     require_write(request)
     record = actions.vote_on_behalf(actor, item, payload.email, payload.importance, payload.evidence, payload.name)
-    return 201, VoteOut.of(record)
+    return Status(201, VoteOut.of(record))
 
 
 @router.post("/ideas/{idea_id}/merge", response={200: MergeOut, 422: ErrorOut})

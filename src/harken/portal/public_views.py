@@ -85,7 +85,7 @@ def _signin_url(portal: Portal, next_path: str = "") -> str:
 def _errors(error: ValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
         return {k: [str(m) for e in v for m in e.messages] for k, v in error.error_dict.items()}
-    return {"__all__": list(error.messages)}
+    return {"form": list(error.messages)}
 
 
 @require_http_methods(["GET"])
@@ -130,7 +130,7 @@ def new_idea(request: HttpRequest, portal: str) -> HttpResponse:
         except ValidationError as error:
             errors = _errors(error)
         except PermissionDenied as error:
-            errors = {"__all__": [str(error)]}
+            errors = {"form": [str(error)]}
         else:
             if created is None or created.state == ModState.PENDING:
                 messages.success(request, "Thanks! Your idea will appear once the team has reviewed it.")
