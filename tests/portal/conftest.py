@@ -1,9 +1,9 @@
-from tests.notify.mailbox import mailbox  # noqa: F401  (the aiosmtpd mailbox fixture)
-
 from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
+
+from tests.notify.mailbox import mailbox  # noqa: F401  (the aiosmtpd mailbox fixture)
 
 
 @pytest.fixture(autouse=True)

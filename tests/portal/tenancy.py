@@ -57,7 +57,11 @@ def portal_id(ws: Workspace) -> dict[str, Any]:
 
 
 CASES = [
-    Case("portal:portals", write=True, data={"name": "X", "slug": "x-portal", "visibility": "public", "accent_color": "#112233"}),
+    Case(
+        "portal:portals",
+        write=True,
+        data={"name": "X", "slug": "x-portal", "visibility": "public", "accent_color": "#112233"},
+    ),
     Case("portal:edit", portal, write=True, data={"name": "Y", "visibility": "public", "accent_color": "#112233"}),
     Case("portal:invite", portal, read=False, write=True, data={"email": "new@x.test"}),
     Case("portal:ideas"),

@@ -160,7 +160,10 @@ def test_approve_before_publish_keeps_ideas_out_until_approved(world: World) -> 
     idea.refresh_from_db()
     assert idea.state == ModState.SPAM and idea.feedback is None
     assert not world.alpha.feedback_items.filter(title="A pending idea").exists()
-    assert world.client_for(world.vera).post(f"/w/alpha/portal/ideas/{idea.pk}/act", {"action": "approve"}).status_code == 403
+    assert (
+        world.client_for(world.vera).post(f"/w/alpha/portal/ideas/{idea.pk}/act", {"action": "approve"}).status_code
+        == 403
+    )
 
 
 def test_blocked_user_cannot_post_and_votes_stop_counting(world: World, portal) -> None:  # type: ignore[no-untyped-def]
@@ -369,7 +372,9 @@ def test_portal_settings_validate_logo_and_colour(world: World) -> None:
         f"/w/alpha/portal/{portal.pk}/settings", {"name": "Ideas", "visibility": "public", "accent_color": "red"}
     )
     assert response.status_code == 200 and "hex colour" in response.content.decode()
-    assert world.client_for(world.bob).post("/w/alpha/portal/", {"name": "No", "visibility": "public"}).status_code == 403
+    assert (
+        world.client_for(world.bob).post("/w/alpha/portal/", {"name": "No", "visibility": "public"}).status_code == 403
+    )
 
 
 def test_atom_feed_of_a_public_portal(world: World, portal) -> None:  # type: ignore[no-untyped-def]

@@ -36,18 +36,18 @@ PAYLOADS = [
     "<embed src=javascript:alert(1)>",
     "<form action=javascript:alert(1)><button>x</button></form>",
     "<style>@import 'javascript:alert(1)';</style>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
     "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
     "<base href=javascript:alert(1)//>",
     "<link rel=stylesheet href=javascript:alert(1)>",
     "{{ 7*7 }}{% debug %}",
     "<scr<script>ipt>alert(1)</scr</script>ipt>",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "<a href=\"&#106;avascript:alert(1)\">x</a>",
+    '<a href="&#106;avascript:alert(1)">x</a>',
     "[x](&#106;avascript:alert(1))",
     "<textarea></textarea><script>alert(1)</script>",
     "</title><script>alert(1)</script>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "javascript:/*--></title></style></textarea></script><svg/onload='+/\"/+/onmouseover=1/+/[*/[]/+alert(1)//'>",
 ]
 
@@ -65,7 +65,9 @@ class _Scan(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in FORBIDDEN_TAGS:
             self.problems.append(f"<{tag}>")
-        if tag == "form" and any(k == "action" and (v or "").strip().lower().startswith("javascript") for k, v in attrs):
+        if tag == "form" and any(
+            k == "action" and (v or "").strip().lower().startswith("javascript") for k, v in attrs
+        ):
             self.problems.append("<form action=javascript:>")
         if tag == "script":
             self._in_script = not any(k == "src" for k, _ in attrs)
@@ -75,7 +77,9 @@ class _Scan(HTMLParser):
             text = (value or "").strip().lower().replace("\t", "").replace("\n", "")
             if key.startswith("on"):
                 self.problems.append(f"<{tag} {key}=…>")
-            if key in ("href", "src", "action", "data", "formaction") and text.startswith(("javascript:", "vbscript:", "data:")):
+            if key in ("href", "src", "action", "data", "formaction") and text.startswith(
+                ("javascript:", "vbscript:", "data:")
+            ):
                 self.problems.append(f"<{tag} {key}={text[:30]}>")
             if key == "style" and "javascript" in text:
                 self.problems.append(f"<{tag} style=…javascript>")
@@ -122,7 +126,9 @@ def test_payloads_in_titles_bodies_comments_and_names_are_inert(world: World) ->
     pages = {
         "board": Client().get(f"/p/{portal.slug}/?sort=newest").content.decode(),
         "similar": Client().get(f"/p/{portal.slug}/similar/?title=Idea+alert+script").content.decode(),
-        "new with title": Client().get(f"/p/{portal.slug}/new/?title=%3Cscript%3Ealert(1)%3C/script%3E").content.decode(),
+        "new with title": Client()
+        .get(f"/p/{portal.slug}/new/?title=%3Cscript%3Ealert(1)%3C/script%3E")
+        .content.decode(),
         "staff board": staff.get("/w/alpha/portal/ideas/").content.decode(),
         "audit": staff.get("/w/alpha/portal/audit/").content.decode(),
         "feed": Client().get(f"/p/{portal.slug}/feed.atom").content.decode(),

@@ -142,11 +142,8 @@ def _clean_portal(actor: Actor, data: dict[str, Any], instance: Portal | None) -
         if not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", domain):
             raise ValidationError({"allowed_domains": f"“{domain[:60]}” is not a domain like example.com."})
         domains.append(domain)
-    line = data.get("product_line")
-    if line not in (None, ""):
-        line = feedback_services.resolve_product_line(actor.workspace, line)
-    else:
-        line = None
+    given = data.get("product_line")
+    line = feedback_services.resolve_product_line(actor.workspace, given) if given not in (None, "") else None
     return {
         "name": name,
         "slug": slug,
@@ -572,7 +569,9 @@ def family(idea: Idea) -> list[Idea]:
     feedback = idea.feedback
     assert feedback is not None
     merged_ids = [item.pk for item in merged_items(feedback)]
-    others = list(Idea.objects.for_workspace(idea.workspace_id).filter(feedback_id__in=merged_ids)) if merged_ids else []
+    others = (
+        list(Idea.objects.for_workspace(idea.workspace_id).filter(feedback_id__in=merged_ids)) if merged_ids else []
+    )
     return [idea, *others]
 
 
@@ -611,8 +610,8 @@ def refresh_counts(idea: Idea) -> Idea:
 
 
 def refresh_counts_for_feedback(workspace: Workspace, feedback_ids: Iterable[int]) -> None:
-    for idea in Idea.objects.for_workspace(workspace).filter(feedback_id__in=list(feedback_ids)).select_related(
-        "feedback"
+    for idea in (
+        Idea.objects.for_workspace(workspace).filter(feedback_id__in=list(feedback_ids)).select_related("feedback")
     ):
         refresh_counts(idea)
         root = root_idea(idea)
@@ -768,7 +767,12 @@ def merge_ideas(actor: Actor, survivor: Idea, merged: Idea) -> Any:
             for f in merged.follows.all():
                 Follow.objects.get_or_create(workspace=survivor.workspace, idea=survivor, user=f.user)
         _audit(
-            actor, survivor.portal, "merge", f"Merged “{merged.title}” into “{survivor.title}”", survivor, merge=record.pk
+            actor,
+            survivor.portal,
+            "merge",
+            f"Merged “{merged.title}” into “{survivor.title}”",
+            survivor,
+            merge=record.pk,
         )
     return record
 
@@ -796,7 +800,12 @@ def set_blocked(actor: Actor, user: PortalUser, blocked: bool) -> PortalUser:
         user.save(update_fields=["blocked_at", "updated_at"])
         for idea in Idea.objects.for_workspace(actor.workspace).filter(votes__voter=user).distinct():
             refresh_counts(root_idea(idea))
-        _audit(actor, user.portal, "block" if blocked else "unblock", f"{'Blocked' if blocked else 'Unblocked'} {user.email}")
+        _audit(
+            actor,
+            user.portal,
+            "block" if blocked else "unblock",
+            f"{'Blocked' if blocked else 'Unblocked'} {user.email}",
+        )
     return user
 
 

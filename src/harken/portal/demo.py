@@ -46,9 +46,14 @@ PENDING = [
     ("Let viewers subscribe to a dashboard by email", "Weekly PDF in the inbox would be enough."),
     ("Slack alerts when a sync fails", ""),
 ]
-STATUS_MIX = [IdeaStatus.OPEN] * 10 + [IdeaStatus.UNDER_REVIEW] * 4 + [IdeaStatus.PLANNED] * 4 + [
-    IdeaStatus.IN_PROGRESS
-] * 3 + [IdeaStatus.DONE] * 3 + [IdeaStatus.DECLINED]
+STATUS_MIX = (
+    [IdeaStatus.OPEN] * 10
+    + [IdeaStatus.UNDER_REVIEW] * 4
+    + [IdeaStatus.PLANNED] * 4
+    + [IdeaStatus.IN_PROGRESS] * 3
+    + [IdeaStatus.DONE] * 3
+    + [IdeaStatus.DECLINED]
+)
 
 
 def _unique_slug(workspace: Any) -> str:
@@ -115,14 +120,16 @@ def after_demo_load(workspace: Any) -> int:
         follows: list[Follow] = []
         for n, idea in enumerate(ideas):
             count = max(1, int(rng.paretovariate(1.3) * 2)) if n % 5 else rng.randint(12, 30)
-            chosen = {idea.author_id, *(v.pk for v in rng.sample(voters, min(count, len(voters))))}
+            chosen = {idea.author_id or voters[0].pk, *(v.pk for v in rng.sample(voters, min(count, len(voters))))}
             for voter_id in chosen:
                 votes.append(
                     Vote(
                         workspace=workspace,
                         idea=idea,
                         voter_id=voter_id,
-                        importance=rng.choice([Importance.NICE, Importance.IMPORTANT, Importance.IMPORTANT, Importance.CRITICAL]),
+                        importance=rng.choice(
+                            [Importance.NICE, Importance.IMPORTANT, Importance.IMPORTANT, Importance.CRITICAL]
+                        ),
                         ip=f"198.51.100.{rng.randint(1, 254)}",
                     )
                 )
@@ -148,9 +155,7 @@ def after_demo_load(workspace: Any) -> int:
                     IdeaStatus.DONE: OFFICIAL[2],
                     IdeaStatus.DECLINED: OFFICIAL[3],
                 }.get(IdeaStatus(idea.status), OFFICIAL[0])
-                Comment.objects.create(
-                    workspace=workspace, idea=idea, staff_user=owner.user, body=text, official=True
-                )
+                Comment.objects.create(workspace=workspace, idea=idea, staff_user=owner.user, body=text, official=True)
         # Votes the team recorded from calls, visibly marked.
         for idea in ideas[:4]:
             contact = rng.choice(contacts)
@@ -161,16 +166,20 @@ def after_demo_load(workspace: Any) -> int:
             actions.refresh_counts(idea)
         # Duplicates merged by the team (reversible from the idea's page).
         merged = 0
+        folded: set[int] = set()
         for i, a in enumerate(ideas):
             if merged >= 3:
                 break
+            if a.pk in folded:
+                continue
             tags = set(a.feedback.tags.values_list("pk", flat=True)) if a.feedback else set()
             for b in ideas[i + 1 :]:
-                if b.feedback and tags and tags & set(b.feedback.tags.values_list("pk", flat=True)):
-                    if b.feedback.merged_into_id is None and a.feedback and a.feedback.merged_into_id is None:
-                        actions.merge_ideas(owner, a, b)
-                        merged += 1
-                        break
+                shared = b.feedback and tags and tags & set(b.feedback.tags.values_list("pk", flat=True))
+                if shared and b.pk not in folded:
+                    actions.merge_ideas(owner, a, b)
+                    folded |= {a.pk, b.pk}
+                    merged += 1
+                    break
         # The moderation queue: ideas awaiting approval, a spam post, a flagged vote.
         for n, (title, body) in enumerate(PENDING):
             Idea.objects.create(
@@ -190,7 +199,9 @@ def after_demo_load(workspace: Any) -> int:
             state=ModState.SPAM,
         )
         if ideas:
-            stuffed = list(ideas[0].votes.exclude(voter=ideas[0].author).order_by("-pk").values_list("pk", flat=True)[:2])
+            stuffed = list(
+                ideas[0].votes.exclude(voter=ideas[0].author).order_by("-pk").values_list("pk", flat=True)[:2]
+            )
             Vote.objects.filter(pk__in=stuffed).update(flagged=True, ip="203.0.113.66")
             actions.refresh_counts(ideas[0])
     return 0

@@ -10,7 +10,9 @@ from harken.workspaces.models import Workspace
 
 class PortalForm(forms.Form):
     name = forms.CharField(max_length=120)
-    slug = forms.SlugField(max_length=60, required=False, help_text="The public address /p/<slug>/; blank: from the name")
+    slug = forms.SlugField(
+        max_length=60, required=False, help_text="The public address /p/<slug>/; blank: from the name"
+    )
     product_line = forms.ChoiceField(required=False, help_text="A portal for one product line, or the whole workspace")
     welcome_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     accent_color = forms.CharField(max_length=7, initial="#4f46e5", widget=forms.TextInput(attrs={"type": "color"}))
@@ -23,11 +25,14 @@ class PortalForm(forms.Form):
         help_text="Private portals: one email domain per line (e.g. acme.com); invited people get in too",
     )
     approve_before_publish = forms.BooleanField(required=False, help_text="New ideas wait in the moderation queue")
-    allow_staff_sign_in = forms.BooleanField(required=False, initial=True, help_text="Members can use the portal with their Harken account")
+    allow_staff_sign_in = forms.BooleanField(
+        required=False, initial=True, help_text="Members can use the portal with their Harken account"
+    )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product_line"].choices = [("", "Whole workspace")] + [
+        field: Any = self.fields["product_line"]
+        field.choices = [("", "Whole workspace")] + [
             (str(line.pk), line.name) for line in workspace.product_lines.all()
         ]
 
@@ -50,7 +55,9 @@ class OnBehalfForm(forms.Form):
     email = forms.EmailField(help_text="The customer's email: links the vote to their contact and account")
     name = forms.CharField(max_length=120, required=False)
     importance = forms.ChoiceField(choices=Importance.choices, initial=Importance.IMPORTANT)
-    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="What they said, from a call or an email")
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="What they said, from a call or an email"
+    )
 
 
 class InviteForm(forms.Form):

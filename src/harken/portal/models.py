@@ -193,7 +193,9 @@ class AuditEntry(TenantModel):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="portal_audit")
     portal = models.ForeignKey(Portal, on_delete=models.CASCADE, related_name="audit")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=40)
     idea = models.ForeignKey(Idea, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit")
     summary = models.CharField(max_length=300)

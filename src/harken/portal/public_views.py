@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from harken.portal import actions, queries, throttle
-from harken.portal.throttle import client_ip
 from harken.portal.models import Idea, Importance, ModState, Portal, PortalUser, Visibility
+from harken.portal.throttle import client_ip
 from harken.workspaces.models import Role
 
 SESSION_KEY = "harken.portal.user.{}"
@@ -140,7 +140,10 @@ def new_idea(request: HttpRequest, portal: str) -> HttpResponse:
     similar = queries.similar_ideas(ctx.portal, title) if title else []
     status = 400 if errors else 200
     return render(
-        request, "portal/public/new.html", ctx.context(title=title, body=body, errors=errors, similar=similar), status=status
+        request,
+        "portal/public/new.html",
+        ctx.context(title=title, body=body, errors=errors, similar=similar),
+        status=status,
     )
 
 
@@ -198,13 +201,19 @@ def comment(request: HttpRequest, portal: str, pk: int) -> HttpResponse:
     if limited:
         return _too_many(request, ctx, limited)
     try:
-        actions.comment(ctx.visitor, item, str(request.POST.get("body") or ""), request.POST.get(actions.HONEYPOT_FIELD, ""))
+        actions.comment(
+            ctx.visitor, item, str(request.POST.get("body") or ""), request.POST.get(actions.HONEYPOT_FIELD, "")
+        )
     except (ValidationError, PermissionDenied) as error:
         page = queries.idea_page(item, ctx.user)
         return render(
             request,
             "portal/public/idea.html",
-            ctx.context(page=page, comment_error=" ".join(getattr(error, "messages", [str(error)])), draft=request.POST.get("body", "")),
+            ctx.context(
+                page=page,
+                comment_error=" ".join(getattr(error, "messages", [str(error)])),
+                draft=request.POST.get("body", ""),
+            ),
             status=400,
         )
     messages.success(request, "Comment posted.")
@@ -224,7 +233,9 @@ def follow(request: HttpRequest, portal: str, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, "You follow this idea: we email you when it changes." if on else "You no longer follow this idea.")
+        messages.success(
+            request, "You follow this idea: we email you when it changes." if on else "You no longer follow this idea."
+        )
     return redirect("portal_public:idea", portal=ctx.portal.slug, pk=item.pk)
 
 
@@ -269,7 +280,9 @@ def magic(request: HttpRequest, portal: str, token: str) -> HttpResponse:
     try:
         user, next_path = actions.consume_magic_link(ctx.portal, token, str(request.POST.get("name") or ""))
     except ValidationError as error:
-        return render(request, "portal/public/magic.html", ctx.context(link=None, error=" ".join(error.messages)), status=400)
+        return render(
+            request, "portal/public/magic.html", ctx.context(link=None, error=" ".join(error.messages)), status=400
+        )
     request.session.cycle_key()
     request.session[SESSION_KEY.format(ctx.portal.pk)] = user.pk
     messages.success(request, f"Signed in as {user.email}.")
@@ -313,9 +326,9 @@ def unsubscribe(request: HttpRequest, portal: str, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def logo(request: HttpRequest, portal: str) -> HttpResponse:
+def logo(request: HttpRequest, portal: str) -> FileResponse:
     ctx = Ctx(request, portal)
-    if not ctx.portal.logo or ctx.portal.visibility == Visibility.CLOSED and not ctx.staff:
+    if not ctx.portal.logo or (ctx.portal.visibility == Visibility.CLOSED and not ctx.staff):
         raise Http404("No logo")
     response = FileResponse(ctx.portal.logo.open("rb"), content_type=ctx.portal.logo_type or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
@@ -339,7 +352,9 @@ def feed(request: HttpRequest, portal: str) -> HttpResponse:
     fg.link(href=request.build_absolute_uri(), rel="self")
     fg.updated(ctx.portal.updated_at)
     for item in queries.live_ideas(ctx.portal).order_by("-created_at")[:50]:
-        url = request.build_absolute_uri(reverse("portal_public:idea", kwargs={"portal": ctx.portal.slug, "pk": item.pk}))
+        url = request.build_absolute_uri(
+            reverse("portal_public:idea", kwargs={"portal": ctx.portal.slug, "pk": item.pk})
+        )
         entry = fg.add_entry(order="append")
         entry.id(url)
         entry.title(item.title)

@@ -284,9 +284,9 @@ def queues(portal: Portal) -> Queues:
         pending=list(portal.ideas.filter(state=ModState.PENDING).select_related("author").order_by("created_at")),
         spam=list(portal.ideas.filter(state=ModState.SPAM).select_related("author").order_by("-updated_at")[:50]),
         flagged_votes=list(
-            Vote.objects.filter(idea__portal=portal, flagged=True).select_related("idea", "voter").order_by("-created_at")[
-                :100
-            ]
+            Vote.objects.filter(idea__portal=portal, flagged=True)
+            .select_related("idea", "voter")
+            .order_by("-created_at")[:100]
         ),
         comments=list(
             Comment.objects.filter(idea__portal=portal, state__in=[ModState.SPAM, ModState.PENDING])

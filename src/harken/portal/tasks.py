@@ -11,7 +11,9 @@ from harken.portal.models import Comment, Idea
 
 
 @task(queue_name="mail")
-def notify_followers(idea_id: int, event: str, comment_id: int | None = None, exclude_user_id: int | None = None) -> int:
+def notify_followers(
+    idea_id: int, event: str, comment_id: int | None = None, exclude_user_id: int | None = None
+) -> int:
     """Queue one email per follower (status change or new official comment); returns how many."""
     from harken.notify.services import queue_email
     from harken.portal.actions import unsubscribe_url
