@@ -15,6 +15,7 @@ from django.utils import timezone
 from harken.core.taskrun import run_pending_tasks
 from harken.customers.models import Account, Contact
 from harken.feedback.models import Channel
+from harken.feedback.services import create_feedback
 from harken.notify.models import OutboundEmail
 from harken.portal import actions, queries
 from harken.portal.models import AuditEntry, Idea, IdeaStatus, MagicLink, ModState, Visibility
@@ -68,6 +69,10 @@ def test_idea_becomes_portal_feedback_linked_to_contact_and_account(world: World
     # It shows in the triage inbox (the feedback list of the workspace).
     inbox = world.client_for(world.bob).get("/w/alpha/feedback/?channel=portal")
     assert inbox.status_code == 200 and "Bulk edit tags" in inbox.content.decode()
+    item_page = world.client_for(world.bob).get(f"/w/alpha/feedback/{idea.feedback.pk}/").content.decode()
+    assert "On the ideas portal" in item_page and f"/w/alpha/portal/ideas/{idea.pk}/" in item_page
+    plain, _ = create_feedback(world.actor(world.bob), text="Charts load slowly")
+    assert "On the ideas portal" not in world.client_for(world.bob).get(f"/w/alpha/feedback/{plain.pk}/").content.decode()
 
 
 def test_votes_count_each_voter_once_across_merges_and_undo(world: World, portal) -> None:  # type: ignore[no-untyped-def]

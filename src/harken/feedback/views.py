@@ -24,7 +24,7 @@ PAGE_SIZE = 25
 
 # Other apps add panels to the item page's side column by shipping one of these templates;
 # each is rendered with the page context (`item`, `actor`, `current_workspace`).
-ITEM_SIDE_PANELS = ["triage/_item_panel.html", "insight/_item_panel.html"]
+ITEM_SIDE_PANELS = ["triage/_item_panel.html", "insight/_item_panel.html", "portal/_item_panel.html"]
 # Panels other apps show in the main column under the text (conversation, notes, history).
 ITEM_MAIN_PANELS = ["triage/_item_main.html"]
 
