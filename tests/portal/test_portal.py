@@ -417,3 +417,17 @@ def test_api_lists_and_moderates_only_own_workspace(world: World, portal) -> Non
     assert response.status_code == 201 and response.json()["on_behalf"] is True
     votes = client.get(f"/api/portal/ideas/{idea.pk}/votes").json()
     assert {v["voter_email"] for v in votes} >= {"caller@acme.test"}
+
+
+def test_cli_lists_portals_and_top_ideas(world: World, portal) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from harken.cli import app
+
+    make_idea(world.alpha, "Audit log export")
+    result = CliRunner().invoke(app, ["portal", "list", "-w", "alpha"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and portal.slug in result.output
+    result = CliRunner().invoke(app, ["portal", "top", "-w", "alpha", "--sort", "top"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "Audit log export" in result.output
+    result = CliRunner().invoke(app, ["portal", "top", "-w", "alpha", "--sort", "bogus"])
+    assert result.exit_code != 0
