@@ -104,6 +104,8 @@ def test_visitor_signs_in_by_magic_link_votes_on_a_suggested_idea_and_hears_abou
     login(staff_page, world.bob.email)
     staff_page.goto(f"/w/alpha/portal/ideas/{existing.pk}/")
     assert_accessible(staff_page)
+    expect(staff_page.get_by_role("cell", name="pat@customer.test")).to_be_visible()
+    screenshot(staff_page, "portal-staff-idea")
     staff_page.get_by_label("Portal status").select_option(label="Planned")
     staff_page.get_by_role("button", name="Change status").click()
     expect(staff_page.get_by_text("followers are notified")).to_be_visible()
