@@ -112,9 +112,13 @@ def main() -> None:
         ),
         "clinc150 test": (
             read(DATASETS / "clinc150" / "train.csv"),
-            sample(read(DATASETS / "clinc150" / "test.csv")) + sample(read(DATASETS / "clinc150" / "oos_test.csv"), 300),
+            sample(read(DATASETS / "clinc150" / "test.csv"))
+            + sample(read(DATASETS / "clinc150" / "oos_test.csv"), 300),
         ),
-        "banking77 test": (read(DATASETS / "banking77" / "train.csv"), sample(read(DATASETS / "banking77" / "test.csv"))),
+        "banking77 test": (
+            read(DATASETS / "banking77" / "train.csv"),
+            sample(read(DATASETS / "banking77" / "test.csv")),
+        ),
     }
     prepared = {}
     for name, (train, queries) in sets.items():

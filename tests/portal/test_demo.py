@@ -29,3 +29,13 @@ def test_demo_portal_is_populated() -> None:
     assert {i.status for i in live} >= {"open", "planned", "done"}
     page = Client().get(f"/p/{portal.slug}/?sort=top").content.decode()
     assert live[0].title.split()[0] in page and "votes" in page
+    from harken.workspaces.models import Membership, Role
+
+    staff = Client()
+    staff.force_login(Membership.objects.get(workspace=ws, role=Role.OWNER).user)
+    moderation = staff.get(f"/w/{ws.slug}/portal/moderation/").content.decode()
+    assert "Dark mode for the mobile app" in moderation and "Flagged votes (2)" in moderation
+    demand = staff.get(f"/w/{ws.slug}/portal/ideas/?sort=demand")
+    assert demand.status_code == 200
+    survivor = Idea.objects.get(feedback_id=ws.feedback_merges.filter(undone_at__isnull=True).first().survivor_id)
+    assert "Merged into this idea" in Client().get(f"/p/{portal.slug}/ideas/{survivor.pk}/").content.decode()

@@ -72,7 +72,9 @@ def test_idea_becomes_portal_feedback_linked_to_contact_and_account(world: World
     item_page = world.client_for(world.bob).get(f"/w/alpha/feedback/{idea.feedback.pk}/").content.decode()
     assert "On the ideas portal" in item_page and f"/w/alpha/portal/ideas/{idea.pk}/" in item_page
     plain, _ = create_feedback(world.actor(world.bob), text="Charts load slowly")
-    assert "On the ideas portal" not in world.client_for(world.bob).get(f"/w/alpha/feedback/{plain.pk}/").content.decode()
+    assert (
+        "On the ideas portal" not in world.client_for(world.bob).get(f"/w/alpha/feedback/{plain.pk}/").content.decode()
+    )
 
 
 def test_votes_count_each_voter_once_across_merges_and_undo(world: World, portal) -> None:  # type: ignore[no-untyped-def]
