@@ -433,3 +433,48 @@ def test_cli_lists_portals_and_top_ideas(world: World, portal) -> None:  # type:
     assert result.exit_code == 0 and "Audit log export" in result.output
     result = CliRunner().invoke(app, ["portal", "top", "-w", "alpha", "--sort", "bogus"])
     assert result.exit_code != 0
+
+
+def test_reads_never_write(world: World, portal) -> None:  # type: ignore[no-untyped-def]
+    from django.apps import apps
+
+    idea = make_idea(world.alpha, "Read-only check")
+    client = Client()
+    client.post(f"/p/{portal.slug}/signin/", {"email": "reader@x.test"})
+    link = "/" + last_link("reader@x.test").split("/", 3)[3]
+
+    def counts() -> dict[str, int]:
+        models = apps.get_app_config("portal").get_models()
+        return {m.__name__: m.objects.count() for m in models} | {"email": OutboundEmail.objects.count()}
+
+    before = counts()
+    for path in [
+        f"/p/{portal.slug}/",
+        f"/p/{portal.slug}/?sort=top&q=read",
+        f"/p/{portal.slug}/ideas/{idea.pk}/",
+        f"/p/{portal.slug}/similar/?title=read+only",
+        f"/p/{portal.slug}/new/",
+        f"/p/{portal.slug}/signin/",
+        link,
+        f"/p/{portal.slug}/feed.atom",
+    ]:
+        assert client.get(path).status_code in (200, 302), path
+    staff = world.client_for(world.bob)
+    for path in ["/w/alpha/portal/ideas/", f"/w/alpha/portal/ideas/{idea.pk}/", "/w/alpha/portal/moderation/"]:
+        assert staff.get(path).status_code == 200
+    assert counts() == before
+    assert MagicLink.objects.get(email="reader@x.test").used_at is None  # the GET did not use the link up
+
+
+def test_htmx_vote_swaps_only_the_vote_box(world: World, portal) -> None:  # type: ignore[no-untyped-def]
+    idea = make_idea(world.alpha, "Partial votes")
+    client = Client()
+    sign_in(client, portal, "hx@x.test")
+    response = client.post(
+        f"/p/{portal.slug}/ideas/{idea.pk}/vote", {"importance": "nice", "action": "vote"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div class="vote-box"') and "You voted" in html
+    assert idea.votes.get(voter__email="hx@x.test").importance == "nice"
+    client.post(f"/p/{portal.slug}/ideas/{idea.pk}/vote", {"action": "remove"})
+    assert not idea.votes.filter(voter__email="hx@x.test").exists()
