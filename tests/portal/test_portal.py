@@ -87,6 +87,8 @@ def test_votes_count_each_voter_once_across_merges_and_undo(world: World, portal
     record = actions.merge_ideas(world.actor(world.bob), a, b)
     a.refresh_from_db()
     assert a.vote_count == 3  # ann, ben (once), cat
+    with pytest.raises(ValidationError):
+        actions.delete_idea(world.actor(world.bob), a)  # would orphan the merged idea
     assert b not in list(queries.live_ideas(portal))
     page = queries.idea_page(a, None)
     assert [i.pk for i in page.merged] == [b.pk]

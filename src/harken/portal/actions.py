@@ -720,6 +720,8 @@ def approve_idea(actor: Actor, idea: Idea) -> Idea:
 
 def _withdraw(actor: Actor, idea: Idea, state: str, action: str, label: str) -> Idea:
     _staff_idea(actor, idea)
+    if len(family(idea)) > 1:
+        raise ValidationError("Other ideas are merged into this one; undo those merges first.")
     with transaction.atomic():
         idea.state = state
         idea.save(update_fields=["state", "updated_at"])
