@@ -18,6 +18,7 @@ HARKEN_APPS = [
     "roadmap",
     "conversations",
     "digests",
+    "portal",
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 
