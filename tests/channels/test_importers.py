@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from harken.channels.importers.base import dig, parse_when
+from harken.channels.ingest import dig, parse_when
 from harken.channels.importers.models import ChannelImport, RunStatus
 from harken.channels.importers.services import run_import
 from harken.workspaces.access import Actor

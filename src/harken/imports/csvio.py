@@ -188,28 +188,79 @@ class Record:
     number: int  # spreadsheet row number: the header is row 1, the first data row is row 2
     values: dict[str, str]
     width: int
+    problem: str = ""  # the row could not be read as it stands (unterminated quote, NUL byte): an error row
+
+
+class _Lines:
+    """Feeds lines to csv.reader and remembers the raw lines of the record being read."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.current: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.current.append(line)
+        return line
+
+
+def _unterminated(lines: list[str], delimiter: str) -> bool:
+    """True when these raw lines (one record) end inside a quoted cell: the quote was never closed."""
+    try:
+        for _ in csv.reader(iter(lines), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def iter_records(binary: IO[bytes], layout: Layout) -> tuple[CountingReader, Iterator[Record]]:
-    """Stream data rows as {header: value}; blank lines are skipped, quoted newlines kept."""
+    """Stream data rows as {header: value}; blank lines are skipped, quoted newlines kept.
+
+    A quote that is never closed would swallow every later row into one cell (the csv module reads
+    to the end of the file): that row is reported as an error row and the lines after it are read
+    again as rows of their own, so nothing is dropped silently. A cell with a NUL byte is an error row.
+    """
     binary.seek(0)
     counter = CountingReader(binary)
     text = io.TextIOWrapper(io.BufferedReader(counter, buffer_size=64 * 1024), encoding=layout.encoding, newline="")
 
     def records() -> Iterator[Record]:
-        reader = csv.reader(text, delimiter=layout.delimiter)
         number = 0
         header_seen = False
+        sources: list[Iterator[str]] = [iter(text)]
         try:
-            for row in reader:
-                number += 1
-                if not any(cell.strip() for cell in row):
-                    continue
-                if not header_seen:
-                    header_seen = True
-                    continue
-                values = {name: (row[i] if i < len(row) else "") for i, name in enumerate(layout.header)}
-                yield Record(number=number, values=values, width=len(row))
+            while sources:
+                lines = _Lines(sources.pop())
+                reader = csv.reader(lines, delimiter=layout.delimiter)
+                for row in reader:
+                    raw, lines.current = lines.current, []
+                    number += 1
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    if not header_seen:
+                        header_seen = True
+                        continue
+                    if len(raw) > 1 and _unterminated(raw, layout.delimiter):
+                        yield Record(
+                            number=number,
+                            values={name: "" for name in layout.header},
+                            width=len(row),
+                            problem="a quoted cell starts here and is never closed (a \" without its closing \"), "
+                            f"so the {len(raw) - 1} line(s) after it were read again as rows of their own. "
+                            "Fix the quote in this row and import it again.",
+                        )
+                        sources.append(iter(raw[1:]))
+                        break
+                    values = {name: (row[i] if i < len(row) else "") for i, name in enumerate(layout.header)}
+                    problem = ""
+                    nul = next((name for name, value in values.items() if "\x00" in value), None)
+                    if nul is not None:
+                        problem = f"column '{nul}' contains a NUL byte (\\x00); remove it and import the row again."
+                    yield Record(number=number, values=values, width=len(row), problem=problem)
         except UnicodeDecodeError as exc:
             raise ValidationError(
                 f"Row {number + 1}: the file is not valid {layout.encoding} from here on ({exc.reason}). "
