@@ -62,6 +62,7 @@ SAMPLE_ROWS = 5
 MAX_REPORT = 1000  # per-row problems kept on the job; the counts stay exact beyond that
 PROGRESS_EVERY_SECONDS = 0.5
 CHUNK_ROWS = ingest.CHUNK_SIZE  # records per committed chunk: a short write transaction each
+CHUNK_BYTES = 4 * 1024 * 1024  # …or fewer when the records are long (keeps memory and transactions small)
 UNDO_CHUNK = 500
 STALE_AFTER = timedelta(minutes=5)  # a run with no sign of life for this long may be resumed or discarded
 
@@ -470,6 +471,7 @@ class _Run:
         self.outcome = Outcome.resumed(job) if self.resume_after else Outcome()
         self.seen: dict[bytes, int] = {}
         self.chunk: list[tuple[int, Prepared, dict[str, Any] | None]] = []
+        self.chunk_bytes = 0
         self.last_number = self.resume_after
         self.last_report = 0.0
         self.expected = job.total_rows if job.dry_run and job.total_rows else 0  # from the preview
@@ -482,7 +484,7 @@ class _Run:
                 self.outcome.total_rows += 1
                 self.last_number = record.number
                 self.take(record)
-                if len(self.chunk) >= CHUNK_ROWS:
+                if len(self.chunk) >= CHUNK_ROWS or self.chunk_bytes >= CHUNK_BYTES:
                     self.flush()
                 now = time.monotonic()
                 if now - self.last_report >= PROGRESS_EVERY_SECONDS:
@@ -524,6 +526,8 @@ class _Run:
             entry = {"row": record.number, "values": prepared.display, "result": ""}
             outcome.preview.append(entry)
         self.chunk.append((record.number, prepared, entry))
+        payload = prepared.payload
+        self.chunk_bytes += len(str(payload.get("text") or "")) + len(str(payload.get("raw_payload") or ""))
 
     def problems(self, number: int, problems: list[tuple[str | None, str]]) -> None:
         for column, message in problems:
@@ -539,7 +543,9 @@ class _Run:
 
     def flush(self) -> None:
         """Write the chunk. A real run commits it, its ledger and the job's checkpoint in one short transaction."""
-        chunk, self.chunk = self.chunk, []
+        chunk, self.chunk, self.chunk_bytes = self.chunk, [], 0
+        if not chunk and self.dry_run:
+            return
         if self.dry_run:
             self.record(chunk, self.writer.write_chunk([p for _, p, _ in chunk], True))
             return
