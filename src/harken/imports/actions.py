@@ -694,6 +694,8 @@ def run(actor: Actor, job: ImportJob, on_progress: ProgressCallback | None = Non
     except Exception as exc:
         log.exception("Import %s failed", job.pk)
         return _undo_and_fail(job, f"The import failed and nothing was imported: {type(exc).__name__}: {exc}")
+    if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+        return _undo_and_fail(job, "The import was cancelled; nothing was imported.")
     with transaction.atomic():  # the one quick final statement: the run is done
         outcome.apply_to(job)
         job.progress = 100

@@ -90,7 +90,7 @@ def _sample_text(sample: bytes, encoding: str) -> str:
 
 def detect_delimiter(text: str) -> str:
     """csv.Sniffer on whole lines, checked for consistency; else the most frequent candidate in the header."""
-    cut = text.rfind("\n")
+    cut = max(text.rfind("\n"), text.rfind("\r"))
     lines_text = text[: cut + 1] if cut > 0 else text
     try:
         dialect = csv.Sniffer().sniff(lines_text[: 64 * 1024], delimiters="".join(DELIMITERS))
@@ -125,7 +125,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 
 
 def _consistent(text: str, delimiter: str) -> bool:
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:50]
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[:50]
     rows = [r for r in rows if r]
     if not rows or len(rows[0]) < 2:
         return False
@@ -159,7 +159,7 @@ def sniff(binary: IO[bytes]) -> Layout:
     if not text.strip():
         raise ValidationError("The file is empty.")
     delimiter = detect_delimiter(text)
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         if any(cell.strip() for cell in row):
             return Layout(encoding=encoding, delimiter=delimiter, header=clean_header(row))
     raise ValidationError("The file is empty.")
