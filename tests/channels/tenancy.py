@@ -36,9 +36,9 @@ CASES = [
 # --- importers, feeds, webhooks, widget (harken.channels.{importers,feeds,webhook,widget}) ------------
 
 from harken.channels.feeds.models import Feed  # noqa: E402
-from harken.imports.models import ImportJob  # noqa: E402
 from harken.channels.webhook.models import WebhookDelivery, WebhookEndpoint  # noqa: E402
 from harken.channels.widget.models import Widget, WidgetSubmission  # noqa: E402
+from harken.imports.models import ImportJob  # noqa: E402
 from tests.tenancy import ApiCase  # noqa: E402
 
 

@@ -340,8 +340,10 @@ def test_cli_import_with_progress_and_exit_codes(world: World) -> None:
     assert "3" in result.output and world.alpha.feedback_items.count() == 5
     again = runner.invoke(
         app,
-        ["import", "feedback", str(FIXTURES / "generic_feedback.jsonl"), "-s", "json", "-w", "alpha"]
-        + ["-m", "text=answers.why", "-m", "external_id=uuid"],
+        [
+            *("import", "feedback", str(FIXTURES / "generic_feedback.jsonl"), "-s", "json", "-w", "alpha"),
+            *("-m", "text=answers.why", "-m", "external_id=uuid"),
+        ],
     )
     assert world.alpha.feedback_items.count() == 5 and again.exit_code == 1  # nothing new; the bad lines still fail
     missing = runner.invoke(

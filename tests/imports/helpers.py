@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harken.imports import actions, queries
+from harken.imports import actions
 from harken.imports.models import ImportJob
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Workspace

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harken.imports import actions, queries
+from harken.imports import actions
 from harken.imports.models import ImportStatus
 from tests.base import World
 from tests.imports.helpers import mapped

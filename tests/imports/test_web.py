@@ -64,7 +64,7 @@ def test_a_new_user_imports_the_examples(world: World) -> None:
 
 def test_preview_page_shows_counts_and_row_errors(world: World) -> None:
     bob = world.actor(world.bob)
-    from harken.imports import actions, queries
+    from harken.imports import actions
 
     job = actions.run_dry(bob, mapped(bob, "accounts_errors.csv", "accounts"))
     page = world.client_for(world.bob).get(url("preview", pk=job.pk)).content.decode()

@@ -39,13 +39,20 @@ def upload(request: HttpRequest) -> Status[dict[str, Any]]:
     return Status(202, queries.job_summary(job))
 
 
-@router.get("/imports", response=list[dict[str, Any]], summary="Recent imports of other tools' exports", deprecated=True)
+@router.get(
+    "/imports", response=list[dict[str, Any]], summary="Recent imports of other tools' exports", deprecated=True
+)
 def runs(request: HttpRequest) -> list[dict[str, Any]]:
     jobs = actor_of(request).workspace.imports.exclude(source=ImportSource.CSV)
     return [queries.job_summary(job) for job in jobs[:100]]
 
 
-@router.get("/imports/{run_id}", response=dict[str, Any], summary="One import job (deprecated: GET /api/imports/{id})", deprecated=True)
+@router.get(
+    "/imports/{run_id}",
+    response=dict[str, Any],
+    summary="One import job (deprecated: GET /api/imports/{id})",
+    deprecated=True,
+)
 def run_detail(request: HttpRequest, run_id: int) -> dict[str, Any]:
     job = get_object_or_404(actor_of(request).workspace.imports.exclude(source=ImportSource.CSV), pk=run_id)
     return queries.job_summary(job)

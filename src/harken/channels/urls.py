@@ -1,8 +1,8 @@
 from django.urls import path
 
+from harken.channels import overview as importers
 from harken.channels import views
 from harken.channels.feeds import views as feeds
-from harken.channels import overview as importers
 from harken.channels.webhook import views as webhook
 from harken.channels.widget import views as widget
 

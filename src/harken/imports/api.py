@@ -77,7 +77,9 @@ def _mapping(request: HttpRequest) -> dict[str, str]:
         if not isinstance(pairs, dict) or not all(isinstance(v, str) for v in pairs.values()):
             raise ValueError
     except ValueError:
-        raise ValidationError({"mapping": 'mapping must be a JSON object of strings, e.g. {"Comment": "text"}.'}) from None
+        raise ValidationError(
+            {"mapping": 'mapping must be a JSON object of strings, e.g. {"Comment": "text"}.'}
+        ) from None
     return pairs
 
 
@@ -110,7 +112,10 @@ def _job(actor: Actor, job_id: int) -> ImportJob:
 @router.get("/", response=list[dict[str, Any]], summary="Import history of the workspace (newest first, 100 at most)")
 def list_imports(request: HttpRequest, source: str = "") -> list[dict[str, Any]]:
     actor = actor_of(request)
-    return [queries.job_summary(job) for job in actor.workspace.imports.filter(**({"source": source} if source else {}))[:100]]
+    return [
+        queries.job_summary(job)
+        for job in actor.workspace.imports.filter(**({"source": source} if source else {}))[:100]
+    ]
 
 
 @router.post(

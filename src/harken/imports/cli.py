@@ -50,7 +50,9 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--product-line", help="Other tools' exports: product line slug for every item")
         ] = "",
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing")] = False,
-        channel: Annotated[str, typer.Option(help="Feedback channel (csv feedback: default csv; source json: api)")] = "",
+        channel: Annotated[
+            str, typer.Option(help="Feedback channel (csv feedback: default csv; source json: api)")
+        ] = "",
         stop_on_first_error: Annotated[
             bool, typer.Option("--stop-on-first-error", help="Write nothing if any row fails")
         ] = False,
@@ -66,8 +68,13 @@ def register(app: typer.Typer) -> None:
 
         setup_django()
         options = Options(
-            source=source.value, pairs=map_ or [], dry_run=dry_run, channel=channel, stop=stop_on_first_error,
-            user=user, product_line=product_line,
+            source=source.value,
+            pairs=map_ or [],
+            dry_run=dry_run,
+            channel=channel,
+            stop=stop_on_first_error,
+            user=user,
+            product_line=product_line,
         )
         raise typer.Exit(run_cli(kind.value, file, workspace, options))
 
@@ -127,9 +134,7 @@ def run_cli(kind: str, file: Path, slug: str, opts: Options) -> int:
         options["mapping"] = overrides
     try:
         with file.open("rb") as handle:
-            job = actions.create_job(
-                actor, kind, handle, filename=file.name, options=options, source=opts.source
-            )
+            job = actions.create_job(actor, kind, handle, filename=file.name, options=options, source=opts.source)
         if job.status == ImportStatus.FAILED:
             console.print(f"[red]{job.failure}[/red] (import #{job.pk}; the file is kept)")
             return 1

@@ -249,7 +249,7 @@ def iter_records(binary: IO[bytes], layout: Layout) -> tuple[CountingReader, Ite
                             number=number,
                             values={name: "" for name in layout.header},
                             width=len(row),
-                            problem="a quoted cell starts here and is never closed (a \" without its closing \"), "
+                            problem='a quoted cell starts here and is never closed (a " without its closing "), '
                             f"so the {len(raw) - 1} line(s) after it were read again as rows of their own. "
                             "Fix the quote in this row and import it again.",
                         )

@@ -76,7 +76,9 @@ class ImportJob(TenantModel):
     skipped = models.PositiveIntegerField(default=0, help_text="Already present: nothing to change")
     duplicates = models.PositiveIntegerField(default=0, help_text="Repeated rows within this file")
     errors = models.PositiveIntegerField(default=0)
-    ignored = models.PositiveIntegerField(default=0, help_text="Records with nothing to import, e.g. rating-only reviews")
+    ignored = models.PositiveIntegerField(
+        default=0, help_text="Records with nothing to import, e.g. rating-only reviews"
+    )
     error_report = models.JSONField(default=list, blank=True, help_text="[{row, column, message, level}]")
     preview = models.JSONField(default=list, blank=True, help_text="First parsed rows of the last dry run")
     failure = models.TextField(blank=True, help_text="Why the whole job failed")
@@ -137,7 +139,9 @@ class ImportedRow(models.Model):
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="ledger")
     model = models.CharField(max_length=10)  # "feedback", "account", "contact"
     object_id = models.BigIntegerField()
-    previous = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder, help_text="Field values before an update; null: created")
+    previous = models.JSONField(
+        null=True, blank=True, encoder=DjangoJSONEncoder, help_text="Field values before an update; null: created"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["job", "model"])]

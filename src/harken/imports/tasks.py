@@ -36,7 +36,9 @@ def _claim(job_id: int, *statuses: str) -> ImportJob | None:
     stale = now - actions.STALE_AFTER
     claimed = (
         ImportJob.objects.filter(pk=job_id, status__in=statuses)
-        .filter(Q(started_at__isnull=True) | Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale))
+        .filter(
+            Q(started_at__isnull=True) | Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+        )
         .update(started_at=now, heartbeat_at=now)
     )
     if not claimed:

@@ -12,12 +12,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from harken.core.forms import add_service_errors
 from harken.imports import actions, queries, sources
 from harken.imports.csvio import DELIMITER_NAMES
 from harken.imports.fields import fields_for
 from harken.imports.forms import MappingForm, SourceUploadForm, UploadForm
 from harken.imports.models import ImportJob, ImportSource, ImportStatus
-from harken.core.forms import add_service_errors
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 

@@ -33,8 +33,6 @@ class RowProblem(Exception):
         self.problems = problems
 
 
-
-
 @dataclass
 class Written:
     """What became of one prepared row: created / updated / skipped, or problems; plus its ledger entry."""

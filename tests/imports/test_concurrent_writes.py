@@ -1,0 +1,71 @@
+"""Issue 15, defect 5: on SQLite an import no longer blocks every other write.
+
+A real import runs in its own process on a SQLite file (WAL, IMMEDIATE transactions, as in
+production); while it runs, 8 concurrent API creates from another process must all succeed.
+Before chunked commits, the import's one transaction held the write lock and they failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).with_name("concurrency_script.py")
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = 3000
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "HARKEN_DEBUG": "1",
+        "HARKEN_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'harken.sqlite3'}",
+    }
+
+
+def _script(env: dict[str, str], *args: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_eight_api_writes_succeed_while_an_import_runs_on_sqlite(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    seeded = _script(env, "setup", str(ROWS))
+    importer = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "import", str(seeded["job"])],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        db = sqlite3.connect(f"file:{tmp_path / 'harken.sqlite3'}?mode=ro", uri=True, timeout=30)
+        rows = 0
+        while rows == 0 and importer.poll() is None:  # wait for the first committed chunk
+            time.sleep(0.2)
+            rows = db.execute("select processed_rows from imports_importjob where id = ?", (seeded["job"],)).fetchone()[0]
+        assert importer.poll() is None, "the import finished before the writers could start; use more rows"
+        written = _script(env, "writers", str(seeded["token"]))
+        still_running = importer.poll() is None
+        out, err = importer.communicate(timeout=600)
+    finally:
+        if importer.poll() is None:
+            importer.kill()
+    assert written["statuses"] == [201] * 8, written
+    assert still_running, "the writes should have happened while the import was running"
+    result = json.loads(out.strip().splitlines()[-1])
+    assert (result["status"], result["created"]) == ("done", ROWS), (result, err[-2000:])
+    count = db.execute("select count(*) from feedback_feedback where channel = 'api'").fetchone()[0]
+    assert count == 8
