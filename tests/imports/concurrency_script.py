@@ -1,11 +1,12 @@
 """Helper processes for test_concurrent_writes.py (issue 15, defect 5), on a real SQLite file.
 
     python concurrency_script.py setup ROWS      → migrate, seed, upload a CSV job; prints {"job", "token"}
-    python concurrency_script.py import JOB      → run the import in this process (chunks of 100 rows)
+    python concurrency_script.py import JOB      → run the import in this process
     python concurrency_script.py writers TOKEN   → 8 threads each POST /api/feedback/; prints the statuses
 
-The busy timeout is lowered to 8 s (production: 20 s) so a writer blocked behind a whole-import
-transaction fails quickly; between two committed chunks it waits well under that.
+Production database settings (WAL, IMMEDIATE transactions, 20 s busy timeout). A writer blocked
+behind a whole-import transaction waits for the import's end (or fails after 20 s); between two
+committed chunks it gets its turn while the import goes on.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
-    settings.DATABASES["default"]["OPTIONS"]["timeout"] = 8
     settings.ALLOWED_HOSTS = ["testserver"]  # the test client's host (no test runner here)
     mode, arg = sys.argv[1], sys.argv[2]
     {"setup": setup, "import": run_import, "writers": writers}[mode](arg)
@@ -54,7 +54,6 @@ def run_import(job_id: str) -> None:
     from harken.imports.models import ImportJob
     from harken.imports.tasks import _actor
 
-    actions.CHUNK_ROWS = 100
     job = ImportJob.objects.select_related("workspace").get(pk=int(job_id))
     job = actions.run(_actor(job), job)
     print(json.dumps({"status": job.status, "created": job.created, "failure": job.failure}))

@@ -20,6 +20,13 @@ from tests.base import World, make_token
 from tests.imports.helpers import EXAMPLES, mapped
 
 
+@pytest.fixture(autouse=True)
+def _chunks_by_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of exactly CHUNK_ROWS, however slow the machine (production sizes them by time too)."""
+    monkeypatch.setattr(actions, "CHUNK_SECONDS", 1e9)
+    monkeypatch.setattr(actions, "FIRST_CHUNK", 10**9)
+
+
 def write_csv(path: Path, rows: int, start: int = 0) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -27,6 +34,24 @@ def write_csv(path: Path, rows: int, start: int = 0) -> Path:
         for i in range(start, start + rows):
             writer.writerow([f"T-{i}", f"user{i % 7}@chunk.test", f"Feedback number {i}"])
     return path
+
+
+def test_chunks_are_sized_to_keep_each_transaction_short(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "CHUNK_SECONDS", 1e-9)  # every row is "slow": one row per transaction
+    monkeypatch.setattr(actions, "FIRST_CHUNK", 3)
+    sizes: list[int] = []
+    real = actions._Run.flush
+
+    def spy(self: actions._Run) -> None:
+        sizes.append(len(self.chunk))
+        real(self)
+
+    monkeypatch.setattr(actions._Run, "flush", spy)
+    bob = world.actor(world.bob)
+    job = actions.run(bob, mapped(bob, write_csv(tmp_path / "c.csv", 6)))
+    assert job.created == 6 and sizes == [3, 1, 1, 1, 0]
 
 
 def test_a_run_commits_in_chunks_and_drops_its_ledger_when_done(

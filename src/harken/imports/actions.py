@@ -6,7 +6,8 @@ The flow is the same for every source: upload (the file is stored verbatim befor
 How a run stays all-or-nothing without holding the database (defect: one long transaction kept
 SQLite's write lock for the whole import, so every other write failed with "database is locked"):
 
-- The run commits in short chunks of `CHUNK_ROWS` records. Each chunk's transaction writes the rows,
+- The run commits in short chunks: at most `CHUNK_ROWS` records, sized from the pace of the
+  previous chunk so each transaction takes about `CHUNK_SECONDS`. Each chunk's transaction writes the rows,
   their ledger entries (`ImportedRow`: what was created, and for updates the values before) and the
   job's counters and checkpoint (the last record number whose chunk is committed), together.
 - When every chunk is in, one quick statement marks the job done and the ledger is dropped.
@@ -40,7 +41,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -63,6 +64,9 @@ MAX_REPORT = 1000  # per-row problems kept on the job; the counts stay exact bey
 PROGRESS_EVERY_SECONDS = 0.5
 CHUNK_ROWS = ingest.CHUNK_SIZE  # records per committed chunk: a short write transaction each
 CHUNK_BYTES = 4 * 1024 * 1024  # …or fewer when the records are long (keeps memory and transactions small)
+CHUNK_SECONDS = 0.5  # …and fewer when writing is slow: each chunk's transaction aims at this duration
+FIRST_CHUNK = 20  # rows in the first chunk, before the pace of writing is known
+SQLITE_PAUSE = 0.025  # after each commit on SQLite, so writers waiting on the lock get their turn
 UNDO_CHUNK = 500
 STALE_AFTER = timedelta(minutes=5)  # a run with no sign of life for this long may be resumed or discarded
 
@@ -472,6 +476,7 @@ class _Run:
         self.seen: dict[bytes, int] = {}
         self.chunk: list[tuple[int, Prepared, dict[str, Any] | None]] = []
         self.chunk_bytes = 0
+        self.chunk_limit = CHUNK_ROWS if dry_run else min(CHUNK_ROWS, FIRST_CHUNK)
         self.last_number = self.resume_after
         self.last_report = 0.0
         self.expected = job.total_rows if job.dry_run and job.total_rows else 0  # from the preview
@@ -484,7 +489,7 @@ class _Run:
                 self.outcome.total_rows += 1
                 self.last_number = record.number
                 self.take(record)
-                if len(self.chunk) >= CHUNK_ROWS or self.chunk_bytes >= CHUNK_BYTES:
+                if len(self.chunk) >= self.chunk_limit or self.chunk_bytes >= CHUNK_BYTES:
                     self.flush()
                 now = time.monotonic()
                 if now - self.last_report >= PROGRESS_EVERY_SECONDS:
@@ -551,6 +556,7 @@ class _Run:
             return
         if ImportJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
             raise Cancelled
+        started = time.monotonic()
         with transaction.atomic():
             written = self.writer.write_chunk([p for _, p, _ in chunk], False)
             self.record(chunk, written)
@@ -562,6 +568,11 @@ class _Run:
                 ]
             )
             self.checkpoint()
+        if chunk:  # size the next chunk so its transaction takes about CHUNK_SECONDS
+            per_row = max(time.monotonic() - started, 1e-6) / len(chunk)
+            self.chunk_limit = max(1, min(CHUNK_ROWS, int(CHUNK_SECONDS / per_row)))
+        if connection.vendor == "sqlite":
+            time.sleep(SQLITE_PAUSE)
 
     def record(self, chunk: list[tuple[int, Prepared, dict[str, Any] | None]], written: list[Written]) -> None:
         outcome = self.outcome
