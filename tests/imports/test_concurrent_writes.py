@@ -55,7 +55,9 @@ def test_eight_api_writes_succeed_while_an_import_runs_on_sqlite(tmp_path: Path)
         rows = 0
         while rows == 0 and importer.poll() is None:  # wait for the first committed chunk
             time.sleep(0.2)
-            rows = db.execute("select processed_rows from imports_importjob where id = ?", (seeded["job"],)).fetchone()[0]
+            rows = db.execute("select processed_rows from imports_importjob where id = ?", (seeded["job"],)).fetchone()[
+                0
+            ]
         assert importer.poll() is None, "the import finished before the writers could start; use more rows"
         written = _script(env, "writers", str(seeded["token"]))
         still_running = importer.poll() is None

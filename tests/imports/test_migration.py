@@ -32,9 +32,7 @@ def test_channel_import_runs_are_copied_to_import_jobs() -> None:
         errors=1,
         error_report=[{"record": 4, "reason": "Record 4: not a date", "level": "error"}],
     )
-    ChannelImport.objects.create(
-        workspace=ws, source="appstore", status="running", file="x.csv", original_name="x.csv"
-    )
+    ChannelImport.objects.create(workspace=ws, source="appstore", status="running", file="x.csv", original_name="x.csv")
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -43,7 +41,11 @@ def test_channel_import_runs_are_copied_to_import_jobs() -> None:
     ImportJob = apps.get_model("imports", "ImportJob")
     jobs = {job.source: job for job in ImportJob.objects.filter(workspace_id=ws.pk)}
     zendesk = jobs["zendesk"]
-    assert (zendesk.status, zendesk.kind, zendesk.file.name) == ("done", "feedback", "channel-imports/2026/01/tickets.json")
+    assert (zendesk.status, zendesk.kind, zendesk.file.name) == (
+        "done",
+        "feedback",
+        "channel-imports/2026/01/tickets.json",
+    )
     assert (zendesk.total_rows, zendesk.created, zendesk.skipped, zendesk.ignored, zendesk.errors) == (6, 3, 1, 1, 1)
     assert zendesk.error_report == [{"row": 4, "column": None, "message": "Record 4: not a date", "level": "error"}]
     assert zendesk.options["legacy_channel_import"] == done.pk

@@ -285,3 +285,15 @@ def test_a_200k_record_export_uploads_at_once_and_the_run_page_shows_progress(
     assert "1000 created" in pages[1]
     assert job.status == ImportStatus.FAILED and "cancelled" in job.failure
     assert world.alpha.feedback_items.count() == 0
+
+
+def test_the_demo_hook_runs_a_zendesk_export_through_the_pipeline(world: World) -> None:
+    from harken.core.taskrun import run_pending_tasks
+    from harken.imports.demo import after_demo_load
+
+    assert after_demo_load(world.alpha) == 1
+    run_pending_tasks(queues="default")
+    job = world.alpha.imports.get()
+    assert (job.source, job.status, job.created, job.ignored) == ("zendesk", ImportStatus.DONE, 11, 1)
+    page = world.client_for(world.vera).get(reverse("channels:overview", kwargs={"ws": "alpha"})).content.decode()
+    assert "zendesk-tickets.json" in page
