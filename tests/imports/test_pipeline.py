@@ -297,3 +297,15 @@ def test_the_demo_hook_runs_a_zendesk_export_through_the_pipeline(world: World) 
     assert (job.source, job.status, job.created, job.ignored) == ("zendesk", ImportStatus.DONE, 11, 1)
     page = world.client_for(world.vera).get(reverse("channels:overview", kwargs={"ws": "alpha"})).content.decode()
     assert "zendesk-tickets.json" in page
+
+
+def test_a_nul_in_a_json_export_is_a_record_error(world: World) -> None:
+    bob = world.actor(world.bob)
+    data = (
+        b'[{"id": 1, "subject": "ok", "description": "fine"}, {"id": 2, "subject": "x", "description": "bad\\u0000"}]'
+    )
+    job = actions.create_job(bob, "feedback", io.BytesIO(data), filename="t.json", source="zendesk")
+    actions.start_import(bob, job)
+    job = actions.run(bob, job)
+    assert (job.status, job.created, job.errors) == (ImportStatus.DONE, 1, 1)
+    assert "NUL byte" in job.error_report[0]["message"]

@@ -175,7 +175,8 @@ def inspect_file(job: ImportJob) -> None:
             _, records = csvio.iter_records(binary, layout)
             sample = []
             for record in records:
-                sample.append([record.values[col] for col in layout.header])
+                # a NUL byte cannot be stored in JSON on PostgreSQL; the row itself is reported by the preview
+                sample.append([record.values[col].replace("\x00", "\ufffd") for col in layout.header])
                 if len(sample) >= SAMPLE_ROWS:
                     break
     except ValidationError as exc:

@@ -138,7 +138,7 @@ def clean_header(raw: list[str]) -> list[str]:
     header: list[str] = []
     seen: dict[str, int] = {}
     for i, name in enumerate(raw, start=1):
-        name = " ".join((name or "").split()) or f"Column {i}"
+        name = " ".join((name or "").replace("\x00", "").split()) or f"Column {i}"
         key = name.lower()
         if key in seen:
             seen[key] += 1

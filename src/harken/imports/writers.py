@@ -346,6 +346,13 @@ class SourceWriter(FeedbackWriter):
                 raise NothingToImport(record.reason)
             raise RowProblem([(None, record.reason)])
         payload = ingest.record_payload(self.job.source, record, self.lines.for_record(record))
+        nul = [
+            name for name in ("text", "title", "author_email", "author_name", "external_id") if "\x00" in payload[name]
+        ]
+        if nul or any("\x00" in tag for tag in payload["tags"]):
+            raise RowProblem(
+                [(None, f"Record {record.number}: contains a NUL byte (\\x00) in {', '.join(nul) or 'tags'}.")]
+            )
         display = {
             "external_id": record.external_id,
             "title": payload["title"],
