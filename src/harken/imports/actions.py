@@ -290,12 +290,13 @@ def start_import(actor: Actor, job: ImportJob, *, stop_on_first_error: bool | No
         raise ValidationError("This import is already running.")
     if job.status == ImportStatus.DONE:
         raise ValidationError("This import is done. Upload the file again to import it once more.")
-    if not stalled:
+    resume = stalled and job.status in (ImportStatus.RUNNING, ImportStatus.ROLLING_BACK)
+    if not resume:
         _check_ready(job)
         if stop_on_first_error is not None:
             job.options = {**job.options, "stop_on_first_error": stop_on_first_error}
     with transaction.atomic():
-        if stalled:  # resume after the checkpoint (or finish undoing); the task claims it afresh
+        if resume:  # continue after the checkpoint (or finish undoing); the task claims it afresh
             job.started_at = None
             job.save(update_fields=["started_at", "updated_at"])
         else:
@@ -343,7 +344,8 @@ def _own(actor: Actor, job: ImportJob) -> None:
 
 
 def _require_editable(job: ImportJob) -> None:
-    if job.is_active or job.status == ImportStatus.DONE:
+    stalled_preview = job.status == ImportStatus.VALIDATING and is_stalled(job)
+    if (job.is_active and not stalled_preview) or job.status == ImportStatus.DONE:
         raise ValidationError(f"This import is {job.get_status_display().lower()}; its mapping can no longer change.")
     if job.source == ImportSource.CSV and (not job.header or not job.sample):
         raise ValidationError(job.failure or "This file could not be read.")
@@ -395,7 +397,7 @@ class Outcome:
     def resumed(cls, job: ImportJob) -> Outcome:
         """The counts a killed run had committed with its last chunk."""
         return cls(
-            total_rows=job.processed_rows,
+            total_rows=int(job.state.get("rows", 0)),  # processed_rows may run ahead of the last commit
             created=job.created,
             updated=job.updated,
             skipped=job.skipped,
@@ -594,7 +596,7 @@ class _Run:
         job = self.job
         self.outcome.apply_to(job)
         job.checkpoint = self.last_number
-        job.state = {"grouped": self.outcome.grouped}
+        job.state = {"grouped": self.outcome.grouped, "rows": self.outcome.total_rows}
         job.heartbeat_at = timezone.now()
         job.progress = self.percent(0)
         ImportJob.objects.filter(pk=job.pk).update(
