@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from harken.customers.models import Account, Contact
 from harken.feedback import services as feedback_services
 from harken.feedback.models import Feedback
-from harken.imports import actions, queries
+from harken.imports import actions, queries, runner
 from harken.imports.models import ImportJob, ImportStatus
 from harken.workspaces.access import Actor
 from tests.base import World
@@ -289,7 +289,7 @@ def test_tasks_run_preview_then_import_with_the_uploader_as_actor(world: World) 
 def test_error_report_is_capped_but_counts_stay_exact(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(actions, "MAX_REPORT", 5)
+    monkeypatch.setattr(runner, "MAX_REPORT", 5)
     path = tmp_path / "bad.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from harken.feedback import services as feedback_services
-from harken.imports import actions, queries
+from harken.imports import actions, queries, runner
 from harken.imports.models import ImportedRow, ImportJob, ImportStatus
 from tests.base import World, make_token
 from tests.imports.helpers import EXAMPLES, mapped
@@ -23,8 +23,8 @@ from tests.imports.helpers import EXAMPLES, mapped
 @pytest.fixture(autouse=True)
 def _chunks_by_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of exactly CHUNK_ROWS, however slow the machine (production sizes them by time too)."""
-    monkeypatch.setattr(actions, "CHUNK_SECONDS", 1e9)
-    monkeypatch.setattr(actions, "FIRST_CHUNK", 10**9)
+    monkeypatch.setattr(runner, "CHUNK_SECONDS", 1e9)
+    monkeypatch.setattr(runner, "FIRST_CHUNK", 10**9)
 
 
 def write_csv(path: Path, rows: int, start: int = 0) -> Path:
@@ -39,16 +39,16 @@ def write_csv(path: Path, rows: int, start: int = 0) -> Path:
 def test_chunks_are_sized_to_keep_each_transaction_short(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(actions, "CHUNK_SECONDS", 1e-9)  # every row is "slow": one row per transaction
-    monkeypatch.setattr(actions, "FIRST_CHUNK", 3)
+    monkeypatch.setattr(runner, "CHUNK_SECONDS", 1e-9)  # every row is "slow": one row per transaction
+    monkeypatch.setattr(runner, "FIRST_CHUNK", 3)
     sizes: list[int] = []
-    real = actions._Run.flush
+    real = runner.Run.flush
 
-    def spy(self: actions._Run) -> None:
+    def spy(self: runner.Run) -> None:
         sizes.append(len(self.chunk))
         real(self)
 
-    monkeypatch.setattr(actions._Run, "flush", spy)
+    monkeypatch.setattr(runner.Run, "flush", spy)
     bob = world.actor(world.bob)
     job = actions.run(bob, mapped(bob, write_csv(tmp_path / "c.csv", 6)))
     assert job.created == 6 and sizes == [3, 1, 1, 1, 0]
@@ -57,15 +57,15 @@ def test_chunks_are_sized_to_keep_each_transaction_short(
 def test_a_run_commits_in_chunks_and_drops_its_ledger_when_done(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(actions, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 10)
     checkpoints: list[int] = []
-    real = actions._Run.checkpoint
+    real = runner.Run.checkpoint
 
-    def spy(self: actions._Run) -> None:
+    def spy(self: runner.Run) -> None:
         real(self)
         checkpoints.append(ImportJob.objects.get(pk=self.job.pk).checkpoint)  # committed, seen from the table
 
-    monkeypatch.setattr(actions._Run, "checkpoint", spy)
+    monkeypatch.setattr(runner.Run, "checkpoint", spy)
     bob = world.actor(world.bob)
     job = actions.run(bob, mapped(bob, write_csv(tmp_path / "c.csv", 35)))
     assert (job.status, job.created, job.total_rows) == (ImportStatus.DONE, 35, 35)
@@ -76,7 +76,7 @@ def test_a_run_commits_in_chunks_and_drops_its_ledger_when_done(
 def test_a_failure_in_a_later_chunk_undoes_the_earlier_ones(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(actions, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 10)
     real = feedback_services.create_feedback
     calls: list[int] = []
 
@@ -102,15 +102,15 @@ def test_undo_restores_updated_accounts(world: World, tmp_path: Path, monkeypatc
     text = (EXAMPLES / "accounts.csv").read_text(encoding="utf-8")
     changed.write_text(text.replace("Enterprise", "Starter"), encoding="utf-8")
     job = mapped(bob, changed, "accounts")
-    monkeypatch.setattr(actions, "CHUNK_ROWS", 3)
-    monkeypatch.setattr(actions._Run, "checkpoint", _then_cancel(actions._Run.checkpoint))
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(runner.Run, "checkpoint", _then_cancel(runner.Run.checkpoint))
     job = actions.run(bob, job)
     assert job.status == ImportStatus.FAILED and "cancelled" in job.failure
     assert {a.pk: (a.plan, a.arr) for a in world.alpha.accounts.all()} == before
 
 
 def _then_cancel(real):  # type: ignore[no-untyped-def]
-    def checkpoint(self: actions._Run) -> None:
+    def checkpoint(self: runner.Run) -> None:
         real(self)
         ImportJob.objects.filter(pk=self.job.pk).update(cancel_requested=True)
 
@@ -123,23 +123,23 @@ def test_a_killed_run_resumes_after_its_checkpoint(
     """A worker dies after two committed chunks; the retried task neither loses nor duplicates rows."""
     from harken.core.taskrun import run_pending_tasks
 
-    monkeypatch.setattr(actions, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 10)
     bob = world.actor(world.bob)
     job = actions.start_import(bob, mapped(bob, write_csv(tmp_path / "c.csv", 35)))
-    real = actions._Run.checkpoint
+    real = runner.Run.checkpoint
     seen: list[int] = []
 
-    def die_after_two(self: actions._Run) -> None:
+    def die_after_two(self: runner.Run) -> None:
         real(self)
         seen.append(1)
         if len(seen) == 3:  # inside the third chunk's transaction: that chunk is lost, as with a killed process
             raise SystemExit("SIGKILL")  # not an Exception: nothing gets to undo
 
-    monkeypatch.setattr(actions._Run, "checkpoint", die_after_two)
+    monkeypatch.setattr(runner.Run, "checkpoint", die_after_two)
     job.refresh_from_db()
     with pytest.raises(SystemExit):
         actions.run(bob, job)
-    monkeypatch.setattr(actions._Run, "checkpoint", real)
+    monkeypatch.setattr(runner.Run, "checkpoint", real)
     job.refresh_from_db()
     assert (job.status, job.checkpoint, job.created) == (ImportStatus.RUNNING, 21, 20)
     assert world.alpha.feedback_items.count() == 20
@@ -163,24 +163,24 @@ def test_a_killed_run_resumes_after_its_checkpoint(
 def test_a_stalled_run_can_be_discarded(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from harken.core.taskrun import run_pending_tasks
 
-    monkeypatch.setattr(actions, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 10)
     bob = world.actor(world.bob)
     job = actions.start_import(bob, mapped(bob, write_csv(tmp_path / "c.csv", 35)))
-    real = actions._Run.checkpoint
+    real = runner.Run.checkpoint
 
     calls: list[int] = []
 
-    def die(self: actions._Run) -> None:
+    def die(self: runner.Run) -> None:
         real(self)
         calls.append(1)
         if len(calls) == 2:
             raise SystemExit("SIGKILL")
 
-    monkeypatch.setattr(actions._Run, "checkpoint", die)
+    monkeypatch.setattr(runner.Run, "checkpoint", die)
     job.refresh_from_db()
     with pytest.raises(SystemExit):
         actions.run(bob, job)
-    monkeypatch.setattr(actions._Run, "checkpoint", real)
+    monkeypatch.setattr(runner.Run, "checkpoint", real)
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.started_at - actions.STALE_AFTER * 2)
     assert world.alpha.feedback_items.count() == 10
     client = world.client_for(world.bob)
@@ -271,17 +271,17 @@ def test_a_200k_record_export_uploads_at_once_and_the_run_page_shows_progress(
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.MAPPED)  # skip the 200k-row preview
     client.post(reverse("imports:run", kwargs={"ws": "alpha", "pk": job.pk}))
     # Run the job in this process; cancel it after three chunks, as a person watching the page might.
-    real = actions._Run.checkpoint
+    real = runner.Run.checkpoint
     pages: list[str] = []
 
-    def watch(self: actions._Run) -> None:
+    def watch(self: runner.Run) -> None:
         real(self)
         page = client.get(reverse("imports:progress", kwargs={"ws": "alpha", "pk": job.pk}))
         pages.append(page.content.decode())
         if len(pages) == 3:
             ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
 
-    monkeypatch.setattr(actions._Run, "checkpoint", watch)
+    monkeypatch.setattr(runner.Run, "checkpoint", watch)
     job.refresh_from_db()
     job = actions.run(world.actor(world.bob), job)
     assert "1500 rows read" in pages[2] and 'hx-trigger="every 1s"' in pages[2]
