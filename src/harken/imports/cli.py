@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import a CSV of accounts, contacts or feedback, or another tool's export of feedback (--source).
 
-        Idempotent: re-running creates nothing twice. Exit code 0: done without row errors (or a clean dry run).
+        Idempotent: re-running creates nothing twice. Exit code 1 when the import fails (for another
+        tool's export also when a record had an error); the run is the same job as on the web page.
         """
         from harken.cli import setup_django
 
