@@ -158,10 +158,15 @@ def sniff(binary: IO[bytes]) -> Layout:
     text = _sample_text(sample, encoding)
     if not text.strip():
         raise ValidationError("The file is empty.")
-    delimiter = detect_delimiter(text)
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        if any(cell.strip() for cell in row):
-            return Layout(encoding=encoding, delimiter=delimiter, header=clean_header(row))
+    try:
+        delimiter = detect_delimiter(text)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if any(cell.strip() for cell in row):
+                return Layout(encoding=encoding, delimiter=delimiter, header=clean_header(row))
+    except csv.Error as exc:  # never a 500: the reason, with what to do
+        raise ValidationError(
+            f"The first rows could not be read as CSV ({exc}). Save the file as CSV and upload it again."
+        ) from None
     raise ValidationError("The file is empty.")
 
 
