@@ -29,6 +29,8 @@ class Case:
     write: bool = False  # a POST changes data: viewers must get 403
     data: dict[str, Any] = field(default_factory=dict)  # POST body used for the write checks
     read: bool = True  # GET is meaningful (False for POST-only endpoints)
+    min_role: str = "viewer"  # the lowest role that may open the page (GET); lower roles get 403
+    write_role: str = "member"  # the lowest role that may POST (write cases); lower roles get 403
 
 
 @dataclass

@@ -23,6 +23,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env.update(
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="harken.example.com",
+        HARKEN_TRUSTED_PROXY="127.0.0.1",  # behind the documented TLS proxy (harken.W001 otherwise)
         HARKEN_DATA_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="harken.settings",
     )

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from importlib import import_module
 from importlib.util import find_spec
+from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as RequestValidationError
 
+from harken.core.apierrors import error_body, request_error_body
 from harken.core.registry import HARKEN_APPS
 
 api = NinjaAPI(
@@ -14,7 +20,14 @@ api = NinjaAPI(
     version="1",
     description=(
         "Authenticate with a workspace API token: `Authorization: Bearer hk_…`. "
-        "Create tokens under Workspace settings → API tokens. Every call is scoped to the token's workspace."
+        "Create tokens under Workspace settings → API tokens. Every call is scoped to the token's workspace, "
+        "and a token never acts above its creator's current role (it stops working when they leave).\n\n"
+        "**Errors** all have one shape: "
+        '`{"detail": "<first message>", "errors": {"<field>": ["<message>", …]}}`. '
+        "Invalid input (a missing or mistyped field, a value the service refuses, a NUL character, an "
+        "unpaired surrogate, an integer beyond 64 bits, JSON nested over 32 levels) is **422**; a body over "
+        "the size limit is **413**; a read-only token writing, or a role too low, is **403**; no or a dead "
+        "token is **401**; another workspace's object is **404**."
     ),
     urls_namespace="api",
 )
@@ -27,14 +40,28 @@ for _app in HARKEN_APPS:
             api.add_router(getattr(_module, "prefix", f"/{_app}"), _router)
 
 
-@api.exception_handler(__import__("django.core.exceptions", fromlist=["PermissionDenied"]).PermissionDenied)
-def _permission_denied(request, exc):  # type: ignore[no-untyped-def]
-    return api.create_response(request, {"detail": str(exc) or "Permission denied"}, status=403)
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    message = str(exc) or "Permission denied"
+    return api.create_response(request, {"detail": message, "errors": {}}, status=403)
 
 
-@api.exception_handler(__import__("django.core.exceptions", fromlist=["ValidationError"]).ValidationError)
-def _validation_error(request, exc):  # type: ignore[no-untyped-def]
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """A service's ValidationError that escapes an endpoint is a 422 in the one error shape."""
-    from harken.core.apierrors import error_body
-
     return api.create_response(request, error_body(exc), status=422)
+
+
+@api.exception_handler(RequestValidationError)
+def _request_validation_error(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
+    """ninja's own request validation (missing field, wrong type, bad JSON) in the same shape."""
+    return api.create_response(request, request_error_body(exc.errors), status=422)
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A safety net: a value the database cannot store is the client's 422, not our 500."""
+    message = "A value is out of range or not storable (too long, too large, or not valid text)."
+    body: dict[str, Any] = {"detail": message, "errors": {"__all__": [message]}}
+    return api.create_response(request, body, status=422)

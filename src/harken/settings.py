@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from harken.core.env import env_bool, env_int, env_list, env_str, parse_email_url
+from harken.core.queues import QUEUE_NAMES
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its Swagger UI assets are served from our static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "harken.core",
@@ -48,13 +50,16 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "harken.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "harken.core.middleware.RequestGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,7 +146,14 @@ HARKEN_INBOUND_DOMAIN = env_str("HARKEN_INBOUND_DOMAIN", "")  # feedback+<worksp
 HARKEN_MAIL_MAX_BYTES = env_int("HARKEN_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 HARKEN_MAIL_MAX_ATTACHMENT_BYTES = env_int("HARKEN_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 HARKEN_WIDGET_RATE_PER_MINUTE = env_int("HARKEN_WIDGET_RATE_PER_MINUTE", 10)
+# Outbound fetches of user-given URLs (feeds) refuse non-public addresses; list intranet CIDRs to allow.
+HARKEN_FETCH_ALLOWED_NETWORKS = env_list("HARKEN_FETCH_ALLOWED_NETWORKS")
 HARKEN_TRUST_X_FORWARDED_FOR = env_bool("HARKEN_TRUST_X_FORWARDED_FOR", False)  # only behind a proxy you run
+# `harken serve` (waitress) honours X-Forwarded-* only from this proxy address ("*" = any peer);
+# unset, it strips them, so behind a TLS proxy every request would look like plain HTTP.
+HARKEN_TRUSTED_PROXY = env_str("HARKEN_TRUSTED_PROXY", "")
+HARKEN_TRUSTED_PROXY_COUNT = env_int("HARKEN_TRUSTED_PROXY_COUNT", 1)
+HARKEN_TRUSTED_PROXY_HEADERS = env_list("HARKEN_TRUSTED_PROXY_HEADERS", "x-forwarded-proto,x-forwarded-for")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Harken <harken@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -152,8 +164,8 @@ HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
 
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "insight", "mail"],
+        "BACKEND": env_str("TASKS_BACKEND", "harken.core.backends.PriorityDatabaseBackend"),
+        "QUEUES": QUEUE_NAMES,  # mail, default, insight, bulk: see harken/core/queues.py
     }
 }
 

@@ -36,6 +36,12 @@ class InvitationAcceptTests(HarkenTestCase):
         assert match, message.body
         return match.group(1)
 
+    def _code(self, link: str) -> str:
+        """Ask for the emailed code (it proves the invitee owns the address) and read it from the mail."""
+        self.client.post(link, {"action": "send_code"})
+        run_pending_tasks()
+        return re.search(r"^(\d{6})$", mail.outbox[-1].body, re.M).group(1)  # type: ignore[union-attr]
+
     def test_email_holds_a_link_whose_token_is_only_stored_hashed(self) -> None:
         link = self._invite("Newbie@Example.test", "viewer")
         raw = LINK.search(mail.outbox[-1].body).group(2)  # type: ignore[union-attr]
@@ -49,7 +55,7 @@ class InvitationAcceptTests(HarkenTestCase):
         page = self.client.get(link)
         self.assertContains(page, "Join Alpha")
         self.assertContains(page, "Create account and join")
-        response = self.client.post(link, {"name": "New Bie", "password": PASSWORD})
+        response = self.client.post(link, {"name": "New Bie", "password": PASSWORD, "code": self._code(link)})
         self.assertRedirects(
             response, reverse("feedback:overview", kwargs={"ws": "alpha"}), fetch_redirect_response=False
         )
@@ -61,7 +67,7 @@ class InvitationAcceptTests(HarkenTestCase):
 
     def test_weak_password_keeps_the_invitation_open(self) -> None:
         link = self._invite("newbie@example.test")
-        response = self.client.post(link, {"name": "N", "password": "123"})
+        response = self.client.post(link, {"name": "N", "password": "123", "code": self._code(link)})
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.context["form"].errors)
         self.assertFalse(User.objects.filter(email="newbie@example.test").exists())
@@ -105,7 +111,7 @@ class InvitationAcceptTests(HarkenTestCase):
 
     def test_used_link_cannot_be_reused(self) -> None:
         link = self._invite("newbie@example.test")
-        self.client.post(link, {"password": PASSWORD})
+        self.client.post(link, {"password": PASSWORD, "code": self._code(link)})
         self.client.logout()
         response = self.client.get(link)
         self.assertEqual(response.status_code, 410)

@@ -81,6 +81,10 @@ class PageProblems:
     def on_page_error(self, error: Any) -> None:
         self.errors.append(f"JavaScript error: {error}")
 
+    def on_console(self, message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"CSP violation: {message.text}")
+
     def on_response(self, response: Any) -> None:
         if response.url.startswith(self.origin) and response.status >= 500:
             self.errors.append(f"HTTP {response.status} for {response.url}")
@@ -103,6 +107,7 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
     problems = PageProblems(server_url)
     page.on("pageerror", problems.on_page_error)
     page.on("response", problems.on_response)
+    page.on("console", problems.on_console)
     yield page
     context.close()
     assert not problems.errors, "The browser saw problems:\n" + "\n".join(problems.errors)

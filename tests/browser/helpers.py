@@ -46,7 +46,14 @@ def signup(page: Page, name: str, email: str, password: str = PASSWORD) -> None:
     field(page, "Password").fill(password)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
-    assert "/accounts/signup/" not in page.url, f"Sign-up failed; still on {page.url}: {page.inner_text('main')}"
+    assert "Check your email" in page.inner_text("main"), f"Sign-up failed on {page.url}: {page.inner_text('main')}"
+    # Open the confirmation link from the email, as the mailbox owner would.
+    from tests.accounts.test_signin_signup import confirmation_link
+
+    page.goto(confirmation_link(email.lower()))
+    page.get_by_role("button", name="Confirm and sign in").click()
+    page.wait_for_load_state()
+    assert "/accounts/signup/" not in page.url, f"Confirmation failed; still on {page.url}: {page.inner_text('main')}"
 
 
 ACCESSIBILITY_JS = """

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from harken.feedback import services as feedback_services
+from harken.feedback import actions as feedback_actions
 from tests.base import World
 from tests.browser.helpers import accessibility_problems, login
 
@@ -19,7 +19,7 @@ def seed_feedback(world: World) -> list[int]:
         ("Invoices as PDF", "Finance needs invoices as PDF attachments, not links."),
     ]
     return [
-        feedback_services.create_feedback(actor, title=title, text=text, author_email="kim@globex.test")[0].pk
+        feedback_actions.create_feedback(actor, title=title, text=text, author_email="kim@globex.test")[0].pk
         for title, text in texts
     ]
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from harken.channels.email.smtp import make_controller
 from harken.core.taskrun import run_pending_tasks
-from harken.triage import services
+from harken.triage import actions
 from tests.base import World
 from tests.browser.helpers import assert_accessible, login, screenshot
 from tests.notify.mailbox import Mailbox, free_port
@@ -44,7 +44,7 @@ def mail_in(settings: Any, tmp_path: Path) -> Iterator[int]:
 def test_email_in_triage_reply_from_template_and_decision(
     page: Page, world: World, customer_mailbox: Mailbox, mail_in: int
 ) -> None:
-    services.create_template(
+    actions.create_template(
         world.actor(world.alice),
         name="Thanks, considering",
         subject="",

@@ -26,7 +26,7 @@ def attachment(ws: Workspace) -> dict[str, Any]:
 
 CASES = [
     Case("channels:email_log"),
-    Case("channels:email_settings", write=True, data={"address": ""}),
+    Case("channels:email_settings", write=True, data={"address": ""}, write_role="admin"),
     Case("channels:email_message", inbound),
     Case("channels:email_raw", inbound),
     Case("channels:email_attachment", attachment),
@@ -99,14 +99,14 @@ CASES += [
     Case("channels:feed_detail", feed, write=True, data=FEED_FORM),
     Case("channels:feed_delete", feed, read=False, write=True),
     Case("channels:feed_poll", feed, read=False, write=True),
-    Case("channels:webhooks", write=True, data=HOOK_FORM),
-    Case("channels:webhook_detail", webhook_endpoint, write=True, data=HOOK_FORM),
-    Case("channels:webhook_rotate", webhook_endpoint, read=False, write=True),
-    Case("channels:webhook_delete", webhook_endpoint, read=False, write=True),
+    Case("channels:webhooks", write=True, data=HOOK_FORM, write_role="admin"),
+    Case("channels:webhook_detail", webhook_endpoint, write=True, data=HOOK_FORM, write_role="admin"),
+    Case("channels:webhook_rotate", webhook_endpoint, read=False, write=True, write_role="admin"),
+    Case("channels:webhook_delete", webhook_endpoint, read=False, write=True, write_role="admin"),
     Case("channels:webhook_delivery", webhook_delivery),
-    Case("channels:widgets", write=True, data=WIDGET_FORM),
-    Case("channels:widget_detail", widget, write=True, data=WIDGET_FORM),
-    Case("channels:widget_delete", widget, read=False, write=True),
+    Case("channels:widgets", write=True, data=WIDGET_FORM, write_role="admin"),
+    Case("channels:widget_detail", widget, write=True, data=WIDGET_FORM, write_role="admin"),
+    Case("channels:widget_delete", widget, read=False, write=True, write_role="admin"),
     Case("channels:widget_screenshot", widget_screenshot),
 ]
 

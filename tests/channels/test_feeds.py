@@ -72,6 +72,12 @@ class FeedServer:
         self.httpd.server_close()
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback_feeds(settings: Any) -> None:
+    """These tests poll a real server on 127.0.0.1, which the SSRF guard refuses by default."""
+    settings.HARKEN_FETCH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     s = FeedServer()

@@ -18,3 +18,7 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert run.returncode == 0, run.stderr
     return tmp_path
+
+
+from tests.core.procs import proc_db, proc_db_session  # noqa: E402, F401 - fixtures for real worker processes
+from tests.notify.mailbox import mailbox  # noqa: E402, F401 - the aiosmtpd test mailbox

@@ -77,6 +77,24 @@ class Server:
         self.stop()
         pytest.fail("harken serve did not come up:\n" + "".join(self.lines))
 
+    def wait_until_up_https(self, attempts: int = 120) -> None:
+        """Like wait_until_up, for production mode, where plain HTTP answers with a redirect."""
+        import http.client
+
+        for _ in range(attempts):
+            if self.process.poll() is not None:
+                break
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                conn.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        pytest.fail("harken serve did not come up:\n" + "".join(self.lines))
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

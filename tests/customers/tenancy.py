@@ -29,19 +29,36 @@ def api_contact(ws: Workspace) -> dict[str, Any]:
 
 CASES = [
     Case("customers:account_list"),
-    Case("customers:account_create", write=True, data={"name": "Viewer Corp", "lifecycle_stage": "active"}),
+    Case(
+        "customers:account_create",
+        write=True,
+        data={"name": "Viewer Corp", "lifecycle_stage": "active"},
+        min_role="member",
+    ),
     Case("customers:account_detail", account),
-    Case("customers:account_edit", account, write=True, data={"name": "Renamed", "lifecycle_stage": "active"}),
-    Case("customers:account_delete", account, write=True),
+    Case(
+        "customers:account_edit",
+        account,
+        write=True,
+        data={"name": "Renamed", "lifecycle_stage": "active"},
+        min_role="member",
+    ),
+    Case("customers:account_delete", account, write=True, min_role="member"),
     Case("customers:contact_list"),
-    Case("customers:contact_create", write=True, data={"name": "Viewer", "email": "v@example.test"}),
+    Case("customers:contact_create", write=True, data={"name": "Viewer", "email": "v@example.test"}, min_role="member"),
     Case("customers:contact_detail", contact),
-    Case("customers:contact_edit", contact, write=True, data={"name": "Renamed", "email": "r@example.test"}),
-    Case("customers:contact_delete", contact, write=True),
+    Case(
+        "customers:contact_edit",
+        contact,
+        write=True,
+        data={"name": "Renamed", "email": "r@example.test"},
+        min_role="member",
+    ),
+    Case("customers:contact_delete", contact, write=True, min_role="member"),
     Case("customers:segment_list"),
-    Case("customers:segment_create", write=True, data={"name": "Viewers", "weight": "1"}),
-    Case("customers:segment_edit", segment, write=True, data={"name": "Renamed", "weight": "1"}),
-    Case("customers:segment_delete", segment, write=True),
+    Case("customers:segment_create", write=True, data={"name": "Viewers", "weight": "1"}, min_role="member"),
+    Case("customers:segment_edit", segment, write=True, data={"name": "Renamed", "weight": "1"}, min_role="member"),
+    Case("customers:segment_delete", segment, write=True, min_role="member"),
 ]
 
 API_CASES = [

@@ -49,7 +49,7 @@ def test_small_demo_has_the_promised_shape() -> None:
                 account.segment
             ]
             assert Decimal(low) <= account.arr <= Decimal(high), account
-    from harken.customers.services import segment_accounts
+    from harken.customers.queries import segment_accounts
 
     segments = {s.name: s for s in ws.segments.all()}
     assert set(segments) == {"Enterprise", "Mid-market", "SMB", "At risk", "Renewing in 90 days"}
@@ -181,6 +181,10 @@ def test_analysis_of_the_demo_is_left_to_the_worker() -> None:
 
     result = load_demo(items=30, now=NOW)
     assert result.queued_tasks >= 1
-    queued = DBTaskResult.objects.get(task_path="harken.insight.tasks.embed_workspace")
+    # one job analyses the bulk-loaded items (embed → classify → themes → trends); nothing embeds twice
+    queued = DBTaskResult.objects.get(task_path="harken.insight.themes.tasks.understand_workspace")
     assert queued.args_kwargs["args"] == [result.workspace.pk]
     assert queued.status == "READY"
+    assert not DBTaskResult.objects.filter(task_path="harken.insight.tasks.embed_workspace").exists()
+    # triage opened the demo items' rows when they were loaded, not when a page is first shown
+    assert result.workspace.triage_items.count() == 30

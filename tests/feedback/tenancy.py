@@ -33,10 +33,11 @@ CASES = [
         "feedback:new",
         write=True,
         data={"text": "Viewer tries to write", "idempotency_token": "8c3e0f4e-3f7f-4a4e-9d3e-2f1f6a9b7c11"},
+        min_role="member",
     ),
     Case("feedback:detail", make=an_item),
-    Case("feedback:edit", make=an_item, write=True, data={"text": "changed"}),
-    Case("feedback:delete", make=an_item, write=True),
+    Case("feedback:edit", make=an_item, write=True, data={"text": "changed"}, min_role="member"),
+    Case("feedback:delete", make=an_item, write=True, min_role="member"),
     Case("feedback:tags", make=an_item_with_tag, read=False, write=True, data={"add": "urgent"}),
 ]
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from harken.customers.models import Account, Contact
-from harken.feedback import services
+from harken.feedback import actions
 from tests.base import HarkenTestCase, make_token
 
 
@@ -88,10 +88,10 @@ class ApiTests(HarkenTestCase):
     def test_list_filters_and_pagination(self) -> None:
         actor = self.actor(self.bob)
         for i in range(5):
-            services.create_feedback(
+            actions.create_feedback(
                 actor, text=f"item {i}", tags=["even"] if i % 2 == 0 else [], author_email="w@acme.com" if i < 2 else ""
             )
-        services.create_feedback(self.actor(self.charlie), text="bravo item")
+        actions.create_feedback(self.actor(self.charlie), text="bravo item")
         data = self.call("GET", "/?limit=2&offset=1", token=self.read_token).json()
         assert data["count"] == 5 and data["limit"] == 2 and data["offset"] == 1 and len(data["items"]) == 2
         assert all("bravo" not in i["text"] for i in self.call("GET", "/?limit=200").json()["items"])
@@ -102,7 +102,7 @@ class ApiTests(HarkenTestCase):
         assert self.call("GET", "/?limit=100000").json()["limit"] == 200
 
     def test_get_update_delete(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="original", tags=["a"])
+        item, _ = actions.create_feedback(self.actor(self.bob), text="original", tags=["a"])
         assert self.call("GET", f"/{item.pk}", token=self.read_token).json()["text"] == "original"
         response = self.call(
             "PATCH",
@@ -122,8 +122,8 @@ class ApiTests(HarkenTestCase):
         assert self.call("GET", f"/{item.pk}").status_code == 404
 
     def test_auth_and_permissions(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="mine")
-        bravo_item, _ = services.create_feedback(self.actor(self.charlie), text="theirs")
+        item, _ = actions.create_feedback(self.actor(self.bob), text="mine")
+        bravo_item, _ = actions.create_feedback(self.actor(self.charlie), text="theirs")
         no_token = self.client.get("/api/feedback/")
         assert no_token.status_code == 401
         assert self.call("GET", "/", token="hk_not-a-real-token").status_code == 401

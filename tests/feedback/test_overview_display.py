@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from harken.feedback import services
+from harken.feedback import actions, queries
 from tests.feedback.test_services import Fixtures
 
 
@@ -15,17 +15,17 @@ class OverviewDisplayTests(Fixtures):
         actor = self.actor(self.bob)
         now = timezone.now()
         for days in (1, 2, 3):  # this week: 3 items, the week before: 1
-            services.create_feedback(
+            actions.create_feedback(
                 actor,
                 text=f"w{days}",
                 author_email="y@globex.io",
                 tags="export",
                 received_at=now - timedelta(days=days),
             )
-        services.create_feedback(actor, text="prev", author_email="wile@acme.com", received_at=now - timedelta(days=9))
-        services.create_feedback(actor, text="old", tags="sso", received_at=now - timedelta(days=40))
+        actions.create_feedback(actor, text="prev", author_email="wile@acme.com", received_at=now - timedelta(days=9))
+        actions.create_feedback(actor, text="old", tags="sso", received_at=now - timedelta(days=40))
 
-        o = services.overview(self.alpha, now)
+        o = queries.overview(self.alpha, now)
         week = o["stats"][0]
         assert (week["value"], week["delta"]["text"], week["delta"]["tone"]) == (3, "+200%", "neutral")
         assert week["compare"] == "vs 1 the week before"
@@ -35,7 +35,7 @@ class OverviewDisplayTests(Fixtures):
         assert {r["channel"]: r["share"] for r in o["channels"]} == {"manual": 100.0}
 
     def test_overview_page_draws_stats_and_accounts_table(self) -> None:
-        services.create_feedback(self.actor(self.bob), text="Need SSO", author_email="wile@acme.com")
+        actions.create_feedback(self.actor(self.bob), text="Need SSO", author_email="wile@acme.com")
         html = self.login(self.bob).get(f"/w/{self.alpha.slug}/").content.decode()
         assert "Top accounts by ARR" in html and "vs 0 the week before" in html
         assert 'class="badge badge-ch ch-manual"' in html

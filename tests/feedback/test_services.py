@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from harken.customers.models import Account, Contact, Segment
-from harken.feedback import services
+from harken.feedback import actions, queries
 from harken.feedback.models import Feedback, Tag
 from harken.feedback.signals import feedback_created, feedback_updated
 from tests.base import HarkenTestCase
@@ -32,80 +32,80 @@ class Fixtures(HarkenTestCase):
 
 class CreateFeedbackTests(Fixtures):
     def test_matches_contact_by_exact_email(self) -> None:
-        item, created = services.create_feedback(self.actor(self.bob), text="Need SSO", author_email="WILE@acme.com")
+        item, created = actions.create_feedback(self.actor(self.bob), text="Need SSO", author_email="WILE@acme.com")
         assert created
         assert item.contact == self.wile and item.account == self.acme
         assert item.author_name == "Wile E."
         assert item.created_by == self.bob
 
     def test_matches_account_by_domain_within_the_workspace(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="Slow", author_email="road@acme.com")
+        item, _ = actions.create_feedback(self.actor(self.bob), text="Slow", author_email="road@acme.com")
         assert item.contact is None and item.account == self.acme  # never Bravo's acme.com account
-        item, _ = services.create_feedback(self.actor(self.charlie), text="Slow", author_email="road@acme.com")
+        item, _ = actions.create_feedback(self.actor(self.charlie), text="Slow", author_email="road@acme.com")
         assert item.account == self.bravo_acme
 
     def test_free_mail_never_matches_an_account(self) -> None:
         Account.objects.create(workspace=self.alpha, name="Google?", domain="gmail.com")
-        item, _ = services.create_feedback(self.actor(self.bob), text="Hi", author_email="someone@gmail.com")
+        item, _ = actions.create_feedback(self.actor(self.bob), text="Hi", author_email="someone@gmail.com")
         assert item.account is None and item.author_email == "someone@gmail.com"
 
     def test_explicit_contact_brings_its_account(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="Hi", contact=self.wile)
+        item, _ = actions.create_feedback(self.actor(self.bob), text="Hi", contact=self.wile)
         assert item.account == self.acme and item.author_email == "wile@acme.com"
 
     def test_validation(self) -> None:
         actor = self.actor(self.bob)
         with self.assertRaisesMessage(ValidationError, "empty"):
-            services.create_feedback(actor, text="  \n\t ")
+            actions.create_feedback(actor, text="  \n\t ")
         with self.assertRaisesMessage(ValidationError, "300"):
-            services.create_feedback(actor, text="ok", title="x" * 301)
+            actions.create_feedback(actor, text="ok", title="x" * 301)
         with self.assertRaisesMessage(ValidationError, "limit is 1 MB"):
-            services.create_feedback(actor, text="x" * 1_000_001)
+            actions.create_feedback(actor, text="x" * 1_000_001)
         with self.assertRaisesMessage(ValidationError, "not a valid email"):
-            services.create_feedback(actor, text="ok", author_email="not-an-email")
+            actions.create_feedback(actor, text="ok", author_email="not-an-email")
         with self.assertRaisesMessage(ValidationError, "Unknown channel"):
-            services.create_feedback(actor, text="ok", channel="telepathy")
+            actions.create_feedback(actor, text="ok", channel="telepathy")
         with self.assertRaisesMessage(ValidationError, "another workspace"):
-            services.create_feedback(actor, text="ok", account=self.bravo_acme)
+            actions.create_feedback(actor, text="ok", account=self.bravo_acme)
         with self.assertRaisesMessage(ValidationError, "another workspace"):
-            services.create_feedback(actor, text="ok", product_line=self.world.bravo_line)
+            actions.create_feedback(actor, text="ok", product_line=self.world.bravo_line)
         assert not self.alpha.feedback_items.exists()
 
     def test_long_text_is_kept_in_full(self) -> None:
         text = ("The export breaks on large files. " * 4000).strip()  # ~136 KB
-        item, _ = services.create_feedback(self.actor(self.bob), text=text)
+        item, _ = actions.create_feedback(self.actor(self.bob), text=text)
         item.refresh_from_db()
         assert item.text == text and len(item.text.encode()) > 100_000
 
     def test_viewer_cannot_create(self) -> None:
         with self.assertRaises(PermissionDenied):
-            services.create_feedback(self.actor(self.vera), text="nope")
+            actions.create_feedback(self.actor(self.vera), text="nope")
 
     def test_idempotent_on_external_id(self) -> None:
         actor = self.actor(self.bob)
-        first, created = services.create_feedback(actor, text="A", channel="email", external_id="msg-1")
-        again, created_again = services.create_feedback(actor, text="A (retry)", channel="email", external_id="msg-1")
+        first, created = actions.create_feedback(actor, text="A", channel="email", external_id="msg-1")
+        again, created_again = actions.create_feedback(actor, text="A (retry)", channel="email", external_id="msg-1")
         assert created and not created_again and again.pk == first.pk
         assert first.dedupe_key == "ext:email:msg-1"
         # The same id from another channel is a different item.
-        other, created_other = services.create_feedback(actor, text="A", channel="support", external_id="msg-1")
+        other, created_other = actions.create_feedback(actor, text="A", channel="support", external_id="msg-1")
         assert created_other and other.pk != first.pk
 
     def test_overlong_external_id_key_is_hashed(self) -> None:
         actor = self.actor(self.bob)
         ext = "x" * 300
-        a, _ = services.create_feedback(actor, text="A", channel="conversation", external_id=ext)
-        b, created = services.create_feedback(actor, text="A", channel="conversation", external_id=ext)
+        a, _ = actions.create_feedback(actor, text="A", channel="conversation", external_id=ext)
+        b, created = actions.create_feedback(actor, text="A", channel="conversation", external_id=ext)
         assert a.dedupe_key and len(a.dedupe_key) <= 400 and not created and a.pk == b.pk
 
     def test_dedupe_key_is_per_workspace(self) -> None:
-        a, _ = services.create_feedback(self.actor(self.bob), text="A", dedupe_key="k1")
-        b, created = services.create_feedback(self.actor(self.charlie), text="A", dedupe_key="k1")
+        a, _ = actions.create_feedback(self.actor(self.bob), text="A", dedupe_key="k1")
+        b, created = actions.create_feedback(self.actor(self.charlie), text="A", dedupe_key="k1")
         assert created and a.pk != b.pk
 
     def test_integrity_race_returns_the_winner(self) -> None:
         """Another writer inserts the same key between our lookup and our insert."""
-        real = services._find_existing
+        real = actions._find_existing
         winner: list[Feedback] = []
 
         def lookup(workspace: Any, key: str) -> Feedback | None:
@@ -114,27 +114,27 @@ class CreateFeedbackTests(Fixtures):
                 return None
             return real(workspace, key)
 
-        with mock.patch.object(services, "_find_existing", side_effect=lookup), transaction.atomic():
-            item, created = services.create_feedback(self.actor(self.bob), text="loser", dedupe_key="race")
+        with mock.patch.object(actions, "_find_existing", side_effect=lookup), transaction.atomic():
+            item, created = actions.create_feedback(self.actor(self.bob), text="loser", dedupe_key="race")
             # The outer transaction is still usable after the savepoint rolled back.
             assert self.alpha.feedback_items.count() == 1
         assert not created and item.pk == winner[0].pk and item.text == "winner"
 
     def test_tags_reused_case_insensitively(self) -> None:
         Tag.objects.create(workspace=self.alpha, name="Billing")
-        item, _ = services.create_feedback(self.actor(self.bob), text="x", tags=["billing", " Export ", "export", ""])
+        item, _ = actions.create_feedback(self.actor(self.bob), text="x", tags=["billing", " Export ", "export", ""])
         assert sorted(t.name for t in item.tags.all()) == ["Billing", "Export"]
         assert self.alpha.tags.count() == 2
         assert not self.bravo.tags.exists()
 
     def test_tags_as_one_comma_separated_string(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="x", tags="billing, Export,billing")
+        item, _ = actions.create_feedback(self.actor(self.bob), text="x", tags="billing, Export,billing")
         assert {t.name for t in item.tags.all()} == {"billing", "Export"}
 
     def test_naive_received_at_is_read_in_workspace_time_zone(self) -> None:
         self.alpha.timezone = "Europe/Berlin"
         self.alpha.save()
-        item, _ = services.create_feedback(self.actor(self.bob), text="x", received_at=datetime(2026, 1, 15, 10, 0))
+        item, _ = actions.create_feedback(self.actor(self.bob), text="x", received_at=datetime(2026, 1, 15, 10, 0))
         assert item.received_at == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 
@@ -149,9 +149,9 @@ class SignalTests(Fixtures):
 
         feedback_created.connect(listener)
         try:
-            item, _ = services.create_feedback(self.actor(self.bob), text="hello")
-            services.create_feedback(self.actor(self.bob), text="hello", dedupe_key="d")
-            services.create_feedback(self.actor(self.bob), text="hello", dedupe_key="d")  # existing: no signal
+            item, _ = actions.create_feedback(self.actor(self.bob), text="hello")
+            actions.create_feedback(self.actor(self.bob), text="hello", dedupe_key="d")
+            actions.create_feedback(self.actor(self.bob), text="hello", dedupe_key="d")  # existing: no signal
         finally:
             feedback_created.disconnect(listener)
         assert len(seen) == 2
@@ -164,13 +164,13 @@ class SignalTests(Fixtures):
         feedback_created.connect(boom)
         try:
             with self.assertRaises(RuntimeError):
-                services.create_feedback(self.actor(self.bob), text="doomed")
+                actions.create_feedback(self.actor(self.bob), text="doomed")
         finally:
             feedback_created.disconnect(boom)
         assert not self.alpha.feedback_items.filter(text="doomed").exists()
 
     def test_update_signal_lists_changed_fields(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="a", tags=["x"])
+        item, _ = actions.create_feedback(self.actor(self.bob), text="a", tags=["x"])
         changes: list[frozenset[str]] = []
 
         def listener(changed: frozenset[str], **kwargs: Any) -> None:
@@ -178,8 +178,8 @@ class SignalTests(Fixtures):
 
         feedback_updated.connect(listener)
         try:
-            services.update_feedback(self.actor(self.bob), item, text="a", tags=["x"])  # nothing changed
-            services.update_feedback(self.actor(self.bob), item, text="b", tags=["y"])
+            actions.update_feedback(self.actor(self.bob), item, text="a", tags=["x"])  # nothing changed
+            actions.update_feedback(self.actor(self.bob), item, text="b", tags=["y"])
         finally:
             feedback_updated.disconnect(listener)
         assert changes == [frozenset({"text", "tags"})]
@@ -188,52 +188,52 @@ class SignalTests(Fixtures):
 class UpdateDeleteTests(Fixtures):
     def test_update_reassigns_and_new_contact_brings_account(self) -> None:
         actor = self.actor(self.bob)
-        item, _ = services.create_feedback(actor, text="a", author_email="x@globex.io")
+        item, _ = actions.create_feedback(actor, text="a", author_email="x@globex.io")
         assert item.account == self.globex
-        services.update_feedback(actor, item, contact=self.wile, product_line="mobile", title="  New   title ")
+        actions.update_feedback(actor, item, contact=self.wile, product_line="mobile", title="  New   title ")
         item.refresh_from_db()
         assert item.contact == self.wile and item.account == self.acme
         assert item.product_line == self.world.alpha_line and item.title == "New title"
-        services.update_feedback(actor, item, account=None, product_line=None)
+        actions.update_feedback(actor, item, account=None, product_line=None)
         item.refresh_from_db()
         assert item.account is None and item.product_line is None and item.contact == self.wile
 
     def test_update_validates_and_refuses_other_workspaces(self) -> None:
         actor = self.actor(self.bob)
-        item, _ = services.create_feedback(actor, text="a")
+        item, _ = actions.create_feedback(actor, text="a")
         with self.assertRaisesMessage(ValidationError, "No product line"):
-            services.update_feedback(actor, item, product_line="nope")
+            actions.update_feedback(actor, item, product_line="nope")
         with self.assertRaisesMessage(ValidationError, "another workspace"):
-            services.update_feedback(actor, item, account=self.bravo_acme)
+            actions.update_feedback(actor, item, account=self.bravo_acme)
         with self.assertRaisesMessage(ValidationError, "empty"):
-            services.update_feedback(actor, item, text=" ")
-        bravo_item, _ = services.create_feedback(self.actor(self.charlie), text="b")
+            actions.update_feedback(actor, item, text=" ")
+        bravo_item, _ = actions.create_feedback(self.actor(self.charlie), text="b")
         with self.assertRaises(ValidationError):
-            services.update_feedback(actor, bravo_item, title="hijack")
+            actions.update_feedback(actor, bravo_item, title="hijack")
         with self.assertRaises(PermissionDenied):
-            services.update_feedback(self.actor(self.vera), item, title="viewer")
+            actions.update_feedback(self.actor(self.vera), item, title="viewer")
 
     def test_delete(self) -> None:
-        item, _ = services.create_feedback(self.actor(self.bob), text="a")
+        item, _ = actions.create_feedback(self.actor(self.bob), text="a")
         with self.assertRaises(PermissionDenied):
-            services.delete_feedback(self.actor(self.vera), item)
-        services.delete_feedback(self.actor(self.bob), item)
+            actions.delete_feedback(self.actor(self.vera), item)
+        actions.delete_feedback(self.actor(self.bob), item)
         assert not self.alpha.feedback_items.exists()
 
     def test_tag_services(self) -> None:
         actor = self.actor(self.bob)
-        item, _ = services.create_feedback(actor, text="a", tags=["bug"])
-        other, _ = services.create_feedback(actor, text="b", tags=["defect"])
-        tag = services.add_tag(actor, item, "Urgent")
+        item, _ = actions.create_feedback(actor, text="a", tags=["bug"])
+        other, _ = actions.create_feedback(actor, text="b", tags=["defect"])
+        tag = actions.add_tag(actor, item, "Urgent")
         assert {t.name for t in item.tags.all()} == {"bug", "Urgent"}
-        services.remove_tag(actor, item, tag)
+        actions.remove_tag(actor, item, tag)
         assert {t.name for t in item.tags.all()} == {"bug"}
-        merged = services.rename_tag(actor, self.alpha.tags.get(name="defect"), "BUG")
+        merged = actions.rename_tag(actor, self.alpha.tags.get(name="defect"), "BUG")
         assert merged.name == "bug" and {t.name for t in other.tags.all()} == {"bug"}
         assert not self.alpha.tags.filter(name="defect").exists()
         with self.assertRaisesMessage(ValidationError, "longer than 60"):
-            services.add_tag(actor, item, "x" * 61)
-        services.delete_tag(actor, merged)
+            actions.add_tag(actor, item, "x" * 61)
+        actions.delete_tag(actor, merged)
         assert not item.tags.exists()
 
 
@@ -243,14 +243,14 @@ class SearchTests(Fixtures):
         super().setUpTestData()
         actor = cls.world.actor(cls.bob)
         now = timezone.now()
-        cls.a, _ = services.create_feedback(
+        cls.a, _ = actions.create_feedback(
             actor,
             text="CSV export times out",
             author_email="wile@acme.com",
             tags=["export"],
             received_at=now - timedelta(days=1),
         )
-        cls.b, _ = services.create_feedback(
+        cls.b, _ = actions.create_feedback(
             actor,
             text="Please add dark mode",
             title="Dark mode",
@@ -259,17 +259,17 @@ class SearchTests(Fixtures):
             product_line=cls.world.alpha_line,
             received_at=now - timedelta(days=20),
         )
-        cls.c, _ = services.create_feedback(
+        cls.c, _ = actions.create_feedback(
             actor,
             text="Export to PDF",
             author_name="Anon",
             author_email="anon@gmail.com",
             received_at=now - timedelta(days=40),
         )
-        services.create_feedback(cls.world.actor(cls.charlie), text="Bravo export secret")
+        actions.create_feedback(cls.world.actor(cls.charlie), text="Bravo export secret")
 
     def ids(self, **params: Any) -> list[int]:
-        return [i.pk for i in services.search_feedback(self.alpha, params)]
+        return [i.pk for i in queries.search_feedback(self.alpha, params)]
 
     def test_filters(self) -> None:
         assert self.ids() == [self.a.pk, self.b.pk, self.c.pk]
@@ -292,30 +292,30 @@ class SearchTests(Fixtures):
     def test_segment_filter_uses_saved_filters(self) -> None:
         Segment.objects.create(workspace=self.alpha, name="Big ones", filters={"segment": "Enterprise"})
         assert self.ids(segment="big ones") == [self.a.pk]
-        f = services.FeedbackFilters.from_params({"segment": "missing"})
-        assert list(services.search_feedback(self.alpha, f)) == [] and "No segment" in f.errors[0]
+        f = queries.FeedbackFilters.from_params({"segment": "missing"})
+        assert list(queries.search_feedback(self.alpha, f)) == [] and "No segment" in f.errors[0]
 
     def test_bad_values_are_reported_not_fatal(self) -> None:
-        f = services.FeedbackFilters.from_params(
+        f = queries.FeedbackFilters.from_params(
             {"since": "last tuesday", "channel": "fax", "sort": "random", "account": "x"}
         )
         assert len(f.errors) == 4
-        assert [i.pk for i in services.search_feedback(self.alpha, f)] == [self.a.pk, self.b.pk, self.c.pk]
+        assert [i.pk for i in queries.search_feedback(self.alpha, f)] == [self.a.pk, self.b.pk, self.c.pk]
 
 
 class OverviewTests(Fixtures):
     def test_overview_numbers(self) -> None:
         actor = self.actor(self.bob)
         now = timezone.now()
-        services.create_feedback(actor, text="1", author_email="wile@acme.com", received_at=now - timedelta(days=2))
-        services.create_feedback(actor, text="2", author_email="y@acme.com", received_at=now - timedelta(days=10))
-        services.create_feedback(
+        actions.create_feedback(actor, text="1", author_email="wile@acme.com", received_at=now - timedelta(days=2))
+        actions.create_feedback(actor, text="2", author_email="y@acme.com", received_at=now - timedelta(days=10))
+        actions.create_feedback(
             actor, text="3", author_email="z@globex.io", channel="email", received_at=now - timedelta(days=60)
         )
-        services.create_feedback(actor, text="4", received_at=now - timedelta(days=200))
-        services.create_feedback(actor, text="old", received_at=now - timedelta(days=500))
-        services.create_feedback(self.actor(self.charlie), text="bravo", author_email="q@acme.com")
-        o = services.overview(self.alpha, now)
+        actions.create_feedback(actor, text="4", received_at=now - timedelta(days=200))
+        actions.create_feedback(actor, text="old", received_at=now - timedelta(days=500))
+        actions.create_feedback(self.actor(self.charlie), text="bravo", author_email="q@acme.com")
+        o = queries.overview(self.alpha, now)
         assert (o["total"], o["this_week"], o["this_month"], o["accounts_heard"]) == (5, 1, 2, 2)
         assert o["arr_represented"] == Decimal("128000")
         assert len(o["weekly_chart"]["bars"]) == 52 and o["weekly_total"] == 4
@@ -327,7 +327,7 @@ class OverviewTests(Fixtures):
     def test_weekly_counts_bucket_by_monday(self) -> None:
         now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
         actor = self.actor(self.bob)
-        services.create_feedback(actor, text="mon", received_at=datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
-        services.create_feedback(actor, text="sun", received_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
-        weeks = services.weekly_counts(self.alpha, 3, now)
+        actions.create_feedback(actor, text="mon", received_at=datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
+        actions.create_feedback(actor, text="sun", received_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))
+        weeks = queries.weekly_counts(self.alpha, 3, now)
         assert [(w.isoformat(), n) for w, n in weeks] == [("2026-11-09", 0), ("2026-11-16", 1), ("2026-11-23", 1)]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from harken.customers.models import Account, Contact
-from harken.feedback import services
+from harken.feedback import actions
 from harken.feedback.models import Feedback, Tag
 from tests.base import HarkenTestCase
 
@@ -29,14 +29,14 @@ class ViewFixtures(HarkenTestCase):
         cls.wile = Contact.objects.create(workspace=cls.alpha, account=cls.acme, name="Wile E.", email="wile@acme.com")
         actor = cls.world.actor(cls.bob)
         now = timezone.now()
-        cls.export, _ = services.create_feedback(
+        cls.export, _ = actions.create_feedback(
             actor,
             text="CSV export times out on big files",
             author_email="wile@acme.com",
             tags=["export"],
             received_at=now - timedelta(days=1),
         )
-        cls.dark, _ = services.create_feedback(
+        cls.dark, _ = actions.create_feedback(
             actor,
             text="Please add dark mode <script>alert(1)</script>",
             channel="email",
@@ -45,7 +45,7 @@ class ViewFixtures(HarkenTestCase):
             raw_content_type="message/rfc822",
             received_at=now - timedelta(days=3),
         )
-        cls.bravo_item, _ = services.create_feedback(cls.world.actor(cls.charlie), text="Bravo secret roadmap wish")
+        cls.bravo_item, _ = actions.create_feedback(cls.world.actor(cls.charlie), text="Bravo secret roadmap wish")
 
 
 class OverviewAndInboxTests(ViewFixtures):
@@ -106,7 +106,7 @@ class OverviewAndInboxTests(ViewFixtures):
         before = queries()
         actor = self.actor(self.bob)
         for i in range(8):
-            services.create_feedback(
+            actions.create_feedback(
                 actor,
                 text=f"more {i}",
                 author_email="wile@acme.com",
@@ -118,7 +118,7 @@ class OverviewAndInboxTests(ViewFixtures):
     def test_pagination(self) -> None:
         actor = self.actor(self.bob)
         for i in range(30):
-            services.create_feedback(
+            actions.create_feedback(
                 actor, text=f"bulk item {i:02d}", received_at=timezone.now() - timedelta(days=10, minutes=i)
             )
         client = self.login(self.bob)

@@ -3,9 +3,9 @@ from tests.tenancy import ApiCase, Case
 
 CASES = [
     Case("imports:list"),
-    Case("imports:new", write=True, data={"kind": "feedback"}),
+    Case("imports:new", write=True, data={"kind": "feedback"}, min_role="member"),
     Case("imports:detail", make_job),
-    Case("imports:mapping", make_job, write=True, data={"col_0": "external_id", "col_3": "text"}),
+    Case("imports:mapping", make_job, write=True, data={"col_0": "external_id", "col_3": "text"}, min_role="member"),
     Case("imports:preview", make_job),
     Case("imports:run", make_job, read=False, write=True, data={}),
     Case("imports:cancel", make_job, read=False, write=True, data={}),

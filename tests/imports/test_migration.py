@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("imports", "0002_import_sources_and_ledger"), ("channels", "0002_more_channels")]
-AFTER = [("imports", "0003_copy_channel_imports"), ("channels", "0003_channel_imports_become_import_jobs")]
+BEFORE = [("imports", "0002_import_sources_and_ledger"), ("channels", "0003_feed_items_source")]
+AFTER = [("imports", "0003_copy_channel_imports"), ("channels", "0004_channel_imports_become_import_jobs")]
 
 
 @pytest.mark.django_db(transaction=True)

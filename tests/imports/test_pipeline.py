@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from harken.feedback import services as feedback_services
+from harken.feedback import actions as feedback_actions
 from harken.imports import actions, queries, runner
 from harken.imports.models import ImportedRow, ImportJob, ImportStatus
 from tests.base import World, make_token
@@ -77,7 +77,7 @@ def test_a_failure_in_a_later_chunk_undoes_the_earlier_ones(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runner, "CHUNK_ROWS", 10)
-    real = feedback_services.create_feedback
+    real = feedback_actions.create_feedback
     calls: list[int] = []
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -86,7 +86,7 @@ def test_a_failure_in_a_later_chunk_undoes_the_earlier_ones(
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(feedback_services, "create_feedback", flaky)
+    monkeypatch.setattr(feedback_actions, "create_feedback", flaky)
     bob = world.actor(world.bob)
     job = actions.run(bob, mapped(bob, write_csv(tmp_path / "c.csv", 35)))
     assert job.status == ImportStatus.FAILED and "nothing was imported" in job.failure

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harken.feedback.actions import create_feedback
 from harken.feedback.models import Feedback
-from harken.feedback.services import create_feedback
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Workspace
 

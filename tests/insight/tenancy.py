@@ -11,7 +11,7 @@ from tests.tenancy import ApiCase, Case
 
 
 def _item(ws: Workspace) -> Any:
-    from harken.feedback.services import create_feedback
+    from harken.feedback.actions import create_feedback
 
     item, _ = create_feedback(Actor.system(ws), text=f"Export to PDF fails in {ws.slug}", title="PDF export")
     return item

@@ -38,7 +38,7 @@ def test_lexical_cues_decide_clear_cases() -> None:
 
 
 def test_corrections_are_kept_and_never_overwritten(world) -> None:  # type: ignore[no-untyped-def]
-    from harken.feedback.services import update_feedback
+    from harken.feedback.actions import update_feedback
 
     item = add(world.alpha, "The app crashes with an error when I export")
     run_pending_tasks()
@@ -94,7 +94,7 @@ def test_classification_api_and_form(world) -> None:  # type: ignore[no-untyped-
     bad = Client().post(
         f"/api/insight/items/{item.pk}/classification", {"category": "x"}, content_type="application/json", **headers
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     resp = world.client_for(world.bob).post(f"/w/alpha/insight/items/{item.pk}/classification/", {"category": "bug"})
     assert resp.status_code == 302
     assert ItemClassification.objects.get(feedback=item).category == "bug"

@@ -76,7 +76,7 @@ def test_workspace_index_follows_the_database(world, settings) -> None:  # type:
 
 
 def test_large_workspaces_use_hnsw_through_the_same_path(world, settings) -> None:  # type: ignore[no-untyped-def]
-    from harken.feedback.services import update_feedback
+    from harken.feedback.actions import update_feedback
     from harken.insight import services
 
     settings.HARKEN_EXACT_INDEX_MAX = 1

@@ -7,8 +7,8 @@ from django_tasks_db.models import DBTaskResult
 
 from harken.core.taskrun import run_pending_tasks
 from harken.customers.models import Account, Contact
+from harken.feedback.actions import update_feedback
 from harken.feedback.models import Feedback, Tag
-from harken.feedback.services import update_feedback
 from harken.insight import duplicates, services
 from harken.insight.models import DuplicateSuggestion, FeedbackMerge, ItemEmbedding, SuggestionStatus
 from harken.workspaces.access import Actor
@@ -20,7 +20,7 @@ PDF = "The app crashes every time I export a large report to PDF on Windows 11 (
 
 
 def embed_tasks() -> int:
-    return DBTaskResult.objects.filter(task_path="harken.insight.tasks.embed_feedback", status="READY").count()
+    return DBTaskResult.objects.filter(task_path="harken.insight.tasks.understand_items", status="READY").count()
 
 
 def test_new_item_enqueues_embedding_in_its_transaction(world) -> None:  # type: ignore[no-untyped-def]
@@ -231,7 +231,7 @@ def test_merge_signal_lets_other_apps_record_what_they_moved(world) -> None:  # 
 
 
 def test_merged_items_leave_the_inbox_until_the_merge_is_undone(world) -> None:  # type: ignore[no-untyped-def]
-    from harken.feedback.services import search_feedback
+    from harken.feedback.queries import search_feedback
 
     a, b = add(world.alpha, "Export to Excel please"), add(world.alpha, "Please add Excel export")
     bob = world.actor(world.bob)

@@ -236,7 +236,7 @@ def test_new_items_join_the_nearest_theme_on_ingest(world) -> None:  # type: ign
 
 
 def test_ingest_never_moves_a_person_placed_item(world) -> None:  # type: ignore[no-untyped-def]
-    from harken.feedback.services import update_feedback
+    from harken.feedback.actions import update_feedback
 
     ids = seed(world.alpha)
     services.recluster(world.alpha)
@@ -314,7 +314,7 @@ def test_themes_api(world) -> None:  # type: ignore[no-untyped-def]
     )
     assert moved.status_code == 200 and moved.json()["source"] == "user"
     bad = client.post(f"/api/insight/themes/{export}/rename", {"name": ""}, content_type="application/json", **headers)
-    assert bad.status_code == 400 and "name" in bad.json()["detail"]
+    assert bad.status_code == 422 and "name" in bad.json()["detail"]
     run = client.post("/api/insight/themes/recluster", **headers)
     assert run.status_code == 202 and run.json()["status"] == "queued"
 

@@ -99,7 +99,7 @@ def test_api_similar_duplicates_merge_undo(world) -> None:  # type: ignore[no-un
     assert c.post("/api/insight/merges", body, content_type="application/json", **h).status_code == 404
     body = json.dumps({"survivor_id": acme_item.pk, "merged_id": acme_item.pk})
     response = c.post("/api/insight/merges", body, content_type="application/json", **h)
-    assert response.status_code == 400 and "itself" in response.json()["detail"]
+    assert response.status_code == 422 and "itself" in response.json()["detail"]
     body = json.dumps({"survivor_id": acme_item.pk, "merged_id": b.pk})
     merged = c.post("/api/insight/merges", body, content_type="application/json", **h)
     assert merged.status_code == 201
@@ -107,7 +107,7 @@ def test_api_similar_duplicates_merge_undo(world) -> None:  # type: ignore[no-un
     assert c.get("/api/insight/merges", **h).json()[0]["undone_at"] is None
     undo = c.post(f"/api/insight/merges/{merged.json()['id']}/undo", **h)
     assert undo.status_code == 200 and undo.json()["undone_at"]
-    assert c.post(f"/api/insight/merges/{merged.json()['id']}/undo", **h).status_code == 400
+    assert c.post(f"/api/insight/merges/{merged.json()['id']}/undo", **h).status_code == 422
     s = DuplicateSuggestion.objects.get()
     assert c.post(f"/api/insight/duplicates/{s.pk}/dismiss", **h).json()["status"] == "dismissed"
     ro = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.alpha, world.vera, can_write=False)}"}

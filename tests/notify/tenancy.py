@@ -24,7 +24,7 @@ def failed_email(ws: Workspace) -> dict[str, Any]:
 
 
 CASES = [
-    Case("notify:outbox"),
-    Case("notify:email", email),
-    Case("notify:retry", failed_email, read=False, write=True),
+    Case("notify:outbox", min_role="admin"),
+    Case("notify:email", email, min_role="admin"),
+    Case("notify:retry", failed_email, read=False, write=True, write_role="admin"),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harken.feedback.services import create_feedback
+from harken.feedback.actions import create_feedback
 from harken.triage.models import ReplyTemplate
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Workspace
@@ -32,7 +32,7 @@ SLA = {"target_hours": "24", "near_breach_hours": "4", "timezone_name": "", "day
 CASES = [
     Case("triage:inbox"),
     Case("triage:metrics"),
-    Case("triage:settings", write=True, data=SLA),
+    Case("triage:settings", write=True, data=SLA, write_role="admin"),
     Case("triage:templates", write=True, data={"name": "Viewer's", "body": "Hi {{name}}"}),
     Case("triage:template_edit", template, write=True, data={"name": "Renamed", "body": "Hello"}),
     Case("triage:template_delete", template, read=False, write=True),

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from harken.feedback.services import create_feedback
+from harken.feedback.actions import create_feedback
 from harken.notify.models import OutboundEmail
-from harken.triage import services
+from harken.triage import actions, queries
 from harken.triage.models import Decision, EventKind, Triage
 from harken.workspaces.access import Actor
 from tests.base import HarkenTestCase, make_token
@@ -43,41 +43,41 @@ class ClockAndQueueTests(TriageTestCase):
     def test_items_without_a_customer_email_need_no_response(self) -> None:
         item = self.item(email="")
         self.assertFalse(item.needs_response)
-        self.assertEqual(services.clock(item, services.get_settings(self.alpha)).state, "none")
+        self.assertEqual(queries.clock(item, queries.get_settings(self.alpha)).state, "none")
 
     def test_tabs_sort_items_where_they_belong(self) -> None:
         fresh = self.item("fresh")
         overdue = self.item("late", hours_ago=30)
         decided = self.item("decided")
-        services.decide(self.actor(self.bob), decided, Decision.PLANNED)
+        actions.decide(self.actor(self.bob), decided, Decision.PLANNED)
         answered = self.item("answered")
-        services.send_reply(self.actor(self.bob), answered, body="Thanks!")
-        services.decide(self.actor(self.bob), answered, Decision.ANSWERED)
+        actions.send_reply(self.actor(self.bob), answered, body="Thanks!")
+        actions.decide(self.actor(self.bob), answered, Decision.ANSWERED)
 
         def tab(name: str) -> set[str]:
-            return {t.feedback.text for t in services.queue(self.alpha, name)}
+            return {t.feedback.text for t in queries.queue(self.alpha, name)}
 
         self.assertEqual(tab("new"), {"fresh", "late"})
         self.assertEqual(tab("awaiting_response"), {"fresh", "late", "decided"})
         self.assertEqual(tab("overdue"), {"late"})
         self.assertEqual(tab("awaiting_decision"), {"fresh", "late"})
         self.assertEqual(tab("done"), {"answered"})
-        self.assertEqual(services.clock(overdue, services.get_settings(self.alpha)).state, "overdue")
-        self.assertEqual(services.clock(fresh, services.get_settings(self.alpha)).state, "running")
+        self.assertEqual(queries.clock(overdue, queries.get_settings(self.alpha)).state, "overdue")
+        self.assertEqual(queries.clock(fresh, queries.get_settings(self.alpha)).state, "running")
         near = self.item("near", hours_ago=21)
-        self.assertEqual(services.clock(near, services.get_settings(self.alpha)).state, "near")
+        self.assertEqual(queries.clock(near, queries.get_settings(self.alpha)).state, "near")
         with self.assertRaises(ValidationError):
-            services.queue(self.alpha, "bogus")
+            queries.queue(self.alpha, "bogus")
 
     def test_queues_never_show_another_workspace(self) -> None:
         create_feedback(Actor.system(self.bravo), text="Bravo's secret", author_email="x@bravo-customer.test")
         self.item("alpha's")
-        texts = {t.feedback.text for key, _ in services.TABS for t in services.queue(self.alpha, key)}
+        texts = {t.feedback.text for key, _ in queries.TABS for t in queries.queue(self.alpha, key)}
         self.assertNotIn("Bravo's secret", texts)
 
     def test_sla_settings_retime_open_items_and_reject_bad_zones(self) -> None:
         item = self.item()
-        services.update_settings(
+        actions.update_settings(
             self.actor(self.alice),
             target_hours=4,
             near_breach_hours=1,
@@ -90,7 +90,7 @@ class ClockAndQueueTests(TriageTestCase):
         item.refresh_from_db()
         self.assertEqual(item.due_at, item.received_at + timedelta(hours=4))
         with self.assertRaises(ValidationError) as ctx:
-            services.update_settings(
+            actions.update_settings(
                 self.actor(self.alice),
                 target_hours=4,
                 near_breach_hours=1,
@@ -103,7 +103,7 @@ class ClockAndQueueTests(TriageTestCase):
         self.assertIn("timezone", ctx.exception.message_dict)
         self.assertIn("work_days", ctx.exception.message_dict)
         with self.assertRaises(PermissionDenied):
-            services.update_settings(
+            actions.update_settings(
                 self.actor(self.bob),
                 target_hours=4,
                 near_breach_hours=1,
@@ -120,10 +120,10 @@ class DecisionTests(TriageTestCase):
         item = self.item()
         bob = self.actor(self.bob)
         with self.assertRaises(ValidationError) as ctx:
-            services.decide(bob, item, Decision.WONT_DO)
+            actions.decide(bob, item, Decision.WONT_DO)
         self.assertIn("reason", ctx.exception.message_dict)
-        services.decide(bob, item, Decision.UNDER_CONSIDERATION)
-        services.decide(self.actor(self.alice), item, Decision.NOT_NOW, reason="Focus is on mobile this quarter")
+        actions.decide(bob, item, Decision.UNDER_CONSIDERATION)
+        actions.decide(self.actor(self.alice), item, Decision.NOT_NOW, reason="Focus is on mobile this quarter")
         events = list(item.events.filter(kind=EventKind.DECIDED).select_related("actor"))
         self.assertEqual(
             [(e.old_value, e.new_value, e.actor) for e in events],
@@ -139,18 +139,18 @@ class DecisionTests(TriageTestCase):
         item, original = self.item("one"), self.item("two")
         bob = self.actor(self.bob)
         with self.assertRaises(ValidationError):
-            services.decide(bob, item, Decision.ALREADY_EXISTS)
+            actions.decide(bob, item, Decision.ALREADY_EXISTS)
         with self.assertRaises(ValidationError):
-            services.decide(bob, item, Decision.ALREADY_EXISTS, link="javascript:alert(1)")
-        services.decide(bob, item, Decision.ALREADY_EXISTS, link="https://docs.example.com/export")
+            actions.decide(bob, item, Decision.ALREADY_EXISTS, link="javascript:alert(1)")
+        actions.decide(bob, item, Decision.ALREADY_EXISTS, link="https://docs.example.com/export")
         with self.assertRaises(ValidationError):
-            services.decide(bob, item, Decision.DUPLICATE)
+            actions.decide(bob, item, Decision.DUPLICATE)
         with self.assertRaises(ValidationError):
-            services.decide(bob, item, Decision.DUPLICATE, duplicate_of=item.feedback)
+            actions.decide(bob, item, Decision.DUPLICATE, duplicate_of=item.feedback)
         bravo_item, _ = create_feedback(Actor.system(self.bravo), text="elsewhere")
         with self.assertRaises(ValidationError):
-            services.decide(bob, item, Decision.DUPLICATE, duplicate_of=bravo_item)
-        services.decide(bob, item, Decision.DUPLICATE, duplicate_of=original.feedback)
+            actions.decide(bob, item, Decision.DUPLICATE, duplicate_of=bravo_item)
+        actions.decide(bob, item, Decision.DUPLICATE, duplicate_of=original.feedback)
         item.refresh_from_db()
         self.assertEqual(item.duplicate_of, original.feedback)
         self.assertEqual(item.decision_link, "")
@@ -159,10 +159,10 @@ class DecisionTests(TriageTestCase):
         item = self.item()
         vera = self.actor(self.vera)
         for call in (
-            lambda: services.decide(vera, item, Decision.PLANNED),
-            lambda: services.assign(vera, item, self.bob),
-            lambda: services.send_reply(vera, item, body="hi"),
-            lambda: services.add_note(vera, item, "hi"),
+            lambda: actions.decide(vera, item, Decision.PLANNED),
+            lambda: actions.assign(vera, item, self.bob),
+            lambda: actions.send_reply(vera, item, body="hi"),
+            lambda: actions.add_note(vera, item, "hi"),
         ):
             with self.assertRaises(PermissionDenied):
                 call()
@@ -171,19 +171,19 @@ class DecisionTests(TriageTestCase):
 class AssignmentAndNoteTests(TriageTestCase):
     def test_assignment_is_history_and_tells_the_assignee(self) -> None:
         item = self.item()
-        services.assign(self.actor(self.alice), item, self.bob)
+        actions.assign(self.actor(self.alice), item, self.bob)
         event = item.events.get(kind=EventKind.ASSIGNED)
         self.assertEqual((event.old_value, event.new_value), ("Nobody", "Bob Member"))
         mail = OutboundEmail.objects.get(kind="assignment")
         self.assertEqual(mail.to, ["bob@alpha.test"])
         with self.assertRaises(ValidationError):
-            services.assign(self.actor(self.alice), item, self.vera)  # viewers cannot own items
+            actions.assign(self.actor(self.alice), item, self.vera)  # viewers cannot own items
         with self.assertRaises(ValidationError):
-            services.assign(self.actor(self.alice), item, self.charlie)  # outsiders neither
+            actions.assign(self.actor(self.alice), item, self.charlie)  # outsiders neither
 
     def test_mentions_notify_members_only(self) -> None:
         item = self.item()
-        note = services.add_note(
+        note = actions.add_note(
             self.actor(self.alice), item, "@bob can you check? cc @vera@alpha.test and @charlie@bravo.test, @nobody."
         )
         self.assertEqual({u.email for u in note.mentions.all()}, {"bob@alpha.test", "vera@alpha.test"})
@@ -191,7 +191,7 @@ class AssignmentAndNoteTests(TriageTestCase):
         self.assertEqual(sent, ["bob@alpha.test", "vera@alpha.test"])
         self.assertIn("can you check", OutboundEmail.objects.filter(kind="mention").first().text)  # type: ignore[union-attr]
         with self.assertRaises(ValidationError):
-            services.add_note(self.actor(self.alice), item, "   ")
+            actions.add_note(self.actor(self.alice), item, "   ")
 
     def test_ambiguous_mentions_ask_for_the_email(self) -> None:
         from harken.workspaces.models import Membership, Role
@@ -201,7 +201,7 @@ class AssignmentAndNoteTests(TriageTestCase):
             workspace=self.alpha, user=make_user("bob.other@alpha.test", "Bob Other"), role=Role.MEMBER
         )
         with self.assertRaises(ValidationError) as ctx:
-            services.add_note(self.actor(self.alice), self.item(), "@bob?")
+            actions.add_note(self.actor(self.alice), self.item(), "@bob?")
         self.assertIn("by email", str(ctx.exception))
 
 
@@ -209,23 +209,23 @@ class TemplateTests(TriageTestCase):
     def test_variables_are_filled_and_nothing_else_is_evaluated(self) -> None:
         line = self.alpha.product_lines.get()
         item = self.item(product_line=line)
-        services.decide(self.actor(self.bob), item, Decision.WONT_DO, reason="It conflicts with {{name}} privacy rules")
+        actions.decide(self.actor(self.bob), item, Decision.WONT_DO, reason="It conflicts with {{name}} privacy rules")
         with self.assertRaises(ValidationError):
-            services.create_template(self.actor(self.bob), name="Bad", body="Hi {{ request }}")
-        template = services.create_template(
+            actions.create_template(self.actor(self.bob), name="Bad", body="Hi {{ request }}")
+        template = actions.create_template(
             self.actor(self.bob),
             name="Won't do",
             subject="About {{ product }}",
             body="Hi {{name}}, we decided: {{decision}} because {{reason}}. {% debug %}",
         )
-        draft = services.draft_from_template(item, template)
+        draft = queries.draft_from_template(item, template)
         self.assertEqual(draft["subject"], "About Mobile")
         self.assertEqual(
             draft["body"],
             "Hi Pat, we decided: won't do because It conflicts with {{name}} privacy rules. {% debug %}",
         )
         with self.assertRaises(ValidationError):
-            services.create_template(self.actor(self.bob), name="won't DO", body="dup")
+            actions.create_template(self.actor(self.bob), name="won't DO", body="dup")
 
     def test_template_pages(self) -> None:
         client = self.login(self.bob)
@@ -250,10 +250,10 @@ class ReminderTests(TriageTestCase):
         soon = self.item("soon", hours_ago=21)  # 3 h left, inside the 4 h window
         later = self.item("later", hours_ago=1)
         unassigned = self.item("unassigned", hours_ago=22)
-        services.assign(self.actor(self.bob), soon, self.alice)
-        services.assign(self.actor(self.bob), later, self.alice)
-        self.assertEqual(services.send_reminders(), 1)
-        self.assertEqual(services.send_reminders(), 0)  # once per item
+        actions.assign(self.actor(self.bob), soon, self.alice)
+        actions.assign(self.actor(self.bob), later, self.alice)
+        self.assertEqual(actions.send_reminders(), 1)
+        self.assertEqual(actions.send_reminders(), 0)  # once per item
         reminder = OutboundEmail.objects.get(kind="sla_reminder")
         self.assertEqual(reminder.to, ["alice@alpha.test"])
         self.assertIn("due in", reminder.subject)
@@ -269,7 +269,7 @@ class ReminderTests(TriageTestCase):
             author_email="x@b.test",
             received_at=timezone.now() - timedelta(hours=40),
         )
-        self.assertEqual(services.send_overdue_summaries(), 2)
+        self.assertEqual(actions.send_overdue_summaries(), 2)
         alice_mail = OutboundEmail.objects.get(kind="sla_summary", to=["alice@alpha.test"])
         self.assertIn("1 overdue first response in Alpha", alice_mail.subject)
         self.assertIn("late one", alice_mail.text)
@@ -289,10 +289,10 @@ class MetricsTests(TriageTestCase):
         line = self.alpha.product_lines.get()
         quick = self.item("quick", hours_ago=5, product_line=line)
         slow = self.item("slow", hours_ago=50)
-        services.send_reply(self.actor(self.bob), quick, body="Thanks")
-        services.send_reply(self.actor(self.alice), slow, body="Sorry for the wait")
+        actions.send_reply(self.actor(self.bob), quick, body="Thanks")
+        actions.send_reply(self.actor(self.alice), slow, body="Sorry for the wait")
         self.item("open")
-        m = services.metrics(self.alpha)
+        m = queries.metrics(self.alpha)
         self.assertEqual(m["overall"]["count"], 2)
         self.assertEqual(m["overall"]["within_pct"], 50)
         self.assertAlmostEqual(m["overall"]["median_hours"], 27.5, delta=0.2)
@@ -339,13 +339,16 @@ class PageTests(TriageTestCase):
         self.assertContains(page, "Answered in")
         self.assertContains(page, 'data-event="assigned"')
 
-    def test_backfill_opens_triage_for_items_created_before_it(self) -> None:
+    def test_items_without_a_row_are_opened_explicitly_never_by_a_page(self) -> None:
         from harken.feedback.models import Feedback
 
         old = Feedback.objects.create(workspace=self.alpha, text="from before", author_email="old@acme.test")
         self.assertFalse(Triage.objects.filter(feedback=old).exists())
         self.login(self.bob).get(reverse("triage:inbox", kwargs={"ws": "alpha"}))
+        self.assertFalse(Triage.objects.filter(feedback=old).exists())  # reads never write
+        self.assertEqual(actions.open_missing(self.alpha), 1)
         self.assertTrue(Triage.objects.filter(feedback=old).exists())
+        self.assertEqual(actions.open_missing(self.alpha), 0)
 
 
 class ApiTests(TriageTestCase):
@@ -401,9 +404,9 @@ class HistoryAndSettingsPageTests(TriageTestCase):
         old = self.item("last year", hours_ago=24 * 30)
         for item in (imported, old):
             self.assertFalse(item.needs_response)
-            self.assertNotIn(item, services.queue(self.alpha, "overdue"))
+            self.assertNotIn(item, queries.queue(self.alpha, "overdue"))
         self.assertIn("Imported history", imported.events.get().detail)
-        self.assertEqual(services.send_overdue_summaries(), 0)
+        self.assertEqual(actions.send_overdue_summaries(), 0)
 
     def test_admin_sets_business_hours_on_the_settings_page(self) -> None:
         url = reverse("triage:settings", kwargs={"ws": "alpha"})
@@ -419,7 +422,7 @@ class HistoryAndSettingsPageTests(TriageTestCase):
         self.assertEqual(self.login(self.bob).post(url, data).status_code, 403)  # members cannot change it
         response = self.login(self.alice).post(url, data)
         self.assertRedirects(response, url)
-        config = services.get_settings(self.alpha)
+        config = queries.get_settings(self.alpha)
         self.assertEqual((config.target_hours, config.business_hours, config.work_days), (8, True, [0, 1, 2, 3, 4]))
         self.assertEqual(config.schedule().tz, "Europe/Berlin")
         response = self.client.post(url, {**data, "day_end": "08:00"})
@@ -430,7 +433,7 @@ class BusinessHoursClockTests(TriageTestCase):
     def test_near_breach_counts_working_hours_only(self) -> None:
         import datetime as dt
 
-        services.update_settings(
+        actions.update_settings(
             self.actor(self.alice),
             target_hours=8,
             near_breach_hours=4,
@@ -452,12 +455,12 @@ class BusinessHoursClockTests(TriageTestCase):
         )
         item = Triage.objects.get(feedback=feedback)
         self.assertEqual(item.due_at, friday_noon + dt.timedelta(days=3))  # Monday noon
-        config = services.get_settings(self.alpha)
+        config = queries.get_settings(self.alpha)
         # Saturday: 3 working hours left (Monday 09:00–12:00), although 2 days of wall-clock remain.
         saturday = friday_noon + dt.timedelta(hours=22)  # Saturday 10:00
-        state = services.clock(item, config, saturday)
+        state = queries.clock(item, config, saturday)
         self.assertEqual((state.state, state.label), ("near", "3h 0m of business hours left"))
         # Friday 13:00: 7 working hours left, not near yet.
-        self.assertEqual(services.clock(item, config, friday_noon + dt.timedelta(hours=1)).state, "running")
-        services.assign(self.actor(self.bob), item, self.bob)
-        self.assertEqual(services.send_reminders(saturday), 1)
+        self.assertEqual(queries.clock(item, config, friday_noon + dt.timedelta(hours=1)).state, "running")
+        actions.assign(self.actor(self.bob), item, self.bob)
+        self.assertEqual(actions.send_reminders(saturday), 1)

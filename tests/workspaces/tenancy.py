@@ -37,22 +37,30 @@ def _token(ws: Workspace) -> dict[str, Any]:
 
 
 CASES = [
-    Case("workspaces:settings", write=True, data={"name": "Renamed", "time_zone": "Europe/Berlin"}),
+    Case("workspaces:settings", write=True, data={"name": "Renamed", "time_zone": "Europe/Berlin"}, write_role="admin"),
     Case("workspaces:members"),
-    Case("workspaces:member_role", _member, read=False, write=True, data={"role": "viewer"}),
-    Case("workspaces:member_remove", _member, read=False, write=True),
-    Case("workspaces:invite", read=False, write=True, data={"email": "someone@example.test", "role": "member"}),
-    Case("workspaces:invitation_resend", _invitation, read=False, write=True),
-    Case("workspaces:invitation_revoke", _invitation, read=False, write=True),
+    Case("workspaces:member_role", _member, read=False, write=True, data={"role": "viewer"}, write_role="admin"),
+    Case("workspaces:member_remove", _member, read=False, write=True, write_role="admin"),
+    Case(
+        "workspaces:invite",
+        read=False,
+        write=True,
+        data={"email": "someone@example.test", "role": "member"},
+        write_role="admin",
+    ),
+    Case("workspaces:invitation_resend", _invitation, read=False, write=True, write_role="admin"),
+    Case("workspaces:invitation_revoke", _invitation, read=False, write=True, write_role="admin"),
     Case("workspaces:product_lines"),
-    Case("workspaces:product_line_create", write=True, data={"name": "New line"}),
-    Case("workspaces:product_line_edit", _line, write=True, data={"name": "Edited"}),
-    Case("workspaces:product_line_delete", _line, read=False, write=True),
-    Case("workspaces:tokens", write=True, data={"name": "ci", "access": "read"}),
-    Case("workspaces:token_revoke", _token, read=False, write=True),
+    Case("workspaces:product_line_create", write=True, data={"name": "New line"}, write_role="admin"),
+    Case("workspaces:product_line_edit", _line, write=True, data={"name": "Edited"}, write_role="admin"),
+    Case("workspaces:product_line_delete", _line, read=False, write=True, write_role="admin"),
+    Case("workspaces:tokens", write=True, data={"name": "ci", "access": "read"}, write_role="admin"),
+    Case("workspaces:audit", min_role="owner"),
+    Case("workspaces:token_revoke", _token, read=False, write=True, write_role="admin"),
 ]
 
 API_CASES = [
     ApiCase("GET", "/workspaces/current"),
     ApiCase("GET", "/workspaces/product-lines"),
+    ApiCase("GET", "/workspaces/audit"),
 ]

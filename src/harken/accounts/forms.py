@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from harken.accounts import throttle
 from harken.accounts.models import User
+from harken.workspaces import audit
 
 
 class SignupForm(forms.Form):
@@ -32,10 +33,8 @@ class SignupForm(forms.Form):
         return " ".join(self.cleaned_data.get("name", "").split())
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Sign in instead.")
-        return email
+        # No "already registered" error here: that would tell anyone which addresses have accounts.
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -66,14 +65,17 @@ class SignInForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         email = str(self.data.get("username", ""))
-        if throttle.is_locked(email):
+        ip = throttle.client_ip(self.request)
+        if throttle.is_locked(email, ip):
             raise forms.ValidationError(throttle.MESSAGE, code="throttled")
         try:
             data = super().clean()
         except forms.ValidationError:
-            throttle.record_failure(email)
+            throttle.record_failure(email, ip)
+            audit.record_sign_in(email, ip, ok=False)
             raise
-        throttle.reset(email)
+        throttle.reset(email, ip)
+        audit.record_sign_in(email, ip, user=self.get_user(), ok=True)
         return data
 
 
@@ -106,17 +108,26 @@ class QueuedPasswordResetForm(PasswordResetForm):
                 html=render_to_string(html_email_template_name, context) if html_email_template_name else "",
                 kind="password_reset",
                 related_object=f"accounts.user:{context['user'].pk}",
+                secrets={"password reset link": context["url"]},
             )
 
 
 class InvitationSignupForm(forms.Form):
-    """Accepting an invitation without an account: the email is fixed by the invitation."""
+    """Accepting an invitation without an account: the email is fixed by the invitation, and the
+    code emailed to it proves the person owns it (the link alone is not enough)."""
+
+    code = forms.CharField(
+        max_length=12,
+        label="Code from the email",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="Use “Email me a code” below; we send it to the invited address.",
+    )
 
     name = forms.CharField(
         max_length=150,
         required=False,
         label="Your name",
-        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

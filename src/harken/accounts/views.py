@@ -23,6 +23,7 @@ from harken.accounts.forms import (
     SignupForm,
 )
 from harken.accounts.models import User
+from harken.workspaces import audit
 from harken.workspaces import services as workspace_services
 
 BACKEND = "harken.accounts.backends.EmailBackend"
@@ -42,19 +43,30 @@ def safe_next(request: HttpRequest, default: str = "hub:home") -> str:
 @csrf_protect
 @never_cache
 def signup(request: HttpRequest) -> HttpResponse:
+    """Every valid form ends on the same "check your email" page: sign-up never reveals whether an
+    address is registered (see accounts.services.request_signup)."""
     if request.user.is_authenticated:
         return redirect(safe_next(request))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.register_user(**form.cleaned_data)
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
-            login(request, user, backend=BACKEND)
-            messages.success(request, "Welcome to Harken! Create a workspace or open an invitation link to join one.")
-            return redirect(safe_next(request))
+        services.request_signup(**form.cleaned_data)
+        return render(request, "accounts/signup_sent.html", {"email": form.cleaned_data["email"]})
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@csrf_protect
+@never_cache
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links; a GET must not change anything), POST confirms."""
+    user = services.user_for_activation(uidb64, token)
+    if user is None:
+        return render(request, "accounts/activate.html", {"invalid": True}, status=410)
+    if request.method == "POST":
+        services.activate(uidb64, token)
+        login(request, user, backend=BACKEND)
+        messages.success(request, "Welcome to Harken! Create a workspace or open an invitation link to join one.")
+        return redirect("hub:home")
+    return render(request, "accounts/activate.html", {"account": user})
 
 
 class SignInView(auth_views.LoginView):
@@ -120,6 +132,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     form: Any = {"signin": InvitationSignInForm, "signup": InvitationSignupForm}.get(mode)
     form = form(request.POST or None) if form else None
 
+    if request.method == "POST" and mode == "signup" and request.POST.get("action") == "send_code":
+        try:
+            workspace_services.send_invitation_code(token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"We emailed a code to {invite.email}. Type it below to create your account.")
+        return redirect("accounts:invitation", token=token)
+
     if request.method == "POST" and mode != "mismatch":
         joined_as: User | None = None
         try:
@@ -128,27 +149,34 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 joined_as = user
             elif form is not None and form.is_valid():
                 if mode == "signin":
-                    if throttle.is_locked(invite.email):
+                    ip = throttle.client_ip(request)
+                    if throttle.is_locked(invite.email, ip):
                         form.add_error("password", throttle.MESSAGE)
                     else:
                         joined_as = authenticate(request, username=invite.email, password=form.cleaned_data["password"])
                         if joined_as is None:
-                            throttle.record_failure(invite.email)
+                            throttle.record_failure(invite.email, ip)
+                            audit.record_sign_in(invite.email, ip, ok=False)
                             form.add_error(
                                 "password", "That password is not right. You can reset it from the sign-in page."
                             )
                         else:
-                            throttle.reset(invite.email)
+                            throttle.reset(invite.email, ip)
+                            audit.record_sign_in(invite.email, ip, user=joined_as, ok=True)
                             workspace_services.accept_invitation(token, joined_as)
                 else:
                     membership = workspace_services.accept_invitation_as_new_user(
-                        token, name=form.cleaned_data["name"], password=form.cleaned_data["password"]
+                        token,
+                        name=form.cleaned_data["name"],
+                        password=form.cleaned_data["password"],
+                        code=form.cleaned_data["code"],
                     )
                     joined_as = membership.user
         except ValidationError as error:
             joined_as = None
             if form is not None:
-                form.add_error("password" if mode != "accept" else None, error)
+                field = None if mode == "accept" else "code" if "code" in " ".join(error.messages) else "password"
+                form.add_error(field, error)
             else:
                 messages.error(request, " ".join(error.messages))
         except PermissionDenied as error:
@@ -163,5 +191,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "accounts/invitation.html",
-        {"invitation": invite, "mode": mode, "form": form, "role": invite.get_role_display(), "token": token},
+        {
+            "invitation": invite,
+            "mode": mode,
+            "form": form,
+            "role": invite.get_role_display(),
+            "token": token,
+            "code_sent": bool(invite.code_sent_at),
+        },
     )

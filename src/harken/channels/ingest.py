@@ -41,6 +41,7 @@ class Record:
     tags: list[str] = field(default_factory=list)
     product_hint: str = ""
     raw: Any = None  # the source's own record, stored verbatim (as JSON) on the item
+    source_ref: str = ""  # which one of the source kind (e.g. the feed's id): stored, indexed, on the item
 
 
 @dataclass
@@ -114,7 +115,7 @@ def create_items(actor: Actor, payloads: Sequence[dict[str, Any]]) -> list[Writt
     calls the per-item create for each payload; swap the loop for the batch call here and every
     channel and file import follows.
     """
-    from harken.feedback.services import create_feedback
+    from harken.feedback.actions import create_feedback
 
     written: list[Written] = []
     for payload in payloads:
@@ -131,7 +132,7 @@ class ProductLines:
     """Product-line lookups for a run: a default for every record, plus per-record hints (cached)."""
 
     def __init__(self, actor: Actor, default: Any = None) -> None:
-        from harken.feedback.services import resolve_product_line
+        from harken.feedback.actions import resolve_product_line
 
         self.actor = actor
         self.default = resolve_product_line(actor.workspace, default) if default else None
@@ -161,6 +162,8 @@ def record_payload(source: str, record: Record, product_line: Any = None) -> dic
         "dedupe_key": dedupe_key(source, record),
         "raw_payload": raw_json(record.raw),
         "raw_content_type": "application/json" if not isinstance(record.raw, str) else "text/plain",
+        "source_kind": source.split(":", 1)[0],  # "webhook:12" → kind webhook, ref 12
+        "source_ref": record.source_ref or source.partition(":")[2],
     }
 
 
@@ -232,7 +235,7 @@ def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def _product_line_for(actor: Actor, hint: str) -> Any:
     """A product hint that names no product line is ignored rather than failing the record."""
-    from harken.feedback.services import resolve_product_line
+    from harken.feedback.actions import resolve_product_line
 
     try:
         return resolve_product_line(actor.workspace, hint)

@@ -27,3 +27,25 @@ def error_body(exc: ValidationError) -> dict[str, Any]:
         errors = {"__all__": [str(m) for m in exc.messages]}
     first = next((msgs[0] for msgs in errors.values() if msgs), "Invalid input.")
     return {"detail": first, "errors": errors}
+
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file", "payload"}
+
+
+def request_error_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The API error body for django-ninja's request validation errors (pydantic's list)."""
+    out: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        while loc and loc[0] in _LOCATIONS:
+            loc = loc[1:]
+        field = ".".join(loc) or "__all__"
+        message = str(error.get("msg", "Invalid value."))
+        if error.get("type") == "missing":
+            message = "This field is required."
+        out.setdefault(field, []).append(message)
+    if not out:
+        out["__all__"] = ["Invalid request."]
+    first_field, first = next(iter(out.items()))
+    detail = first[0] if first_field == "__all__" else f"{first_field}: {first[0]}"
+    return {"detail": detail, "errors": out}

@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the task_finished listener that stamps PeriodicRun.finished_at.
-        from harken.core import scheduling  # noqa: F401
+        from harken.core import checks, scheduling  # noqa: F401 - checks registers `check --deploy` checks

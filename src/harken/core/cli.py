@@ -1,9 +1,10 @@
-"""`harken worker`, `harken jobs`, `harken serve`, `harken demo` and `harken tick`."""
+"""`harken worker`, `harken jobs`, `harken serve` and `harken tick` (the demo has its own: demo/cli.py)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -138,48 +139,79 @@ def serve(
     run_server(host, port, threads=threads, worker=with_worker)
 
 
-def demo(
-    reset: bool = typer.Option(False, "--reset", help="Delete and rebuild the demo workspace"),
-    items: int = typer.Option(2200, min=10, max=200_000, help="How many feedback items to generate"),
+def backup(
+    output: str = typer.Option("", "--output", "-o", help="Archive to write (default: ./harken-backup-<time>.tar.gz)"),
 ) -> None:
-    """Load the "Acme Analytics" demo workspace (idempotent) and print how to sign in."""
+    """Back up the database and uploaded files into one .tar.gz (consistent while Harken runs)."""
     _setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from harken.core.backup import BackupError
+    from harken.core.backup import backup as do_backup
 
-    from harken.demo import DEMO_PASSWORD, DEMO_USER_EMAIL, load_demo
+    try:
+        summary = do_backup(Path(output) if output else None)
+    except BackupError as exc:
+        console.print(f"[red]Backup failed[/red]: {exc}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]Backup written[/green]: {summary.path} ({summary.vendor} database, {summary.media_files} uploaded "
+        f"file(s), {summary.size_bytes / 1_048_576:.1f} MB)"
+    )
 
-    console.print("Applying migrations…")
-    call_command("migrate", "--noinput", verbosity=0)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        bar = progress.add_task("Demo data", total=None)
 
-        def report(step: str, done: int, total: int) -> None:
-            progress.update(bar, description=step, completed=done, total=total)
+def restore(
+    archive: str = typer.Argument(..., help="A file written by `harken backup`"),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation"),
+) -> None:
+    """Replace the database and uploaded files with a backup's (stop web and workers first)."""
+    _setup()
+    from django.db import connection
 
-        result = load_demo(items=items, reset=reset, progress=report)
-    if result.created:
-        console.print(
-            f"[green]Demo workspace “{result.workspace.name}” ready[/green]: {result.accounts} accounts, "
-            f"{result.contacts} contacts, {result.feedback} feedback items."
-        )
-    else:
-        console.print(
-            f"[yellow]Demo workspace “{result.workspace.name}” already exists[/yellow] "
-            f"({result.feedback} feedback items); use --reset to rebuild it."
-        )
-    if result.queued_tasks:
-        console.print(f"{result.queued_tasks} background task(s) queued: run `harken worker` (or `serve --worker`).")
-    console.print(f"\nOpen [bold]{settings.SITE_URL}[/bold] and sign in as")
-    console.print(f"  email:    [bold]{DEMO_USER_EMAIL}[/bold]\n  password: [bold]{DEMO_PASSWORD}[/bold]")
+    from harken.core.backup import BackupError, read_manifest
+    from harken.core.backup import restore as do_restore
+
+    try:
+        manifest = read_manifest(Path(archive))
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Backup of {manifest['created_at']} ({manifest['vendor']}, {manifest['media_files']} uploaded file(s)). "
+        f"It REPLACES everything in the {connection.vendor} database {connection.settings_dict['NAME']}."
+    )
+    if not yes and not typer.confirm("Restore it?"):
+        raise typer.Exit(1)
+    try:
+        do_restore(Path(archive))
+    except BackupError as exc:
+        console.print(f"[red]Restore failed[/red]: {exc}")
+        raise typer.Exit(1) from None
+    console.print(
+        "[green]Restored.[/green] Run `harken migrate` (for a backup from an older version), then start Harken."
+    )
+
+
+def export(
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Slug of the workspace to export"),
+    fmt: str = typer.Option("json", "--format", "-f", help="json (one file) or csv (a zip of CSV files and uploads)"),
+    output: str = typer.Option("", "--output", "-o", help="File to write"),
+) -> None:
+    """Export everything a workspace owns (feedback, customers, triage, themes, settings…) to JSON or CSV."""
+    _setup()
+    from harken.core.export import ExportError
+    from harken.core.export import export as do_export
+
+    try:
+        summary = do_export(workspace, fmt.lower(), Path(output) if output else None)
+    except ExportError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    # TODO(audit): record "workspace.exported" (who, which workspace, format) in the audit log once it lands.
+    rows = sum(summary.counts.values())
+    console.print(
+        f"[green]Exported[/green] {rows} rows from {len(summary.counts)} tables"
+        + (f" and {summary.files} uploaded file(s)" if summary.files else "")
+        + f" to {summary.path}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -187,4 +219,6 @@ def register(app: typer.Typer) -> None:
     app.command()(tick)
     app.command()(jobs)
     app.command()(serve)
-    app.command()(demo)
+    app.command()(backup)
+    app.command()(restore)
+    app.command()(export)

@@ -44,3 +44,24 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class TaskLease(models.Model):
+    """The lease of one RUNNING task: which worker holds it and until when.
+
+    django-tasks-db marks a claimed task RUNNING and never looks at it again, so a worker that
+    dies (SIGKILL, OOM, a lost host) would leave it RUNNING for ever. The claiming worker writes
+    this row in the claim's transaction and extends `expires_at` from a heartbeat thread; any
+    worker that finds an expired lease puts the task back in the queue (or fails it after
+    HARKEN_TASK_MAX_ATTEMPTS attempts, counted by django-tasks-db's own `worker_ids`).
+    See harken/core/leases.py.
+    """
+
+    task_result = models.OneToOneField(
+        "django_tasks_database.DBTaskResult", primary_key=True, on_delete=models.CASCADE, related_name="harken_lease"
+    )
+    worker_id = models.CharField(max_length=100, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_result_id} held by {self.worker_id} until {self.expires_at:%H:%M:%S}"

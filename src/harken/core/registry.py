@@ -15,4 +15,23 @@ HARKEN_APPS = [
     "channels",
     "notify",
     "insight",
+    "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
+
+
+def collect(module: str, attribute: str) -> list[object]:
+    """Concatenate `harken.<app>.<module>.<attribute>` over HARKEN_APPS, in app order.
+
+    E.g. `collect("panels", "ITEM_SIDE_PANELS")`: the item page's side panels every app declares in
+    its `panels.py`, so `feedback` names no other app's templates. Apps without the module add none.
+    """
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    found: list[object] = []
+    for app in HARKEN_APPS:
+        name = f"harken.{app}.{module}"
+        if find_spec(name) is None:
+            continue
+        found += list(getattr(import_module(name), attribute, []))
+    return found

@@ -81,6 +81,24 @@ def pending_migrations() -> bool:
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def proxy_options() -> dict[str, Any]:
+    """waitress's proxy settings from HARKEN_TRUSTED_PROXY* (docs/configuration.md, "HTTPS and cookies").
+
+    Only requests from the trusted address may set the scheme (X-Forwarded-Proto → https, so
+    SECURE_SSL_REDIRECT and HSTS work) and the client address (X-Forwarded-For → REMOTE_ADDR);
+    from anyone else waitress strips those headers.
+    """
+    trusted = settings.HARKEN_TRUSTED_PROXY
+    if not trusted:
+        return {}
+    return {
+        "trusted_proxy": trusted,
+        "trusted_proxy_count": settings.HARKEN_TRUSTED_PROXY_COUNT,
+        "trusted_proxy_headers": {h.strip().lower() for h in settings.HARKEN_TRUSTED_PROXY_HEADERS if h.strip()},
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -102,7 +120,9 @@ def serve(
     except Exception as exc:  # noqa: BLE001 - a missing database is reported by /healthz, not fatal here
         log.warning("Could not check migrations: %s", exc)
 
-    server: Any = create_server(application, host=host, port=port, threads=threads, url_prefix=url_prefix)
+    server: Any = create_server(
+        application, host=host, port=port, threads=threads, url_prefix=url_prefix, **proxy_options()
+    )
     child = WorkerProcess(worker_args or []) if worker else None
     # Set both explicitly: a process started in the background may inherit an ignored SIGINT.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -1,34 +1,52 @@
-"""The background worker: django-tasks-db's worker loop plus the periodic-job scheduler.
+"""The background worker: a django-tasks-db worker with leases, reconnects and priorities.
 
-One process runs one worker loop (tasks one at a time) and, unless disabled, a scheduler thread
+One process runs one worker loop (tasks one at a time), a heartbeat thread that keeps the
+leases of its running task alive (core/leases.py), and, unless disabled, a scheduler thread
 that ticks every ~30 s. `--concurrency N` makes a small supervisor that starts N worker
 processes (without schedulers) and ticks itself; SIGTERM/SIGINT stop everything gracefully:
 a running task finishes, then the process exits.
+
+On top of django-tasks-db's loop (same claim: a row lock on PostgreSQL, an exclusive
+transaction on SQLite; same `DBTaskResult` rows and statuses):
+
+- **Priorities**: the next task is the ready one with the highest priority (core/queues.py
+  gives each queue one; mail first), then the oldest.
+- **Leases**: a task claimed by a worker that dies is put back in the queue when its lease
+  expires and retried a bounded number of times (core/leases.py).
+- **Reconnects**: a dropped database connection (a restart, a failover, `pg_terminate_backend`)
+  is logged, closed and reopened with a growing pause; the worker never exits because of it.
+  A task that failed because the connection dropped under it is requeued (bounded as above).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
 from types import FrameType
+from typing import Any
 
-from django.db import OperationalError, close_old_connections, transaction
+from django.core.exceptions import SuspiciousOperation
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils.crypto import get_random_string
+from django_tasks.base import TaskContext
+from django_tasks.signals import task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from harken.core import scheduling
+from harken.core import leases, scheduling
 
 log = logging.getLogger("harken.worker")
 
 DEFAULT_INTERVAL = 1.0
 DEFAULT_TICK_SECONDS = 30.0
+MAX_RECONNECT_PAUSE = 30.0
 
 
 def _worker_id() -> str:
@@ -41,29 +59,216 @@ def parse_queues(queues: str) -> list[str]:
     return names or ["*"]
 
 
-class HarkenWorker(Worker):
-    """django-tasks-db's Worker, stopping our scheduler thread when it is asked to shut down."""
+def is_connection_error(exc: BaseException) -> bool:
+    """A database error that reconnecting can cure (not a lock timeout, not a constraint)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    return isinstance(exc, OperationalError) and not is_locked_database_exception(exc)
 
-    def __init__(self, *, scheduler: scheduling.SchedulerThread | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+def _in_transaction() -> bool:
+    return transaction.get_connection().in_atomic_block
+
+
+def _reset_connection() -> None:
+    """Close a broken connection so the next query opens a new one (never inside a transaction)."""
+    if _in_transaction():
+        return
+    try:
+        close_old_connections()  # closes a connection that raised an error and no longer answers
+    except DatabaseError:
+        connection.close()
+
+
+class HarkenWorker(Worker):
+    """django-tasks-db's Worker with priorities, leases, reconnects and our scheduler thread."""
+
+    def __init__(
+        self,
+        *,
+        scheduler: scheduling.SchedulerThread | None = None,
+        heartbeat: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
         self.scheduler = scheduler
+        self.heartbeat = leases.Heartbeat(self.worker_id) if heartbeat else None
+        self._next_reclaim = 0.0
+        self.reconnects = 0
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if self.scheduler is not None:
             self.scheduler._stop_event.set()
         super().shutdown(signum, frame)
 
+    # -- claiming ---------------------------------------------------------------------------
+    def ready_tasks(self) -> Any:
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        # DBTaskResult's own ordering: priority (highest first), then run_after, then enqueued_at.
+        return tasks
+
+    def claim_next(self) -> DBTaskResult | None:
+        """Lock, claim and lease the next ready task (None when there is none)."""
+        tasks = self.ready_tasks()
+        with exclusive_transaction(tasks.db):
+            task_result = tasks.get_locked()
+            if task_result is not None:
+                task_result.claim(self.worker_id)
+                leases.take(task_result, self.worker_id)
+        return task_result
+
+    def maybe_reclaim(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now < self._next_reclaim:
+            return
+        self._next_reclaim = now + leases.heartbeat_seconds()
+        leases.reclaim()
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> None:
+        log.info("Starting worker %s (queues=%s)", self.worker_id, ",".join(self.queue_names))
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # avoid a thundering herd of workers started together
+        if self.heartbeat is not None and not self.heartbeat.is_alive():
+            self.heartbeat.start()
+        pause = 0.5
+        try:
+            while self.running:
+                try:
+                    _reset_connection()
+                    self.maybe_reclaim()
+                    task_result = self.claim_next()
+                except OperationalError as exc:
+                    if not is_locked_database_exception(exc):
+                        pause = self._lost_connection(exc, pause)
+                        continue
+                    task_result = None  # SQLite: another process holds the write lock; try again
+                except InterfaceError as exc:
+                    pause = self._lost_connection(exc, pause)
+                    continue
+                pause = 0.5
+                if task_result is not None:
+                    self.run_task(task_result)
+                elif self.batch:
+                    log.info("No more tasks to run for worker %s - exiting.", self.worker_id)
+                    return
+                if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                    log.info("Ran %d tasks on worker %s - exiting.", self._run_tasks, self.worker_id)
+                    return
+                if self.running and task_result is None:
+                    time.sleep(self.interval)
+        finally:
+            if self.heartbeat is not None:
+                self.heartbeat.stop()
+
+    def _lost_connection(self, exc: BaseException, pause: float) -> float:
+        self.reconnects += 1
+        log.warning("Database connection lost (%s: %s); reconnecting in %.1fs", type(exc).__name__, exc, pause)
+        connection.close()
+        time.sleep(pause)
+        return min(pause * 2, MAX_RECONNECT_PAUSE)
+
+    # -- running one task --------------------------------------------------------------------
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        """Run a claimed task and record its outcome while this worker still holds its lease."""
+        outcome: tuple[str, Any]
+        self.running_task = True
+        try:
+            task = db_task_result.task
+            task_result = db_task_result.task_result
+            task_started.send(sender=type(task.get_backend()), task_result=task_result)
+            if task.takes_context:
+                value = task.call(TaskContext(task_result=task_result), *task_result.args, **task_result.kwargs)
+            else:
+                value = task.call(*task_result.args, **task_result.kwargs)
+            outcome = ("successful", value)
+        except (KeyboardInterrupt, SystemExit):
+            # A second SIGTERM/Ctrl+C abandons the task: give it back to the queue, then stop.
+            self._run_tasks += 1
+            self._record(db_task_result, ("requeue", None))
+            self.running_task = False
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every failure is recorded on the task
+            requeue = is_connection_error(exc) and len(db_task_result.worker_ids) < leases.max_attempts()
+            outcome = ("requeue", exc) if requeue else ("failed", exc)
+        self._run_tasks += 1
+        try:
+            # Still "running" while recording: a first SIGTERM now waits for the result to be written.
+            self._record(db_task_result, outcome)
+        finally:
+            self.running_task = False
+
+    def _record(self, db_task_result: DBTaskResult, outcome: tuple[str, Any]) -> None:
+        """Write the outcome, riding out a dropped connection (until the lease is lost)."""
+        kind, value = outcome
+        pause = 0.5
+        for attempt in range(12):
+            try:
+                if attempt or kind == "requeue":
+                    _reset_connection()
+                if kind == "requeue":
+                    if leases.requeue(db_task_result, self.worker_id):
+                        log.warning("Task %s requeued after %r", db_task_result.id, value)
+                    return
+                recorded = self._finish(db_task_result, kind, value)
+            except DatabaseError as exc:
+                if not is_connection_error(exc) and not isinstance(exc, OperationalError):
+                    raise
+                log.warning("Could not record task %s (%s); retrying in %.1fs", db_task_result.id, exc, pause)
+                if not _in_transaction():
+                    connection.close()
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_RECONNECT_PAUSE)
+                continue
+            if recorded:
+                self._send_finished(db_task_result)
+            return
+        log.error("Gave up recording task %s; its lease will expire and another worker retries it", db_task_result.id)
+
+    def _finish(self, db_task_result: DBTaskResult, kind: str, value: Any) -> bool:
+        with transaction.atomic():
+            if not leases.release(db_task_result.id, self.worker_id):
+                log.warning(
+                    "Worker %s lost the lease of task %s (it was reclaimed); not recording its result",
+                    self.worker_id,
+                    db_task_result.id,
+                )
+                return False
+            if kind == "successful":
+                try:
+                    with transaction.atomic():
+                        db_task_result.set_successful(value)
+                except (TypeError, ValueError) as exc:  # e.g. a return value JSON cannot encode
+                    db_task_result.set_failed(exc)
+            else:
+                db_task_result.set_failed(value)
+        return True
+
+    def _send_finished(self, db_task_result: DBTaskResult) -> None:
+        try:
+            sender = type(db_task_result.task.get_backend())
+            result = db_task_result.task_result
+        except (ImportError, SuspiciousOperation):
+            log.exception("Task id=%s failed unexpectedly", db_task_result.id)
+            return
+        task_finished.send(sender=sender, task_result=result)
+
 
 def drain(queues: str = "*", *, tick: bool = True, max_tasks: int | None = None) -> int:
     """Run one scheduler tick (optionally), then every ready task, then return how many ran.
 
-    The same claim-and-run steps as django-tasks-db's worker, minus its `close_old_connections()`
-    calls: those drop the connection when called inside a transaction (on PostgreSQL), which is
-    where tests and one-shot callers run this.
+    The same claim-and-run steps as the long-running worker. Inside a transaction (tests, one-shot
+    callers on PostgreSQL) connections are never recycled and no heartbeat thread starts; leases
+    are still taken and released.
     """
     if tick:
         scheduling.tick()
-    worker = Worker(
+    worker = HarkenWorker(
+        heartbeat=not _in_transaction(),
         queue_names=parse_queues(queues),
         interval=0,
         batch=True,
@@ -73,28 +278,28 @@ def drain(queues: str = "*", *, tick: bool = True, max_tasks: int | None = None)
         worker_id=_worker_id(),
         excluded_queue_names=[],
     )
+    if worker.heartbeat is not None:
+        worker.heartbeat.start()
     locked_retries = 0
-    while max_tasks is None or worker._run_tasks < max_tasks:
-        if not transaction.get_connection().in_atomic_block:
-            close_old_connections()
-        ready = DBTaskResult.objects.ready().filter(backend_name=worker.backend_name)
-        if not worker.process_all_queues:
-            ready = ready.filter(queue_name__in=worker.queue_names)
-        try:
-            with exclusive_transaction(ready.db):
-                task_result = ready.get_locked()
-                if task_result is not None:
-                    task_result.claim(worker.worker_id)
-        except OperationalError as exc:
-            # SQLite: another process holds the write lock; wait briefly, give up eventually.
-            if not is_locked_database_exception(exc) or locked_retries >= 50:
-                raise
-            locked_retries += 1
-            time.sleep(0.1)
-            continue
-        if task_result is None:
-            break
-        worker.run_task(task_result)
+    try:
+        worker.maybe_reclaim(force=True)
+        while max_tasks is None or worker._run_tasks < max_tasks:
+            _reset_connection()
+            try:
+                task_result = worker.claim_next()
+            except OperationalError as exc:
+                # SQLite: another process holds the write lock; wait briefly, give up eventually.
+                if not is_locked_database_exception(exc) or locked_retries >= 50:
+                    raise
+                locked_retries += 1
+                time.sleep(0.1)
+                continue
+            if task_result is None:
+                break
+            worker.run_task(task_result)
+    finally:
+        if worker.heartbeat is not None:
+            worker.heartbeat.stop()
     return worker._run_tasks
 
 

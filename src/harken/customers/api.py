@@ -9,24 +9,19 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from harken.customers import services
+from harken.core.apierrors import ErrorOut
+from harken.customers import actions, queries
 from harken.customers.models import Account, Contact
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["customers"])
 
 MAX_PAGE_SIZE = 200
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 class AccountOut(Schema):
@@ -126,14 +121,6 @@ class SegmentOut(Schema):
     total_arr: float
 
 
-def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    from harken.api import api
-
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    first = next(iter(errors.values()))[0]
-    return api.create_response(request, {"detail": first, "errors": errors}, status=422)
-
-
 def _paginate(qs: QuerySet[Any], page: int, page_size: int) -> tuple[int, int, int, QuerySet[Any]]:
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     count = qs.count()
@@ -176,7 +163,7 @@ def list_accounts(
     workspace = actor_of(request).workspace
     filters: dict[str, Any] = {}
     if segment_id is not None:
-        filters.update(services.segment_filters(get_object_or_404(workspace.segments, pk=segment_id)))
+        filters.update(queries.segment_filters(get_object_or_404(workspace.segments, pk=segment_id)))
     given = {
         "q": q,
         "segment": segment,
@@ -189,11 +176,8 @@ def list_accounts(
         "renewal_after": renewal_after,
     }
     filters.update({k: v for k, v in given.items() if v})
-    try:
-        services.clean_filters(filters)
-    except ValidationError as exc:
-        return _invalid(request, exc)
-    result = services.list_accounts(workspace, filters, sort)
+    queries.clean_filters(filters)
+    result = queries.list_accounts(workspace, filters, sort)
     count, page, pages, items = _paginate(result.page_accounts, page, page_size)
     return {"count": count, "page": page, "pages": pages, "total_arr": float(result.total_arr), "items": list(items)}
 
@@ -207,10 +191,7 @@ def get_account(request: HttpRequest, account_id: int) -> Any:
 @router.post("/accounts", response={201: AccountOut, 422: ErrorOut})
 def create_account(request: HttpRequest, payload: AccountIn) -> Any:
     actor = require_write(request)
-    try:
-        account = services.create_account(actor, payload.dict())
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    account = actions.create_account(actor, payload.dict())
     return Status(201, account)
 
 
@@ -219,16 +200,13 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountIn) ->
     """Only the fields you send change."""
     actor = require_write(request)
     account = get_object_or_404(actor.workspace.accounts, pk=account_id)
-    try:
-        return services.update_account(actor, account, payload.dict(exclude_unset=True), partial=True)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    return actions.update_account(actor, account, payload.dict(exclude_unset=True), partial=True)
 
 
 @router.delete("/accounts/{account_id}", response={204: None})
 def delete_account(request: HttpRequest, account_id: int) -> Any:
     actor = require_write(request)
-    services.delete_account(actor, get_object_or_404(actor.workspace.accounts, pk=account_id))
+    actions.delete_account(actor, get_object_or_404(actor.workspace.accounts, pk=account_id))
     return Status(204, None)
 
 
@@ -239,7 +217,7 @@ def delete_account(request: HttpRequest, account_id: int) -> Any:
 def list_contacts(request: HttpRequest, q: str = "", account_id: str = "", page: int = 1, page_size: int = 50) -> Any:
     """`account_id` may be an id or `none` (contacts without an account)."""
     workspace = actor_of(request).workspace
-    count, page, pages, items = _paginate(services.filter_contacts(workspace, q, account_id), page, page_size)
+    count, page, pages, items = _paginate(queries.filter_contacts(workspace, q, account_id), page, page_size)
     return {"count": count, "page": page, "pages": pages, "items": list(items)}
 
 
@@ -251,10 +229,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> Any:
 @router.post("/contacts", response={201: ContactOut, 422: ErrorOut})
 def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
     actor = require_write(request)
-    try:
-        contact = services.create_contact(actor, _contact_data(payload, partial=False))
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    contact = actions.create_contact(actor, _contact_data(payload, partial=False))
     return Status(201, contact)
 
 
@@ -262,16 +237,13 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Any:
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactIn) -> Any:
     actor = require_write(request)
     contact = get_object_or_404(actor.workspace.contacts, pk=contact_id)
-    try:
-        return services.update_contact(actor, contact, _contact_data(payload, partial=True), partial=True)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    return actions.update_contact(actor, contact, _contact_data(payload, partial=True), partial=True)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None})
 def delete_contact(request: HttpRequest, contact_id: int) -> Any:
     actor = require_write(request)
-    services.delete_contact(actor, get_object_or_404(actor.workspace.contacts, pk=contact_id))
+    actions.delete_contact(actor, get_object_or_404(actor.workspace.contacts, pk=contact_id))
     return Status(204, None)
 
 
@@ -290,5 +262,5 @@ def list_segments(request: HttpRequest) -> Any:
             "account_count": row["count"],
             "total_arr": float(row["arr"]),
         }
-        for row in services.segment_rows(actor_of(request).workspace)
+        for row in queries.segment_rows(actor_of(request).workspace)
     ]

@@ -34,7 +34,7 @@ def accounts(
     setup_django()
     from django.core.exceptions import ValidationError
 
-    from harken.customers import services
+    from harken.customers import queries
 
     ws = _workspace(workspace)
     filters: dict[str, str] = {}
@@ -43,11 +43,11 @@ def accounts(
         if saved is None:
             console.print(f"[red]No segment called '{segment}'[/red]")
             raise typer.Exit(1)
-        filters.update(services.segment_filters(saved))
+        filters.update(queries.segment_filters(saved))
     if q:
         filters["q"] = q
     try:
-        result = services.list_accounts(ws, filters, sort)
+        result = queries.list_accounts(ws, filters, sort)
     except ValidationError as exc:
         console.print(f"[red]{'; '.join(exc.messages)}[/red]")
         raise typer.Exit(1) from None
@@ -76,7 +76,7 @@ def match(
     from harken.cli import setup_django
 
     setup_django()
-    from harken.customers.services import match_sender
+    from harken.customers.queries import match_sender
 
     contact, account = match_sender(_workspace(workspace), email)
     console.print(f"Contact: {contact or '—'}")

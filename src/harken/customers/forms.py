@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from harken.customers.models import Account, Contact, LifecycleStage, Segment
-from harken.customers.services import segment_filters, workspace_members
+from harken.customers.queries import segment_filters, workspace_members
 from harken.workspaces.models import Workspace
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from harken.core.forms import add_service_errors
-from harken.customers import services
+from harken.customers import actions, queries
 from harken.customers.forms import AccountForm, ContactForm, SegmentForm
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
@@ -55,19 +55,19 @@ def account_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     applied_segment = None
     if (segment_id := request.GET.get("segment_id", "")).isdigit():
         applied_segment = get_object_or_404(workspace.segments, pk=int(segment_id))
-        filters.update(services.segment_filters(applied_segment))
-    filters.update({k: v for k in services.FILTER_KEYS if (v := request.GET.get(k, "").strip())})
+        filters.update(queries.segment_filters(applied_segment))
+    filters.update({k: v for k in queries.FILTER_KEYS if (v := request.GET.get(k, "").strip())})
     sort = request.GET.get("sort", "name")
-    result = services.list_accounts(workspace, filters, sort)
+    result = queries.list_accounts(workspace, filters, sort)
     page = Paginator(result.page_accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page_obj": page,
         "accounts": page.object_list,
         "result": result,
-        "sort": sort if sort in services.ACCOUNT_SORTS else "name",
-        "columns": _sort_columns(request, sort if sort in services.ACCOUNT_SORTS else "name"),
-        "choices": services.filter_choices(workspace),
-        "chips": services.describe_filters(result.filters),
+        "sort": sort if sort in queries.ACCOUNT_SORTS else "name",
+        "columns": _sort_columns(request, sort if sort in queries.ACCOUNT_SORTS else "name"),
+        "choices": queries.filter_choices(workspace),
+        "chips": queries.describe_filters(result.filters),
         "applied_segment": applied_segment,
         "querystring_without_page": _querystring_without_page(request),
         "save_segment_query": _segment_query(result.filters),
@@ -115,7 +115,7 @@ def _segment_query(filters: dict[str, str]) -> str:
 @workspace_view()
 def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     account = get_object_or_404(actor.workspace.accounts.select_related("owner"), pk=pk)
-    return render(request, "customers/account_detail.html", {"account": account, **services.account_overview(account)})
+    return render(request, "customers/account_detail.html", {"account": account, **queries.account_overview(account)})
 
 
 @workspace_view(Role.MEMBER)
@@ -126,7 +126,7 @@ def account_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     account, page = _form_page(
         request,
         form,
-        lambda data: services.create_account(actor, data),
+        lambda data: actions.create_account(actor, data),
         "customers/account_form.html",
         {"account": None},
     )
@@ -143,7 +143,7 @@ def account_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     saved, page = _form_page(
         request,
         form,
-        lambda data: services.update_account(actor, account, data),
+        lambda data: actions.update_account(actor, account, data),
         "customers/account_form.html",
         {"account": account},
     )
@@ -158,7 +158,7 @@ def account_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     account = get_object_or_404(actor.workspace.accounts, pk=pk)
     if request.method == "POST":
         name = account.name
-        services.delete_account(actor, account)
+        actions.delete_account(actor, account)
         messages.success(request, f"Account '{name}' deleted. Its contacts and feedback were kept.")
         return redirect("customers:account_list", ws=actor.workspace.slug)
     return render(
@@ -181,7 +181,7 @@ def contact_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     workspace = actor.workspace
     q = request.GET.get("q", "").strip()
     account_filter = request.GET.get("account", "").strip()
-    contacts = services.filter_contacts(workspace, q, account_filter)
+    contacts = queries.filter_contacts(workspace, q, account_filter)
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered_account = workspace.accounts.filter(pk=int(account_filter)).first() if account_filter.isdigit() else None
     context = {
@@ -202,7 +202,7 @@ def contact_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 @workspace_view()
 def contact_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     contact = get_object_or_404(actor.workspace.contacts.select_related("account"), pk=pk)
-    return render(request, "customers/contact_detail.html", {"contact": contact, **services.contact_overview(contact)})
+    return render(request, "customers/contact_detail.html", {"contact": contact, **queries.contact_overview(contact)})
 
 
 @workspace_view(Role.MEMBER)
@@ -212,7 +212,7 @@ def contact_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     contact, page = _form_page(
         request,
         form,
-        lambda data: services.create_contact(actor, data),
+        lambda data: actions.create_contact(actor, data),
         "customers/contact_form.html",
         {"contact": None},
     )
@@ -229,7 +229,7 @@ def contact_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     saved, page = _form_page(
         request,
         form,
-        lambda data: services.update_contact(actor, contact, data),
+        lambda data: actions.update_contact(actor, contact, data),
         "customers/contact_form.html",
         {"contact": contact},
     )
@@ -244,7 +244,7 @@ def contact_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     contact = get_object_or_404(actor.workspace.contacts, pk=pk)
     if request.method == "POST":
         label = str(contact)
-        services.delete_contact(actor, contact)
+        actions.delete_contact(actor, contact)
         messages.success(request, f"Contact '{label}' deleted. Their feedback was kept.")
         return redirect("customers:contact_list", ws=actor.workspace.slug)
     return render(
@@ -264,21 +264,21 @@ def contact_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 
 @workspace_view()
 def segment_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    rows = services.segment_rows(actor.workspace)
+    rows = queries.segment_rows(actor.workspace)
     for row in rows:
-        row["chips"] = services.describe_filters(row["filters"])
+        row["chips"] = queries.describe_filters(row["filters"])
     return render(request, "customers/segment_list.html", {"rows": rows})
 
 
 @workspace_view(Role.MEMBER)
 def segment_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Prefilled from the query string, so "Save as segment" on the accounts list lands here."""
-    initial = {k: v for k in services.FILTER_KEYS if (v := request.GET.get(k, ""))}
+    initial = {k: v for k in queries.FILTER_KEYS if (v := request.GET.get(k, ""))}
     form = SegmentForm(request.POST or None, workspace=actor.workspace, initial=initial)
     segment, page = _form_page(
         request,
         form,
-        lambda data: services.create_segment(actor, data),
+        lambda data: actions.create_segment(actor, data),
         "customers/segment_form.html",
         {"segment": None},
     )
@@ -297,7 +297,7 @@ def segment_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     saved, page = _form_page(
         request,
         form,
-        lambda data: services.update_segment(actor, segment, data),
+        lambda data: actions.update_segment(actor, segment, data),
         "customers/segment_form.html",
         {"segment": segment},
     )
@@ -312,7 +312,7 @@ def segment_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     segment = get_object_or_404(actor.workspace.segments, pk=pk)
     if request.method == "POST":
         name = segment.name
-        services.delete_segment(actor, segment)
+        actions.delete_segment(actor, segment)
         messages.success(request, f"Segment '{name}' deleted. No accounts were changed.")
         return redirect("customers:segment_list", ws=actor.workspace.slug)
     return render(

@@ -2,10 +2,9 @@
 
 Idempotent: an existing demo workspace is left alone unless `reset=True`, which deletes and
 rebuilds it. The whole load is one transaction, so an interrupted load leaves nothing behind.
-Feedback is bulk-inserted (dedupe_key `demo:<n>`) for speed, so `feedback_created` is not sent
-per item; apps that derive data from feedback (embeddings, themes) pick the workspace up through
-their own backfill task, which is enqueued here when the app offers one, and apps may add their
-own demo data with a `harken.<app>.demo.after_demo_load(workspace)` hook.
+Feedback is bulk-inserted (dedupe_key `demo:<n>`) for speed, not through `create_feedback`; apps
+that derive data from feedback (triage rows, embeddings, themes) and apps with their own demo data
+do their part in a `harken.<app>.demo.after_demo_load(workspace)` hook.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,8 +46,6 @@ TEAMMATES = [
     ("tomas.okafor@harken.local", "Tomás Okafor", "Data Pipelines"),
     ("sofia.reyes@harken.local", "Sofia Reyes", "Mobile App"),
 ]
-# Candidate backfill tasks other apps may offer: (module, attribute); each takes the workspace id.
-BACKFILL_TASKS = [("harken.insight.tasks", "embed_workspace"), ("harken.insight.tasks", "backfill_workspace")]
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,7 +181,7 @@ def _create_accounts(workspace: Workspace, data: DemoData, team: list[User], rep
 
 def _create_segments(workspace: Workspace, owner: User) -> None:
     """Saved segments through the customers service, so they are valid by its own rules."""
-    from harken.customers.services import create_segment
+    from harken.customers.actions import create_segment
 
     actor = Actor(workspace=workspace, user=owner, role=Role.OWNER)
     today = timezone.localdate()
@@ -270,16 +266,9 @@ def _create_feedback(
 
 
 def _after_load(workspace: Workspace) -> int:
-    """Let other apps build on the demo: their backfill tasks and `after_demo_load` hooks."""
+    """Let other apps build on the demo through their `after_demo_load` hooks (triage opens the
+    items' rows, insight queues embedding, classification and themes)."""
     queued = 0
-    for module_name, attribute in BACKFILL_TASKS:
-        if not find_spec(module_name):
-            continue
-        task: Any = getattr(import_module(module_name), attribute, None)
-        if task is not None and hasattr(task, "enqueue"):
-            task.enqueue(workspace.pk)
-            queued += 1
-            break
     for app in HARKEN_APPS:
         if find_spec(f"harken.{app}.demo"):
             hook = getattr(import_module(f"harken.{app}.demo"), "after_demo_load", None)

@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from harken.feedback import services
+from harken.core.apierrors import ErrorOut as Error
+from harken.feedback import actions, queries
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
@@ -24,11 +25,6 @@ router = Router(auth=token_auth, tags=["feedback"])
 
 MAX_LIMIT = 200
 MAX_IDEMPOTENCY_KEY = 200
-
-
-class Error(Schema):
-    detail: str
-    errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Ref(Schema):
@@ -133,14 +129,9 @@ def _out(request: HttpRequest, item: Feedback) -> dict[str, Any]:
     }
 
 
-def _invalid(exc: ValidationError) -> Status[dict[str, Any]]:
-    errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
-    return Status(422, {"detail": " ".join(exc.messages), "errors": errors})
-
-
 def _too_large(text: str | None) -> Status[dict[str, Any]] | None:
     size = len((text or "").encode("utf-8"))
-    if size > services.MAX_TEXT_BYTES:
+    if size > actions.MAX_TEXT_BYTES:
         return Status(
             413,
             {
@@ -183,27 +174,25 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
         return Status(
             422, {"detail": f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.", "errors": {}}
         )
-    try:
-        account = _account(actor, payload.account_id, payload.account_domain)
-        item, created = services.create_feedback(
-            actor,
-            text=payload.text,
-            title=payload.title,
-            channel=payload.channel or Channel.API,
-            author_email=payload.author_email or payload.email,
-            author_name=payload.author_name,
-            account=account,
-            product_line=services.resolve_product_line(actor.workspace, payload.product_line),
-            tags=payload.tags,
-            received_at=payload.received_at,
-            external_id=payload.external_id,
-            dedupe_key=None if payload.external_id.strip() or not key else f"api:{key}",
-            raw_payload=request.body.decode("utf-8", errors="replace"),
-            raw_content_type=request.content_type or "application/json",
-        )
-    except ValidationError as exc:
-        return _invalid(exc)
-    return Status(201 if created else 200, _out(request, _items(actor).get(pk=item.pk)))
+    account = _account(actor, payload.account_id, payload.account_domain)
+    item, created = actions.create_feedback(
+        actor,
+        text=payload.text,
+        title=payload.title,
+        channel=payload.channel or Channel.API,
+        author_email=payload.author_email or payload.email,
+        author_name=payload.author_name,
+        account=account,
+        product_line=actions.resolve_product_line(actor.workspace, payload.product_line),
+        tags=payload.tags,
+        received_at=payload.received_at,
+        external_id=payload.external_id,
+        dedupe_key=None if payload.external_id.strip() or not key else f"api:{key}",
+        raw_payload=request.body.decode("utf-8", errors="replace"),
+        raw_content_type=request.content_type or "application/json",
+    )
+    # a new item carries its relations and tags already: no second read for the response
+    return Status(201 if created else 200, _out(request, item if created else _items(actor).get(pk=item.pk)))
 
 
 @router.get("/", response=FeedbackList)
@@ -238,7 +227,7 @@ def list_feedback(
     }
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    results = services.search_feedback(actor.workspace, params).select_related("workspace")
+    results = queries.search_feedback(actor.workspace, params).select_related("workspace")
     page = list(results[offset : offset + limit])
     return {"count": results.count(), "limit": limit, "offset": offset, "items": [_out(request, i) for i in page]}
 
@@ -258,31 +247,28 @@ def update(request: HttpRequest, item_id: int, payload: FeedbackPatch) -> Any:
     if too_large:
         return too_large
     changes: dict[str, Any] = {}
-    try:
-        if "title" in given:
-            changes["title"] = payload.title or ""
-        if "text" in given:
-            changes["text"] = payload.text or ""
-        if "product_line" in given:
-            changes["product_line"] = payload.product_line
-        if "tags" in given:
-            changes["tags"] = payload.tags or []
-        if "account_id" in given or "account_domain" in given:
-            changes["account"] = _account(actor, payload.account_id, payload.account_domain)
-        if "contact_email" in given:
-            email = (payload.contact_email or "").strip()
-            contact = actor.workspace.contacts.filter(email__iexact=email).first() if email else None
-            if email and contact is None:
-                raise ValidationError({"contact_email": f"No contact with email “{email[:100]}” in this workspace."})
-            changes["contact"] = contact
-        services.update_feedback(actor, item, **changes)
-    except ValidationError as exc:
-        return _invalid(exc)
+    if "title" in given:
+        changes["title"] = payload.title or ""
+    if "text" in given:
+        changes["text"] = payload.text or ""
+    if "product_line" in given:
+        changes["product_line"] = payload.product_line
+    if "tags" in given:
+        changes["tags"] = payload.tags or []
+    if "account_id" in given or "account_domain" in given:
+        changes["account"] = _account(actor, payload.account_id, payload.account_domain)
+    if "contact_email" in given:
+        email = (payload.contact_email or "").strip()
+        contact = actor.workspace.contacts.filter(email__iexact=email).first() if email else None
+        if email and contact is None:
+            raise ValidationError({"contact_email": f"No contact with email “{email[:100]}” in this workspace."})
+        changes["contact"] = contact
+    actions.update_feedback(actor, item, **changes)
     return Status(200, _out(request, _items(actor).get(pk=item.pk)))
 
 
 @router.delete("/{int:item_id}", response={204: None})
 def delete(request: HttpRequest, item_id: int) -> Any:
     actor = require_write(request)
-    services.delete_feedback(actor, get_object_or_404(actor.workspace.feedback_items, pk=item_id))
+    actions.delete_feedback(actor, get_object_or_404(actor.workspace.feedback_items, pk=item_id))
     return Status(204, None)

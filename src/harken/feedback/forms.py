@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 
 from harken.customers.models import Account, Contact
+from harken.feedback.actions import MAX_TITLE_CHARS, parse_tag_names
 from harken.feedback.models import Feedback
-from harken.feedback.services import MAX_TITLE_CHARS, parse_tag_names
 from harken.workspaces.models import ProductLine, Workspace
 
 

@@ -71,6 +71,12 @@ class Feedback(TenantModel):
     )
     raw_payload = models.TextField(blank=True, help_text="The original input, verbatim")
     raw_content_type = models.CharField(max_length=100, blank=True)
+    source_kind = models.CharField(
+        max_length=40, blank=True, help_text="Which source brought it in (e.g. feed, webhook, widget, zendesk)"
+    )
+    source_ref = models.CharField(
+        max_length=300, blank=True, help_text="Which one of that kind (e.g. the feed's id), to list a source's items"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -91,6 +97,13 @@ class Feedback(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "-received_at"]),
             models.Index(fields=["workspace", "channel"]),
+            # The inbox: open (not merged) items, newest first; also lets counting them skip the table.
+            models.Index(
+                fields=["workspace", "-received_at", "-id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="feedback_open_newest",
+            ),
+            models.Index(fields=["workspace", "source_kind", "source_ref"], name="feedback_source_idx"),
         ]
         verbose_name_plural = "feedback"
 

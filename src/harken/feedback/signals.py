@@ -1,7 +1,8 @@
-"""Signals other apps listen to (insight embeds new items, triage opens a clock, …).
+"""Signals for apps `feedback` must not know (none in this repository today).
 
-They are sent inside the transaction of the write, so a listener that enqueues a task
-(`my_task.enqueue(...)`) commits or rolls back together with the feedback itself.
+The path of a new item is explicit in `feedback.actions.create_feedback` (triage, insight); do not
+hang a pipeline on these. They are sent inside the transaction of the write, so a listener that
+enqueues a task commits or rolls back together with the feedback itself.
 """
 
 from __future__ import annotations
@@ -12,5 +13,3 @@ from django.dispatch import Signal
 feedback_created = Signal()
 # kwargs: feedback (Feedback), actor (Actor), changed (frozenset[str] of field names, "tags" included)
 feedback_updated = Signal()
-# kwargs: feedback (Feedback, still saved when sent), actor (Actor)
-feedback_deleted = Signal()

@@ -14,7 +14,9 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
-from harken.feedback import services
+from harken.core.registry import collect
+from harken.customers import queries as customer_queries
+from harken.feedback import actions, queries
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor, workspace_view
@@ -22,39 +24,35 @@ from harken.workspaces.models import Role
 
 PAGE_SIZE = 25
 
-# Other apps add panels to the item page's side column by shipping one of these templates;
-# each is rendered with the page context (`item`, `actor`, `current_workspace`).
-ITEM_SIDE_PANELS = ["triage/_item_panel.html", "insight/_item_panel.html"]
-# Panels other apps show in the main column under the text (conversation, notes, history).
-ITEM_MAIN_PANELS = ["triage/_item_main.html"]
-
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _side_panels(names: list[str] | None = None) -> list[str]:
-    """The panel templates that exist: apps that are not installed simply contribute none."""
+def _panels(kind: str) -> list[str]:
+    """The item page's panels other apps declare in their `panels.py` (`ITEM_SIDE_PANELS`,
+    `ITEM_MAIN_PANELS`), each a template rendered with the page context (`item`, `actor`,
+    `current_workspace`). A declared template that does not exist is skipped."""
     panels = []
-    for name in ITEM_SIDE_PANELS if names is None else names:
+    for name in collect("panels", kind):
         try:
-            get_template(name)
+            get_template(str(name))
         except TemplateDoesNotExist:
             continue
-        panels.append(name)
+        panels.append(str(name))
     return panels
 
 
 @workspace_view()
 def overview(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return render(request, "feedback/overview.html", {"o": services.overview(actor.workspace)})
+    return render(request, "feedback/overview.html", {"o": queries.overview(actor.workspace)})
 
 
 @workspace_view()
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     workspace = actor.workspace
-    filters = services.FeedbackFilters.from_params(request.GET)
-    results = services.search_feedback(workspace, filters)
+    filters = queries.FeedbackFilters.from_params(request.GET)
+    results = queries.search_feedback(workspace, filters)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -68,7 +66,8 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         "tags": workspace.tags.all(),
         "segments": workspace.segments.all(),
         "filter_account": workspace.accounts.filter(pk=filters.account).first() if filters.account else None,
-        "total": workspace.feedback_items.count(),
+        # Only asked when the page is empty ("nothing matches" vs "the inbox is empty"): no full count.
+        "total": workspace.feedback_items.exists,
     }
     template = "feedback/_inbox_results.html" if _is_htmx(request) else "feedback/inbox.html"
     return render(request, template, context)
@@ -86,8 +85,8 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "item": item,
             "tags": list(item.tags.all()),
             "all_tags": actor.workspace.tags.all(),
-            "side_panels": _side_panels(),
-            "main_panels": _side_panels(ITEM_MAIN_PANELS),
+            "side_panels": _panels("ITEM_SIDE_PANELS"),
+            "main_panels": _panels("ITEM_MAIN_PANELS"),
             "account_items": (
                 item.account.feedback_items.exclude(pk=item.pk).count() if item.account_id and item.account else 0
             ),
@@ -102,7 +101,7 @@ def new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            item, created = services.create_feedback(
+            item, created = actions.create_feedback(
                 actor,
                 text=data["text"],
                 title=data["title"],
@@ -132,7 +131,7 @@ def new(request: HttpRequest, actor: Actor) -> HttpResponse:
 def match_sender(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The manual form asks, as people type an email, who it will be filed under."""
     email = request.GET.get("author_email", "").strip()
-    contact, account = services.match_sender(actor.workspace, email) if "@" in email else (None, None)
+    contact, account = customer_queries.match_sender(actor.workspace, email) if "@" in email else (None, None)
     return render(request, "feedback/_match.html", {"email": email, "contact": contact, "account": account})
 
 
@@ -153,7 +152,7 @@ def edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             if name in form.changed_data:
                 changes[name] = data[name]
         try:
-            services.update_feedback(actor, item, **changes)
+            actions.update_feedback(actor, item, **changes)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -166,7 +165,7 @@ def edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     item = get_object_or_404(actor.workspace.feedback_items, pk=pk)
     if request.method == "POST":
-        services.delete_feedback(actor, item)
+        actions.delete_feedback(actor, item)
         messages.success(request, "Feedback deleted.")
         return redirect("feedback:inbox", ws=actor.workspace.slug)
     return render(request, "feedback/delete.html", {"item": item})
@@ -182,9 +181,9 @@ def tags(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         remove = request.POST.get("remove", "")
         if remove:
             tag = get_object_or_404(actor.workspace.tags, pk=int(remove) if remove.isdigit() else 0)
-            services.remove_tag(actor, item, tag)
+            actions.remove_tag(actor, item, tag)
         else:
-            services.add_tag(actor, item, request.POST.get("add", ""))
+            actions.add_tag(actor, item, request.POST.get("add", ""))
     except ValidationError as exc:
         error = " ".join(exc.messages)
     context = {"item": item, "tags": list(item.tags.all()), "all_tags": actor.workspace.tags.all(), "tag_error": error}

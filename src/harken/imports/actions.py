@@ -133,7 +133,7 @@ def clean_options(kind: str, source: str, options: dict[str, Any], actor: Actor 
 
     if options.get("product_line"):
         if actor is not None:
-            from harken.feedback.services import resolve_product_line
+            from harken.feedback.actions import resolve_product_line
 
             resolve_product_line(actor.workspace, options["product_line"])  # a clear error before anything runs
         opts["product_line"] = str(options["product_line"])

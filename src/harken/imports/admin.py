@@ -6,7 +6,16 @@ from harken.imports.models import ImportJob
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "workspace", "kind", "source", "status", "original_name", "created", "updated", "errors", "created_at"
+        "id",
+        "workspace",
+        "kind",
+        "source",
+        "status",
+        "original_name",
+        "created",
+        "updated",
+        "errors",
+        "created_at",
     )
     list_filter = ("kind", "source", "status")
     search_fields = ("original_name",)

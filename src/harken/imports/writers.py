@@ -17,9 +17,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from harken.channels import ingest
-from harken.customers import services as customer_services
+from harken.customers import actions as customer_actions
+from harken.customers import queries as customer_queries
 from harken.customers.models import Account, Contact
-from harken.feedback import services as feedback_services
+from harken.feedback import actions as feedback_actions
 from harken.feedback.models import Channel, content_hash
 from harken.imports import csvio
 from harken.imports.fields import CellError, fields_for, parse_datetime, parse_email
@@ -130,7 +131,7 @@ class AccountWriter(Writer):
             key = f"id:{data['external_id']}"
         elif data.get("domain"):
             try:
-                key = f"domain:{customer_services.normalise_domain(data['domain'])}"
+                key = f"domain:{customer_queries.normalise_domain(data['domain'])}"
             except ValueError as exc:
                 raise RowProblem([(self.column_of("domain"), str(exc))]) from None
         else:
@@ -138,13 +139,13 @@ class AccountWriter(Writer):
         return Prepared(key=key, payload=data, display=data)
 
     def write(self, prepared: Prepared, dry_run: bool) -> Written:
-        account, created = customer_services.upsert_account(self.actor, prepared.payload, dry_run=True)
+        account, created = customer_actions.upsert_account(self.actor, prepared.payload, dry_run=True)
         previous = None if created else _current(account, Account, self.COMPARE)
         if previous is not None and not _differs(previous, account, self.COMPARE):
             return Written("skipped")
         if dry_run:
             return Written("created" if created else "updated")
-        saved, _ = customer_services.upsert_account(self.actor, prepared.payload, dry_run=False)
+        saved, _ = customer_actions.upsert_account(self.actor, prepared.payload, dry_run=False)
         return Written("created" if created else "updated", self.MODEL, saved.pk, previous)
 
 
@@ -157,20 +158,20 @@ class ContactWriter(Writer):
         if not data.get("email"):
             raise RowProblem([(self.column_of("email"), "A contact needs an email address; this cell is empty.")])
         try:
-            email = customer_services.normalise_email(data["email"])
+            email = customer_queries.normalise_email(data["email"])
         except ValueError as exc:
             raise RowProblem([(self.column_of("email"), str(exc))]) from None
         key = f"id:{data['external_id']}" if data.get("external_id") else f"email:{email}"
         return Prepared(key=key, payload=data, display=data)
 
     def write(self, prepared: Prepared, dry_run: bool) -> Written:
-        contact, created = customer_services.upsert_contact(self.actor, prepared.payload, dry_run=True)
+        contact, created = customer_actions.upsert_contact(self.actor, prepared.payload, dry_run=True)
         previous = None if created else _current(contact, Contact, self.COMPARE)
         if previous is not None and not _differs(previous, contact, self.COMPARE):
             return Written("skipped")
         if dry_run:
             return Written("created" if created else "updated")
-        saved, _ = customer_services.upsert_contact(self.actor, prepared.payload, dry_run=False)
+        saved, _ = customer_actions.upsert_contact(self.actor, prepared.payload, dry_run=False)
         return Written("created" if created else "updated", self.MODEL, saved.pk, previous)
 
 
@@ -196,14 +197,14 @@ class FeedbackWriter(Writer):
         if email not in self._senders:
             if len(self._senders) > 20000:
                 self._senders.clear()
-            self._senders[email] = feedback_services.match_sender(self.actor.workspace, email)
+            self._senders[email] = customer_queries.match_sender(self.actor.workspace, email)
         return self._senders[email]
 
     def _product_line(self, value: str) -> Any:
         key = value.lower()
         if key not in self._lines:
             try:
-                self._lines[key] = feedback_services.resolve_product_line(self.actor.workspace, value)
+                self._lines[key] = feedback_actions.resolve_product_line(self.actor.workspace, value)
             except ValidationError as exc:
                 self._lines[key] = exc
         return self._lines[key]
@@ -215,14 +216,14 @@ class FeedbackWriter(Writer):
         text = self.cell(values, "text")
         if not text:
             problems.append((self.column_of("text"), "the feedback text is empty"))
-        elif len(text.encode()) > feedback_services.MAX_TEXT_BYTES:
+        elif len(text.encode()) > feedback_actions.MAX_TEXT_BYTES:
             problems.append((self.column_of("text"), "the feedback text is larger than 1 MB"))
         title = self.cell(values, "title")
-        if len(title) > feedback_services.MAX_TITLE_CHARS:
+        if len(title) > feedback_actions.MAX_TITLE_CHARS:
             problems.append(
                 (
                     self.column_of("title"),
-                    f"is too long ({len(title)} characters, at most {feedback_services.MAX_TITLE_CHARS})",
+                    f"is too long ({len(title)} characters, at most {feedback_actions.MAX_TITLE_CHARS})",
                 )
             )
         email = ""
@@ -240,7 +241,7 @@ class FeedbackWriter(Writer):
         tags: list[str] = []
         if raw_tags := self.cell(values, "tags"):
             try:
-                tags = feedback_services.parse_tag_names(raw_tags.replace(";", ",").replace("|", ","))
+                tags = feedback_actions.parse_tag_names(raw_tags.replace(";", ",").replace("|", ","))
             except ValidationError as exc:
                 problems += [(self.column_of("tags"), m) for m in exc.messages]
         external_id = self.cell(values, "external_id")
@@ -271,7 +272,7 @@ class FeedbackWriter(Writer):
             else:
                 product_line = found
         if external_id:
-            key = feedback_services.external_dedupe_key(self.channel, external_id)
+            key = feedback_actions.external_dedupe_key(self.channel, external_id)
         else:
             key = "hash:" + content_hash(text, title, email, received_at.isoformat() if received_at else "")
         payload: dict[str, Any] = {
@@ -328,8 +329,8 @@ class FeedbackWriter(Writer):
 
 def _bounded(key: str) -> str:
     """The dedupe key as `create_feedback` stores it (long keys are hashed)."""
-    if len(key) > feedback_services.MAX_DEDUPE_KEY:
-        return feedback_services._bounded_key("", key)
+    if len(key) > feedback_actions.MAX_DEDUPE_KEY:
+        return feedback_actions._bounded_key("", key)
     return key
 
 

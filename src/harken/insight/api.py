@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
+from harken.core.apierrors import ErrorOut as Error
 from harken.feedback.models import Feedback
 from harken.insight import services
 from harken.insight.models import FeedbackMerge
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["insight"])
-
-
-class Error(Schema):
-    detail: str
 
 
 class ItemRef(Schema):
@@ -147,14 +143,11 @@ def suggestions(request: HttpRequest) -> list[SuggestionOut]:
     ]
 
 
-@router.post("/duplicates/{suggestion_id}/dismiss", response={200: dict, 400: Error})
+@router.post("/duplicates/{suggestion_id}/dismiss", response={200: dict, 422: Error})
 def dismiss(request: HttpRequest, suggestion_id: int) -> dict | Status:
     actor = require_write(request)
     suggestion = get_object_or_404(actor.workspace.duplicate_suggestions, pk=suggestion_id)
-    try:
-        services.dismiss_suggestion(actor, suggestion)
-    except ValidationError as exc:
-        return Status(400, Error(detail=" ".join(exc.messages)))
+    services.dismiss_suggestion(actor, suggestion)
     return {"id": suggestion.pk, "status": suggestion.status}
 
 
@@ -164,26 +157,20 @@ def merges(request: HttpRequest) -> list[MergeOut]:
     return [MergeOut.of(m) for m in services.merge_history(actor)[:200]]
 
 
-@router.post("/merges", response={201: MergeOut, 400: Error})
+@router.post("/merges", response={201: MergeOut, 422: Error})
 def merge(request: HttpRequest, payload: MergeIn) -> MergeOut | Status:
     actor = require_write(request)
     survivor = get_object_or_404(actor.workspace.feedback_items, pk=payload.survivor_id)
     merged = get_object_or_404(actor.workspace.feedback_items, pk=payload.merged_id)
-    try:
-        record = services.merge(actor, survivor, merged)
-    except ValidationError as exc:
-        return Status(400, Error(detail=" ".join(exc.messages)))
+    record = services.merge(actor, survivor, merged)
     return Status(201, MergeOut.of(record))
 
 
-@router.post("/merges/{merge_id}/undo", response={200: MergeOut, 400: Error})
+@router.post("/merges/{merge_id}/undo", response={200: MergeOut, 422: Error})
 def undo(request: HttpRequest, merge_id: int) -> MergeOut | Status:
     actor = require_write(request)
     record = get_object_or_404(actor.workspace.feedback_merges.select_related("survivor", "merged"), pk=merge_id)
-    try:
-        services.undo_merge(actor, record)
-    except ValidationError as exc:
-        return Status(400, Error(detail=" ".join(exc.messages)))
+    services.undo_merge(actor, record)
     return MergeOut.of(record)
 
 

@@ -165,11 +165,6 @@ def bm25_normalised(query: Sequence[str], doc: Sequence[str], stats: CorpusStats
     return bm25(query, doc, stats) / self_score if self_score > 0 else 0.0
 
 
-def jaccard(a: Sequence[str], b: Sequence[str]) -> float:
-    sa, sb = set(a), set(b)
-    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
-
-
 _cache: dict[int, CorpusStats] = {}
 _lock = threading.Lock()
 
@@ -198,7 +193,3 @@ def workspace_stats(workspace_id: int) -> CorpusStats:
                 stats.max_pk = pk
         _cache[workspace_id] = stats
         return stats
-
-
-def forget_workspace(workspace_id: int) -> None:
-    _cache.pop(workspace_id, None)

@@ -7,14 +7,31 @@ from harken.insight import services
 
 
 @task(queue_name="insight")
-def embed_feedback(feedback_id: int, suggest: bool = True) -> str:
-    """Embed one new or edited item, then look for duplicates of it (worker side)."""
-    feedback = Feedback.objects.select_related("workspace").filter(pk=feedback_id).first()
-    if feedback is None:
+def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
+    """The insight half of the path of new (or re-worded) items, for one item or one import chunk.
+
+    One job, in this order: embed once (one embedding batch) → duplicate suggestions → category and
+    sentiment → theme assignment (one pass). Enqueued by `feedback.actions.create_feedback`,
+    `create_feedback_batch` (once per chunk) and `update_feedback` (text changes, no suggestions).
+    """
+    from harken.insight.themes import classify
+    from harken.insight.themes.services import assign_items
+
+    items = list(Feedback.objects.select_related("workspace").filter(pk__in=feedback_ids).order_by("pk"))
+    if not items:
         return "gone"
-    services.embed_items([feedback])
-    found = services.suggest_duplicates(feedback) if suggest else []
-    return f"embedded; {len(found)} duplicate suggestion(s)"
+    by_workspace: dict[int, list[Feedback]] = {}
+    for item in items:
+        by_workspace.setdefault(item.workspace_id, []).append(item)
+    embedded = suggested = placed = 0
+    for group in by_workspace.values():
+        workspace = group[0].workspace
+        embedded += services.embed_items(group)
+        if suggest:
+            suggested += sum(len(services.suggest_duplicates(item)) for item in group)
+        classify.classify_items(workspace, group)
+        placed += sum(1 for row in assign_items(workspace, group).values() if row is not None and row.theme_id)
+    return f"{len(items)} item(s): {embedded} embedded; {suggested} duplicate suggestion(s); {placed} in a theme"
 
 
 @task(queue_name="insight")
@@ -24,3 +41,9 @@ def embed_workspace(workspace_id: int, force: bool = False) -> int:
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     return services.embed_workspace(workspace, force=force) if workspace else 0
+
+
+@task(queue_name="insight")
+def embed_feedback(feedback_id: int, suggest: bool = True) -> str:
+    """Jobs queued before `understand_items` existed still run (same path, one item)."""
+    return understand_items.call([feedback_id], suggest=suggest)

@@ -25,6 +25,10 @@ class OutboundEmail(models.Model):
     subject = models.CharField(max_length=500)
     text = models.TextField()
     html = models.TextField(blank=True)
+    secrets = models.TextField(
+        blank=True,
+        help_text="Encrypted values of the links hidden in text/html; wiped once the email is sent",
+    )
     from_email = models.CharField(max_length=300, blank=True)
     reply_to = models.CharField(max_length=300, blank=True)
     headers = models.JSONField(default=dict, blank=True)

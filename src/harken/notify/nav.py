@@ -1,3 +1,3 @@
 NAV = [
-    ("Workspace", "Outbox", "notify:outbox"),
+    ("Workspace", "Outbox", "notify:outbox", {"min_role": "admin"}),
 ]

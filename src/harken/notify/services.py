@@ -36,8 +36,18 @@ def queue_email(
     kind: str = "",
     related_object: str = "",
     from_email: str = "",
+    secrets: dict[str, str] | None = None,
 ) -> OutboundEmail:
+    """Store an email and enqueue its delivery.
+
+    `secrets` maps a label ("invitation link") to a secret value that appears in text/html: it is
+    stored only encrypted and replaced by a placeholder in the stored and shown body (see
+    `harken.notify.secrets`), then wiped once the email is sent.
+    """
+    from harken.notify import secrets as secret_box
     from harken.notify.tasks import deliver_email
+
+    text, html, sealed = secret_box.hide(text, html, secrets or {})
 
     recipients = [to] if isinstance(to, str) else list(to)
     domain = settings.SITE_URL.split("//")[-1].split(":")[0].split("/")[0] or "harken.local"
@@ -47,6 +57,7 @@ def queue_email(
         subject=subject[:500],
         text=text,
         html=html,
+        secrets=sealed,
         reply_to=reply_to,
         headers=headers or {},
         kind=kind,
@@ -58,31 +69,36 @@ def queue_email(
     return email
 
 
-def deliver(email_id: int) -> OutboundEmail | None:
+def deliver(email_id: int, *, retry_interrupted: bool = False) -> OutboundEmail | None:
     """Send one queued email over SMTP, exactly once.
 
     The row is claimed (QUEUED/FAILED → SENDING) in its own short transaction so two workers
-    cannot both send it; a failure schedules a retry with backoff.
+    cannot both send it; a failure schedules a retry with backoff. `retry_interrupted` (a
+    reclaimed task's later attempt) also claims an email left SENDING by a worker that died.
     """
+    claimable = [EmailStatus.QUEUED, EmailStatus.FAILED]
+    if retry_interrupted:
+        claimable.append(EmailStatus.SENDING)
     with transaction.atomic():
-        claimed = OutboundEmail.objects.filter(pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]).update(
-            status=EmailStatus.SENDING
-        )
+        claimed = OutboundEmail.objects.filter(pk=email_id, status__in=claimable).update(status=EmailStatus.SENDING)
     if not claimed:
         return None
+    from harken.notify import secrets as secret_box
+
     email = OutboundEmail.objects.get(pk=email_id)
     headers = {"Message-ID": email.message_id, **email.headers}
+    body, html = secret_box.reveal(email.text, email.html, email.secrets)
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=email.text,
+        body=body,
         from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
         to=email.to,
         reply_to=[email.reply_to] if email.reply_to else None,
         headers=headers,
         connection=get_connection(fail_silently=False),
     )
-    if email.html:
-        message.attach_alternative(email.html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     email.attempts += 1
     try:
         message.send()
@@ -104,7 +120,8 @@ def deliver(email_id: int) -> OutboundEmail | None:
     email.status = EmailStatus.SENT
     email.sent_at = timezone.now()
     email.last_error = ""
-    email.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+    email.secrets = ""  # the link has left; nothing secret stays behind
+    email.save(update_fields=["status", "attempts", "last_error", "sent_at", "secrets"])
     return email
 
 
@@ -118,7 +135,7 @@ def retry(actor: Any, email: OutboundEmail) -> OutboundEmail:
     from harken.notify.tasks import deliver_email
     from harken.workspaces.models import Role
 
-    actor.require(Role.MEMBER)
+    actor.require(Role.ADMIN)
     if email.workspace_id != actor.workspace.pk:
         raise ValidationError("That email belongs to another workspace.")
     with transaction.atomic():

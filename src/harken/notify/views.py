@@ -1,4 +1,8 @@
-"""The workspace outbox: every email Harken sent or will send, failures first-class, with retry."""
+"""The workspace outbox: every email Harken sent or will send, failures first-class, with retry.
+
+Owners and admins only: the outbox holds invitation emails and replies to customers. Links that
+grant access are never in the stored body (see `harken.notify.secrets`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from harken.workspaces.models import Role
 FILTERS = [("", "All"), ("problems", "Failed"), ("queued", "Waiting"), ("sent", "Sent")]
 
 
-@workspace_view()
+@workspace_view(Role.ADMIN)
 def outbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in {key for key, _ in FILTERS}:
@@ -42,14 +46,14 @@ def outbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
-@workspace_view()
+@workspace_view(Role.ADMIN)
 def email_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail.objects.filter(workspace=actor.workspace), pk=pk)
     return render(request, "notify/email.html", {"email": email, "retryable": email.status in services.RETRYABLE})
 
 
 @require_POST
-@workspace_view(Role.MEMBER)
+@workspace_view(Role.ADMIN)
 def retry(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     email = get_object_or_404(OutboundEmail.objects.filter(workspace=actor.workspace), pk=pk)
     try:

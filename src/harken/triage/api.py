@@ -10,21 +10,17 @@ import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from harken.triage import services
+from harken.core.apierrors import ErrorOut
+from harken.triage import actions, queries
 from harken.triage.models import Triage
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["triage"])
 MAX_PAGE_SIZE = 200
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 class TriageOut(Schema):
@@ -81,7 +77,7 @@ class ReplyOut(Schema):
 
 
 def _out(item: Triage, config: Any) -> dict[str, Any]:
-    state = services.clock(item, config)
+    state = queries.clock(item, config)
     return {
         "feedback_id": item.feedback_id,
         "headline": item.feedback.headline,
@@ -101,32 +97,22 @@ def _out(item: Triage, config: Any) -> dict[str, Any]:
     }
 
 
-def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    from harken.api import api
-
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    first = next(iter(errors.values()))[0]
-    return api.create_response(request, {"detail": first, "errors": errors}, status=422)
-
-
 def _item(request: HttpRequest, feedback_id: int) -> Triage:
-    feedback = get_object_or_404(actor_of(request).workspace.feedback_items, pk=feedback_id)
-    return services.open_triage(feedback)
+    return get_object_or_404(
+        actor_of(request).workspace.triage_items.select_related("feedback"), feedback_id=feedback_id
+    )
 
 
 @router.get("/queue", response={200: QueuePage, 422: ErrorOut})
 def queue(request: HttpRequest, tab: str = "awaiting_response", page: int = 1, page_size: int = 50) -> Any:
     """Items in one queue: new, awaiting_response, awaiting_decision, overdue or done."""
     actor = actor_of(request)
-    try:
-        items = services.queue(actor.workspace, tab)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    items = queries.queue(actor.workspace, tab)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     count = items.count()
     pages = max(1, math.ceil(count / page_size))
     page = max(1, min(page, pages))
-    config = services.get_settings(actor.workspace)
+    config = queries.get_settings(actor.workspace)
     chunk = items[(page - 1) * page_size : page * page_size]
     return {"tab": tab, "count": count, "page": page, "pages": pages, "items": [_out(t, config) for t in chunk]}
 
@@ -134,7 +120,7 @@ def queue(request: HttpRequest, tab: str = "awaiting_response", page: int = 1, p
 @router.get("/items/{feedback_id}", response=TriageOut)
 def get_item(request: HttpRequest, feedback_id: int) -> Any:
     item = _item(request, feedback_id)
-    return _out(item, services.get_settings(item.workspace))
+    return _out(item, queries.get_settings(item.workspace))
 
 
 @router.post("/items/{feedback_id}/decide", response={200: TriageOut, 422: ErrorOut})
@@ -145,16 +131,9 @@ def decide(request: HttpRequest, feedback_id: int, payload: DecideIn) -> Any:
     if payload.duplicate_of is not None:
         duplicate_of = actor.workspace.feedback_items.filter(pk=payload.duplicate_of).first()
         if duplicate_of is None:
-            return _invalid(
-                request, ValidationError({"duplicate_of": f"No item {payload.duplicate_of} in this workspace."})
-            )
-    try:
-        services.decide(
-            actor, item, payload.decision, reason=payload.reason, link=payload.link, duplicate_of=duplicate_of
-        )
-    except ValidationError as exc:
-        return _invalid(request, exc)
-    return _out(item, services.get_settings(item.workspace))
+            raise ValidationError({"duplicate_of": f"No item {payload.duplicate_of} in this workspace."})
+    actions.decide(actor, item, payload.decision, reason=payload.reason, link=payload.link, duplicate_of=duplicate_of)
+    return _out(item, queries.get_settings(item.workspace))
 
 
 @router.post("/items/{feedback_id}/assign", response={200: TriageOut, 422: ErrorOut})
@@ -170,13 +149,10 @@ def assign(request: HttpRequest, feedback_id: int, payload: AssignIn) -> Any:
             .first()
         )
         if membership is None:
-            return _invalid(request, ValidationError({"assignee_email": "No member of this workspace has that email."}))
+            raise ValidationError({"assignee_email": "No member of this workspace has that email."})
         user = membership.user
-    try:
-        services.assign(actor, item, user)
-    except ValidationError as exc:
-        return _invalid(request, exc)
-    return _out(item, services.get_settings(item.workspace))
+    actions.assign(actor, item, user)
+    return _out(item, queries.get_settings(item.workspace))
 
 
 @router.post("/items/{feedback_id}/reply", response={201: ReplyOut, 422: ErrorOut})
@@ -189,14 +165,11 @@ def reply(request: HttpRequest, feedback_id: int, payload: ReplyIn) -> Any:
     if payload.template_id is not None:
         template = actor.workspace.reply_templates.filter(pk=payload.template_id).first()
         if template is None:
-            return _invalid(request, ValidationError({"template_id": "No such reply template in this workspace."}))
-        draft = services.draft_from_template(item, template)
+            raise ValidationError({"template_id": "No such reply template in this workspace."})
+        draft = queries.draft_from_template(item, template)
         body = body or draft["body"]
         subject = subject or draft["subject"]
-    try:
-        sent = services.send_reply(actor, item, body=body, subject=subject, template=template)
-    except ValidationError as exc:
-        return _invalid(request, exc)
+    sent = actions.send_reply(actor, item, body=body, subject=subject, template=template)
     return Status(
         201,
         {

@@ -7,8 +7,8 @@ class TriageConfig(AppConfig):
 
     def ready(self) -> None:
         from harken.channels.email.signals import email_followup_received
-        from harken.feedback.signals import feedback_created
         from harken.triage import receivers
+        from harken.workspaces.signals import workspace_created
 
-        feedback_created.connect(receivers.feedback_created, dispatch_uid="triage.open_clock")
+        workspace_created.connect(receivers.workspace_created, dispatch_uid="triage.default_settings")
         email_followup_received.connect(receivers.email_followup, dispatch_uid="triage.customer_followup")

@@ -32,7 +32,7 @@ DUPLICATE_REQUIRED = {Decision.DUPLICATE}
 
 
 class TriageSettings(models.Model):
-    """Per-workspace SLA target and business hours (created on first use with the defaults)."""
+    """Per-workspace SLA target and business hours (created with the workspace; defaults until then)."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="triage_settings")
     target_hours = models.PositiveIntegerField(default=sla.DEFAULT_TARGET_HOURS, help_text="First-response target")

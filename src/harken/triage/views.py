@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
-from harken.triage import services
+from harken.triage import actions, queries
 from harken.triage.forms import ReplyTemplateForm, SlaSettingsForm
 from harken.triage.models import Triage
 from harken.workspaces.access import Actor, workspace_view
@@ -19,8 +19,7 @@ from harken.workspaces.models import Role
 
 
 def _item(actor: Actor, pk: int) -> Triage:
-    feedback = get_object_or_404(actor.workspace.feedback_items, pk=pk)
-    return services.open_triage(feedback)
+    return get_object_or_404(actor.workspace.triage_items.select_related("feedback"), feedback_id=pk)
 
 
 def _back(request: HttpRequest, actor: Actor, item: Triage, anchor: str = "") -> HttpResponse:
@@ -39,15 +38,14 @@ def _error_text(exc: ValidationError) -> str:
 
 @workspace_view()
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
-    services.backfill(actor.workspace)
     tab = request.GET.get("tab", "awaiting_response")
-    if tab not in services.TAB_KEYS:
+    if tab not in queries.TAB_KEYS:
         tab = "awaiting_response"
     mine = request.GET.get("mine") == "1" and actor.user is not None
     assignee = actor.user if mine else None
-    config = services.get_settings(actor.workspace)
-    page = Paginator(services.queue(actor.workspace, tab, assignee=assignee), 50).get_page(request.GET.get("page"))
-    counts = services.tab_counts(actor.workspace, assignee=assignee)
+    config = queries.get_settings(actor.workspace)
+    page = Paginator(queries.queue(actor.workspace, tab, assignee=assignee), 50).get_page(request.GET.get("page"))
+    counts = queries.tab_counts(actor.workspace, assignee=assignee)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -56,8 +54,8 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         {
             "tab": tab,
             "mine": mine,
-            "tabs": [{"key": k, "label": label, "count": counts[k], "current": k == tab} for k, label in services.TABS],
-            "rows": services.rows(page.object_list, config),
+            "tabs": [{"key": k, "label": label, "count": counts[k], "current": k == tab} for k, label in queries.TABS],
+            "rows": queries.rows(page.object_list, config),
             "page_obj": page,
             "querystring_without_page": query.urlencode(),
             "config": config,
@@ -88,7 +86,7 @@ def assign(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             return _back(request, actor, triage, "assign")
         user = membership.user
     try:
-        services.assign(actor, triage, user)
+        actions.assign(actor, triage, user)
         messages.success(request, f"Assigned to {user.display_name}." if user else "Unassigned.")
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
@@ -107,7 +105,7 @@ def decide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             messages.error(request, f"No item #{raw_dup[:20]} in this workspace to mark as the original.")
             return _back(request, actor, triage, "decide")
     try:
-        services.decide(
+        actions.decide(
             actor,
             triage,
             request.POST.get("decision", ""),
@@ -126,7 +124,7 @@ def decide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def note(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     triage = _item(actor, pk)
     try:
-        created = services.add_note(actor, triage, request.POST.get("body", ""))
+        created = actions.add_note(actor, triage, request.POST.get("body", ""))
         mentioned = ", ".join(u.display_name for u in created.mentions.all())
         messages.success(request, "Note added." + (f" Notified {mentioned}." if mentioned else ""))
     except ValidationError as exc:
@@ -146,7 +144,7 @@ def reply(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             else None
         )
     try:
-        sent = services.send_reply(
+        sent = actions.send_reply(
             actor, triage, subject=request.POST.get("subject", ""), body=request.POST.get("body", ""), template=template
         )
         messages.success(request, f"Reply to {sent.to} queued in the outbox; it goes out within moments.")
@@ -161,9 +159,9 @@ def draft(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     triage = _item(actor, pk)
     raw = request.GET.get("template", "")
     if not raw:
-        return JsonResponse({"subject": services.default_subject(triage), "body": ""})
+        return JsonResponse({"subject": queries.default_subject(triage), "body": ""})
     template = get_object_or_404(actor.workspace.reply_templates, pk=int(raw) if raw.isdigit() else 0)
-    return JsonResponse(services.draft_from_template(triage, template))
+    return JsonResponse(queries.draft_from_template(triage, template))
 
 
 @workspace_view()
@@ -173,7 +171,7 @@ def templates(request: HttpRequest, actor: Actor) -> HttpResponse:
         actor.require(Role.MEMBER)
         if form.is_valid():
             try:
-                services.create_template(actor, **form.cleaned_data)
+                actions.create_template(actor, **form.cleaned_data)
                 messages.success(request, "Template saved.")
                 return redirect("triage:templates", ws=actor.workspace.slug)
             except ValidationError as exc:
@@ -181,7 +179,7 @@ def templates(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "triage/templates.html",
-        {"templates": actor.workspace.reply_templates.all(), "form": form, "variables": services.TEMPLATE_VARIABLES},
+        {"templates": actor.workspace.reply_templates.all(), "form": form, "variables": queries.TEMPLATE_VARIABLES},
     )
 
 
@@ -195,7 +193,7 @@ def template_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         actor.require(Role.MEMBER)
         if form.is_valid():
             try:
-                services.update_template(actor, template, **form.cleaned_data)
+                actions.update_template(actor, template, **form.cleaned_data)
                 messages.success(request, "Template updated.")
                 return redirect("triage:templates", ws=actor.workspace.slug)
             except ValidationError as exc:
@@ -203,7 +201,7 @@ def template_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return render(
         request,
         "triage/template_edit.html",
-        {"template": template, "form": form, "variables": services.TEMPLATE_VARIABLES},
+        {"template": template, "form": form, "variables": queries.TEMPLATE_VARIABLES},
     )
 
 
@@ -211,20 +209,20 @@ def template_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @workspace_view(Role.MEMBER)
 def template_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     template = get_object_or_404(actor.workspace.reply_templates, pk=pk)
-    services.delete_template(actor, template)
+    actions.delete_template(actor, template)
     messages.success(request, f"Template “{template.name}” deleted.")
     return redirect("triage:templates", ws=actor.workspace.slug)
 
 
 @workspace_view()
 def sla_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
-    config = services.get_settings(actor.workspace)
+    config = queries.get_settings(actor.workspace)
     form = SlaSettingsForm(request.POST or None, initial=SlaSettingsForm.initial_for(config))
     if request.method == "POST":
         actor.require(Role.ADMIN)
         if form.is_valid():
             try:
-                services.update_settings(actor, **form.cleaned_data)
+                actions.update_settings(actor, **form.cleaned_data)
                 messages.success(request, "Response target saved; open items were re-timed.")
                 return redirect("triage:settings", ws=actor.workspace.slug)
             except ValidationError as exc:
@@ -236,7 +234,7 @@ def sla_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
 def metrics(request: HttpRequest, actor: Actor) -> HttpResponse:
     weeks = request.GET.get("weeks", "12")
     weeks_n = int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 52 else 12
-    config = services.get_settings(actor.workspace)
+    config = queries.get_settings(actor.workspace)
     return render(
-        request, "triage/metrics.html", {"m": services.metrics(actor.workspace, weeks=weeks_n), "config": config}
+        request, "triage/metrics.html", {"m": queries.metrics(actor.workspace, weeks=weeks_n), "config": config}
     )

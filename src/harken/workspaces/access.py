@@ -34,8 +34,12 @@ class Actor:
         return cls(workspace=membership.workspace, user=membership.user, role=Role(membership.role))
 
     @classmethod
-    def for_token(cls, token: ApiToken) -> Actor:
+    def for_token(cls, token: ApiToken, creator_role: Role | None = None) -> Actor:
+        """A token acts with at most member rights (viewer if read-only), and never above the
+        current role of the person who created it: a downgrade to viewer makes it read-only."""
         role = Role.MEMBER if token.can_write else Role.VIEWER
+        if creator_role is not None and creator_role.rank < role.rank:
+            role = creator_role
         return cls(workspace=token.workspace, user=token.created_by, role=role, api_token=token)
 
     @classmethod

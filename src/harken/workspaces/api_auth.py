@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from harken.workspaces.access import Actor
-from harken.workspaces.models import ApiToken, Role, hash_secret
+from harken.workspaces.models import ApiToken, Membership, Role, hash_secret
 
 
 class TokenAuth(HttpBearer):
@@ -21,10 +21,18 @@ class TokenAuth(HttpBearer):
             )
         except ApiToken.DoesNotExist:
             return None
+        # A token lives only as long as its creator's membership, with no more than their role.
+        creator_role = (
+            Membership.objects.filter(workspace_id=api_token.workspace_id, user_id=api_token.created_by_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if creator_role is None:
+            return None
         now = timezone.now()
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
-        return Actor.for_token(api_token)
+        return Actor.for_token(api_token, Role(creator_role))
 
 
 token_auth = TokenAuth()

@@ -92,6 +92,11 @@ class Invitation(TenantModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A person without an account proves they own `email` with a one-time code sent to it, so a
+    # leaked link alone never creates an account (only the code's hash is stored).
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_failures = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -124,3 +129,46 @@ class ApiToken(TenantModel):
     @classmethod
     def generate_raw(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class AuditAction(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"
+    MEMBER_JOINED = "member_joined", "Joined by invitation"
+    INVITED = "invited", "Invitation sent"
+    INVITATION_RESENT = "invitation_resent", "Invitation resent"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    EXPORTED = "exported", "Data exported"
+    DELETED = "deleted", "Deleted"
+
+
+class AuditEvent(models.Model):
+    """Who did what security-relevant thing, and when. Written explicitly by the services that act.
+
+    `workspace` is null for sign-ins (they belong to a person, not a workspace); owners see those of
+    their own members by `subject_email`.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True, help_text="Email or token name at the time")
+    subject_email = models.CharField(max_length=254, blank=True, db_index=True)
+    target = models.CharField(max_length=200, blank=True, help_text="What it was about, in words")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target}"

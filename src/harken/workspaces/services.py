@@ -18,14 +18,26 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from harken.accounts.models import User
+from harken.workspaces import audit
 from harken.workspaces.access import Actor
-from harken.workspaces.models import ApiToken, Invitation, Membership, ProductLine, Role, Workspace, hash_secret
+from harken.workspaces.models import (
+    ApiToken,
+    AuditAction,
+    Invitation,
+    Membership,
+    ProductLine,
+    Role,
+    Workspace,
+    hash_secret,
+)
+from harken.workspaces.signals import workspace_created
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -66,6 +78,7 @@ def create_workspace(
     Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
     for line in product_lines or []:
         create_product_line(Actor(workspace=workspace, user=owner, role=Role.OWNER), name=line)
+    workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
     return workspace
 
 
@@ -106,8 +119,15 @@ def change_role(actor: Actor, membership_id: int, role: str) -> Membership:
     _check_can_manage(actor, membership, new_role)
     if Role(membership.role) == Role.OWNER and new_role != Role.OWNER and _owner_count(actor.workspace) <= 1:
         raise ValidationError("This is the last owner. Make someone else an owner first.")
+    old_role = Role(membership.role)
     membership.role = new_role
     membership.save(update_fields=["role"])
+    audit.record(
+        actor,
+        AuditAction.ROLE_CHANGED,
+        f"{membership.user.email}: {old_role.label} → {new_role.label}",
+        subject_email=membership.user.email,
+    )
     return membership
 
 
@@ -123,6 +143,16 @@ def remove_member(actor: Actor, membership_id: int) -> None:
         raise ValidationError("This is the last owner. Make someone else an owner first.")
     for line in actor.workspace.product_lines.filter(managers=membership.user):
         line.managers.remove(membership.user)
+    # Their API tokens die with the membership (authentication also refuses tokens of non-members).
+    revoked = actor.workspace.api_tokens.filter(created_by=membership.user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit.record(
+        actor,
+        AuditAction.MEMBER_REMOVED,
+        f"{membership.user.email} ({'left' if leaving else 'removed'}; {revoked} API token(s) revoked)",
+        subject_email=membership.user.email,
+    )
     membership.delete()
 
 
@@ -153,6 +183,7 @@ def _queue_invitation_email(invitation: Invitation, raw_token: str) -> None:
         workspace=invitation.workspace,
         kind="invitation",
         related_object=f"workspaces.invitation:{invitation.pk}",
+        secrets={"invitation link": context["url"]},
     )
 
 
@@ -190,6 +221,7 @@ def invite(actor: Actor, *, email: str, role: str = Role.MEMBER) -> tuple[Invita
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     _queue_invitation_email(invitation, raw)
+    audit.record(actor, AuditAction.INVITED, f"{email} as {chosen.label}", subject_email=email)
     return invitation, raw
 
 
@@ -204,8 +236,12 @@ def resend_invitation(actor: Actor, invitation_id: int) -> tuple[Invitation, str
     raw = secrets.token_urlsafe(32)
     invitation.token_hash = hash_secret(raw)
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
-    invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+    invitation.code_hash, invitation.code_sent_at, invitation.code_failures = "", None, 0
+    invitation.save(
+        update_fields=["token_hash", "expires_at", "code_hash", "code_sent_at", "code_failures", "updated_at"]
+    )
     _queue_invitation_email(invitation, raw)
+    audit.record(actor, AuditAction.INVITATION_RESENT, invitation.email, subject_email=invitation.email)
     return invitation, raw
 
 
@@ -218,6 +254,7 @@ def revoke_invitation(actor: Actor, invitation_id: int) -> Invitation:
     if not invitation.revoked_at:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit.record(actor, AuditAction.INVITATION_REVOKED, invitation.email, subject_email=invitation.email)
     return invitation
 
 
@@ -285,19 +322,101 @@ def accept_invitation(raw_token: str, user: User) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "updated_at"])
+    audit.record(
+        None,
+        AuditAction.MEMBER_JOINED,
+        f"{user.email} as {Role(membership.role).label}",
+        workspace=invitation.workspace,
+        subject_email=user.email,
+        user=user,
+    )
     return membership
 
 
-@transaction.atomic
-def accept_invitation_as_new_user(raw_token: str, *, name: str, password: str) -> Membership:
-    """Sign up with the invited email and join in one step."""
+CODE_LIFETIME = timedelta(minutes=30)
+CODE_RESEND_AFTER = timedelta(seconds=60)
+MAX_CODE_FAILURES = 10
+
+
+def _usable_invitation(raw_token: str) -> Invitation:
     state = lookup_invitation(raw_token)
     if not state.usable or state.invitation is None:
         raise ValidationError(state.message)
-    email = state.invitation.email.lower()
+    return Invitation.objects.select_for_update().select_related("workspace").get(pk=state.invitation.pk)
+
+
+@transaction.atomic
+def send_invitation_code(raw_token: str) -> Invitation:
+    """Email a one-time code to the invited address; whoever signs up must type it in.
+
+    The link can leak (forwarded mail, a shared screen); the code proves the person reads the
+    invited mailbox now. Sending again replaces the previous code, at most once a minute.
+    """
+    invitation = _usable_invitation(raw_token)
+    if invitation.code_failures >= MAX_CODE_FAILURES:
+        raise ValidationError("Too many wrong codes. Ask a workspace admin to resend the invitation.")
+    now = timezone.now()
+    if invitation.code_sent_at and now - invitation.code_sent_at < CODE_RESEND_AFTER:
+        raise ValidationError("A code was sent less than a minute ago. Check your inbox (and spam folder).")
+    code = f"{secrets.randbelow(10**6):06d}"
+    invitation.code_hash = hash_secret(f"{invitation.pk}:{code}")
+    invitation.code_sent_at = now
+    invitation.save(update_fields=["code_hash", "code_sent_at", "updated_at"])
+    from harken.notify.services import queue_email
+
+    queue_email(
+        to=invitation.email,
+        subject=f"Your code to join {invitation.workspace.name} on Harken",
+        text=render_to_string(
+            "workspaces/email/invitation_code.txt",
+            {"code": code, "workspace": invitation.workspace, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        ),
+        workspace=invitation.workspace,
+        kind="invitation_code",
+        related_object=f"workspaces.invitation:{invitation.pk}",
+        secrets={"code": code},
+    )
+    return invitation
+
+
+def _check_code(invitation: Invitation, code: str) -> None:
+    if invitation.code_failures >= MAX_CODE_FAILURES:
+        raise ValidationError("Too many wrong codes. Ask a workspace admin to resend the invitation.")
+    fresh = invitation.code_sent_at is not None and timezone.now() - invitation.code_sent_at < CODE_LIFETIME
+    code = "".join((code or "").split())
+    if not invitation.code_hash or not fresh:
+        raise ValidationError("Send yourself a code first; it proves this email address is yours.")
+    if not secrets.compare_digest(invitation.code_hash, hash_secret(f"{invitation.pk}:{code}")):
+        Invitation.objects.filter(pk=invitation.pk).update(code_failures=F("code_failures") + 1)
+        raise ValidationError("That code is not right. Check the latest email we sent, or send a new code.")
+
+
+def accept_invitation_as_new_user(raw_token: str, *, name: str, password: str, code: str) -> Membership:
+    """Sign up with the invited email and join in one step, proving the address with the emailed code.
+
+    Not one transaction: a wrong code's failure count must be committed even though we refuse.
+    """
+    state = lookup_invitation(raw_token)
+    if not state.usable or state.invitation is None:
+        raise ValidationError(state.message)
+    _check_code(state.invitation, code)
+    return _create_and_accept(raw_token, name=name, password=password)
+
+
+@transaction.atomic
+def _create_and_accept(raw_token: str, *, name: str, password: str) -> Membership:
+    invitation = _usable_invitation(raw_token)
+    email = invitation.email.lower()
+    password_validation.validate_password(password, User(email=email, name=name))
+    unconfirmed = User.objects.filter(email__iexact=email, is_active=False).first()
+    if unconfirmed is not None:  # a sign-up never confirmed; the emailed code proves the address now
+        unconfirmed.set_password(password)
+        unconfirmed.name = name.strip()[:150] or unconfirmed.name
+        unconfirmed.is_active = True
+        unconfirmed.save(update_fields=["password", "name", "is_active"])
+        return accept_invitation(raw_token, unconfirmed)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError("An account with this email already exists. Sign in to accept the invitation.")
-    password_validation.validate_password(password, User(email=email, name=name))
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name.strip()[:150])
@@ -368,7 +487,9 @@ def update_product_line(
 def delete_product_line(actor: Actor, line_id: int) -> None:
     """Feedback tagged with the line keeps existing, just without a line (SET_NULL)."""
     actor.require(Role.ADMIN)
-    actor.workspace.product_lines.get(pk=line_id).delete()
+    line = actor.workspace.product_lines.get(pk=line_id)
+    audit.record(actor, AuditAction.DELETED, f"Product line “{line.name}”")
+    line.delete()
 
 
 # --- API tokens -----------------------------------------------------------------------------
@@ -390,6 +511,9 @@ def create_api_token(actor: Actor, *, name: str, can_write: bool) -> tuple[ApiTo
         can_write=bool(can_write),
         created_by=actor.user,
     )
+    audit.record(
+        actor, AuditAction.TOKEN_CREATED, f"{token.name} ({'read and write' if token.can_write else 'read only'})"
+    )
     return token, raw
 
 
@@ -400,4 +524,5 @@ def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
     if not token.revoked_at:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
+        audit.record(actor, AuditAction.TOKEN_REVOKED, token.name)
     return token

@@ -19,4 +19,5 @@ urlpatterns = [
     path("product-lines/<int:pk>/delete/", views.product_line_delete, name="product_line_delete"),
     path("api-tokens/", views.tokens, name="tokens"),
     path("api-tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", views.audit_log, name="audit"),
 ]

@@ -298,3 +298,16 @@ def token_revoke(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         f"Token “{token.name}” revoked; it stops working now.",
     )
     return redirect("workspaces:tokens", ws=actor.workspace.slug)
+
+
+# --- Audit log -----------------------------------------------------------------------------
+
+
+@workspace_view(Role.OWNER)
+def audit_log(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    from harken.workspaces import audit
+
+    page = Paginator(audit.events_for(actor), 50).get_page(request.GET.get("page"))
+    return render(request, "workspaces/audit.html", {"page_obj": page, "tab": "audit"})

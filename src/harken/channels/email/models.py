@@ -15,7 +15,7 @@ def new_inbound_token() -> str:
 
 
 class InboundMailbox(models.Model):
-    """A workspace's inbound address and the secret for the HTTP endpoint (created on first use)."""
+    """A workspace's inbound address and the secret for the HTTP endpoint (created with the workspace)."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="inbound_mailbox")
     address = models.EmailField(

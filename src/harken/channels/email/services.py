@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 
 from harken.channels.email.models import EmailAttachment, InboundEmail, InboundMailbox, InboundStatus
 from harken.channels.email.signals import email_followup_received
+from harken.core import safeinput
 from harken.feedback.models import Feedback
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Role, Workspace
@@ -87,8 +88,14 @@ def plus_address(workspace: Workspace) -> str:
 
 
 def get_mailbox(workspace: Workspace) -> InboundMailbox:
+    """The workspace's mailbox, created if missing (a write: new workspaces and POSTs only)."""
     mailbox, _ = InboundMailbox.objects.get_or_create(workspace=workspace)
     return mailbox
+
+
+def mailbox_of(workspace: Workspace) -> InboundMailbox | None:
+    """The workspace's mailbox if it has one (a read)."""
+    return InboundMailbox.objects.filter(workspace=workspace).first()
 
 
 def reply_address(workspace: Workspace) -> str:
@@ -244,6 +251,18 @@ def peek_message_id(raw: bytes) -> str:
 
 
 def parse(raw: bytes) -> Parsed:
+    """Parse a raw message; NUL characters are dropped (PostgreSQL cannot store them, and the
+    sender cannot be asked to resend), the raw bytes stay stored unchanged."""
+    out = _parse(raw)
+    for name in ("message_id", "in_reply_to", "sender_email", "sender_name", "subject", "text", "error"):
+        setattr(out, name, safeinput.strip_nul(getattr(out, name)))
+    out.references = [safeinput.strip_nul(r) for r in out.references]
+    out.notes = [safeinput.strip_nul(n) for n in out.notes]
+    out.attachments = [(safeinput.strip_nul(n), safeinput.strip_nul(t), data) for n, t, data in out.attachments]
+    return out
+
+
+def _parse(raw: bytes) -> Parsed:
     out = Parsed()
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
@@ -386,7 +405,7 @@ def ingest(
 
 
 def _process(inbound: InboundEmail) -> IngestResult:
-    from harken.feedback.services import create_feedback
+    from harken.feedback.actions import create_feedback
 
     workspace = inbound.workspace
     parsed = parse(bytes(inbound.raw))

@@ -69,7 +69,7 @@ def email_attachment(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
 
 @workspace_view()
 def email_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
-    mailbox = services.get_mailbox(actor.workspace)
+    mailbox = services.mailbox_of(actor.workspace)  # a read: created with the workspace or by a POST here
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         actor.require(Role.ADMIN)
@@ -83,7 +83,8 @@ def email_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
             return redirect("channels:email_settings", ws=actor.workspace.slug)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"address": exc.messages}
-    endpoint = request.build_absolute_uri(f"/inbound/email/{mailbox.token}/")
+    endpoint = request.build_absolute_uri(f"/inbound/email/{mailbox.token}/") if mailbox else ""
+    address = mailbox.address if mailbox else ""
     return render(
         request,
         "channels/email/settings.html",
@@ -92,9 +93,7 @@ def email_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
             "plus_address": services.plus_address(actor.workspace),
             "endpoint": endpoint,
             "errors": errors,
-            "address_value": request.POST.get("address", mailbox.address)
-            if request.method == "POST"
-            else mailbox.address,
+            "address_value": request.POST.get("address", address) if request.method == "POST" else address,
             "max_mb": services.max_mail_bytes() // services.MB,
             "max_attachment_mb": services.max_attachment_bytes() // services.MB,
         },

@@ -7,6 +7,7 @@ retried after schedule × 2^failures minutes (capped at a day); its page shows t
 from __future__ import annotations
 
 import calendar
+import http.client
 import logging
 import urllib.error
 import urllib.request
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from harken.channels.feeds.models import Feed, FeedPoll, PollOutcome
 from harken.channels.ingest import Problem, Record, as_text, html_to_text, ingest_records
+from harken.core import netguard
 from harken.feedback.models import Channel
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Role
@@ -33,19 +35,34 @@ MAX_BACKOFF = timedelta(hours=24)
 MIN_SCHEDULE, MAX_SCHEDULE = 5, 7 * 24 * 60
 POLLS_KEPT = 50
 USER_AGENT = "Harken feed poller (+https://github.com/harken)"
+UNREACHABLE_MESSAGE = "Could not reach the feed. Check the address, and that the site is up."
+BLOCKED_MESSAGE = (
+    "This feed's address is not on the public internet, so Harken does not fetch it. "
+    "An administrator can allow intranet networks with HARKEN_FETCH_ALLOWED_NETWORKS."
+)
 
 
 # --- managing feeds ----------------------------------------------------------------------------------
 
 
+def _blocked_literal(host: str) -> bool:
+    try:
+        netguard.check_host_literal(host)
+    except netguard.BlockedAddress:
+        return True
+    return False
+
+
 def _clean(actor: Actor, data: dict[str, Any], feed: Feed | None = None) -> dict[str, Any]:
-    from harken.feedback.services import parse_tag_names, resolve_product_line
+    from harken.feedback.actions import parse_tag_names, resolve_product_line
 
     errors: dict[str, str] = {}
     url = str(data.get("url") or "").strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         errors["url"] = "Enter the feed's full address, starting with http:// or https://."
+    elif _blocked_literal(parsed.hostname or ""):
+        errors["url"] = BLOCKED_MESSAGE
     elif actor.workspace.feeds.filter(url=url).exclude(pk=feed.pk if feed else None).exists():
         errors["url"] = "This workspace already follows that feed."
     try:
@@ -147,7 +164,7 @@ def fetch(feed: Feed) -> tuple[int, bytes, dict[str, str]]:
         raise FetchError("Only http:// and https:// feeds can be polled.")
     request = urllib.request.Request(feed.url, headers=headers)  # noqa: S310  (scheme checked above)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310  (http/https checked on save)
+        with netguard.open_url(request, timeout=TIMEOUT_SECONDS) as response:
             body = response.read(MAX_FEED_BYTES + 1)
             if len(body) > MAX_FEED_BYTES:
                 raise FetchError(f"The feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB.", response.status)
@@ -164,12 +181,14 @@ def fetch(feed: Feed) -> tuple[int, bytes, dict[str, str]]:
         raise FetchError(
             f"The server answered HTTP {exc.code} ({reason.get(exc.code, exc.reason)}).", exc.code
         ) from None
+    except netguard.BlockedAddress:
+        raise FetchError(BLOCKED_MESSAGE) from None
     except urllib.error.URLError as exc:
-        raise FetchError(f"Could not reach the feed: {exc.reason}.") from None
-    except TimeoutError:
-        raise FetchError(f"The feed did not answer within {TIMEOUT_SECONDS} seconds.") from None
-    except OSError as exc:
-        raise FetchError(f"Could not reach the feed: {exc}.") from None
+        if isinstance(exc.reason, netguard.BlockedAddress):
+            raise FetchError(BLOCKED_MESSAGE) from None
+        raise FetchError(UNREACHABLE_MESSAGE) from None  # no reason: it would tell open ports from closed ones
+    except (OSError, http.client.HTTPException, ValueError):
+        raise FetchError(UNREACHABLE_MESSAGE) from None
 
 
 def backoff(feed: Feed, failures: int) -> timedelta:
@@ -220,6 +239,7 @@ def entry_records(feed: Feed, parsed: Any) -> list[Record | Problem]:
                 channel=str(Channel.FORUM),
                 tags=tags + [as_text(t.get("term")) for t in entry.get("tags", []) if as_text(t.get("term"))][:5],
                 raw=raw,
+                source_ref=str(feed.pk),
             )
         )
     return records

@@ -76,9 +76,7 @@ def feed_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Feed saved.")
             return redirect("channels:feed_detail", ws=actor.workspace.slug, pk=feed.pk)
-    items = actor.workspace.feedback_items.filter(
-        dedupe_key__startswith="feed:", raw_payload__contains=f'"feed": "{feed.url}"'
-    )[:10]
+    items = actor.workspace.feedback_items.filter(source_kind="feed", source_ref=str(feed.pk))[:10]
     return render(
         request,
         "channels/feeds_detail.html",

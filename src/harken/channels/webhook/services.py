@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from harken.channels.importers.sources import clean_mapping
 from harken.channels.ingest import Record, as_tags, as_text, dig, ingest_records, parse_when
 from harken.channels.webhook.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, new_secret
+from harken.core import safeinput
 from harken.feedback.models import Channel
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Role
@@ -43,7 +44,7 @@ def sign(secret: str, timestamp: str | int, body: bytes) -> str:
 
 
 def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    from harken.feedback.services import resolve_product_line
+    from harken.feedback.actions import resolve_product_line
 
     errors: dict[str, str] = {}
     name = " ".join(str(data.get("name") or "").split())[:120]
@@ -211,6 +212,11 @@ def _ingest(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -
         payload = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return invalid(f"The body is not valid UTF-8 JSON ({getattr(exc, 'msg', exc)}).")
+    except RecursionError:
+        return invalid(f"The JSON is nested more than {safeinput.MAX_DEPTH} levels deep.")
+    field, problem = safeinput.json_problem(payload)
+    if problem:
+        return invalid(f"{problem} (at “{field[:100]}”)")
     if not isinstance(payload, dict):
         return invalid("The body must be a JSON object.")
     mapping = endpoint.mapping or {}

@@ -56,7 +56,7 @@ def clean_origins(value: str) -> str:
 
 
 def _clean(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    from harken.feedback.services import resolve_product_line
+    from harken.feedback.actions import resolve_product_line
 
     name = " ".join(str(data.get("name") or "").split())[:120]
     if not name:

@@ -63,19 +63,6 @@ def money(value: Any) -> str:
     return f"${amount:,.0f}"
 
 
-@register.simple_tag(takes_context=True)
-def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
-    """The current query string with some parameters replaced (for sort links and filters)."""
-    query = context["request"].GET.copy()
-    for key, value in kwargs.items():
-        if value in (None, ""):
-            query.pop(key, None)
-        else:
-            query[key] = value
-    query.pop("page", None) if "page" not in kwargs else None
-    return query.urlencode()
-
-
 @register.filter
 def ago(value: Any) -> str:
     """'3 hours ago' — one unit only, for lists where 'x hours, y minutes' is noise."""

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from harken.core.apierrors import ErrorOut as Error
 from harken.insight.embeddings import item_text
 from harken.insight.themes import classify, problems, services
 from harken.insight.themes.models import ItemClassification, Theme, ThemeRun
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["themes"])
-
-
-class Error(Schema):
-    detail: str
 
 
 class ThemeOut(Schema):
@@ -140,10 +136,6 @@ def _theme_out(theme: Theme, summary: services.ThemeSummary | None) -> dict:
     }
 
 
-def _bad(exc: ValidationError) -> Status:
-    return Status(400, Error(detail=" ".join(exc.messages)))
-
-
 @router.get("/themes", response=list[ThemeOut])
 def list_themes(request: HttpRequest) -> list[dict]:
     """Active themes, largest first, with accounts, ARR and 12 weeks of volume."""
@@ -151,7 +143,7 @@ def list_themes(request: HttpRequest) -> list[dict]:
     return [_theme_out(s.theme, s) for s in services.summaries(actor)]
 
 
-@router.post("/themes/recluster", response={202: RunOut, 400: Error})
+@router.post("/themes/recluster", response={202: RunOut, 422: Error})
 def recluster(request: HttpRequest) -> Status:
     """Queue a re-clustering; poll /themes/runs/{id} for progress."""
     actor = require_write(request)
@@ -172,64 +164,49 @@ def run(request: HttpRequest, run_id: int) -> RunOut:
     return RunOut.of(get_object_or_404(actor.workspace.theme_runs, pk=run_id))
 
 
-@router.post("/themes/{theme_id}/rename", response={200: ThemeOut, 400: Error})
+@router.post("/themes/{theme_id}/rename", response={200: ThemeOut, 422: Error})
 def rename(request: HttpRequest, theme_id: int, payload: RenameIn) -> dict | Status:
     actor = require_write(request)
     theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
-    try:
-        services.rename_theme(actor, theme, payload.name)
-    except ValidationError as exc:
-        return _bad(exc)
+    services.rename_theme(actor, theme, payload.name)
     return _theme_out(theme, None)
 
 
-@router.post("/themes/{theme_id}/pin", response={200: ThemeOut, 400: Error})
+@router.post("/themes/{theme_id}/pin", response={200: ThemeOut, 422: Error})
 def pin(request: HttpRequest, theme_id: int, payload: PinIn) -> dict | Status:
     actor = require_write(request)
     theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
-    try:
-        services.set_pinned(actor, theme, payload.pinned)
-    except ValidationError as exc:
-        return _bad(exc)
+    services.set_pinned(actor, theme, payload.pinned)
     return _theme_out(theme, None)
 
 
-@router.post("/themes/{theme_id}/merge", response={200: ThemeOut, 400: Error})
+@router.post("/themes/{theme_id}/merge", response={200: ThemeOut, 422: Error})
 def merge(request: HttpRequest, theme_id: int, payload: MergeIn) -> dict | Status:
     """Merge theme `theme_id` into theme `into`."""
     actor = require_write(request)
     source = get_object_or_404(actor.workspace.themes, pk=theme_id)
     target = get_object_or_404(actor.workspace.themes, pk=payload.into)
-    try:
-        services.merge_themes(actor, target, source)
-    except ValidationError as exc:
-        return _bad(exc)
+    services.merge_themes(actor, target, source)
     target.refresh_from_db()
     return _theme_out(target, None)
 
 
-@router.post("/themes/{theme_id}/split", response={201: ThemeOut, 400: Error})
+@router.post("/themes/{theme_id}/split", response={201: ThemeOut, 422: Error})
 def split(request: HttpRequest, theme_id: int, payload: SplitIn) -> Status:
     actor = require_write(request)
     theme = get_object_or_404(actor.workspace.themes, pk=theme_id)
-    try:
-        other = services.split_theme(actor, theme, payload.name)
-    except ValidationError as exc:
-        return _bad(exc)
+    other = services.split_theme(actor, theme, payload.name)
     other.refresh_from_db()
     return Status(201, _theme_out(other, None))
 
 
-@router.post("/items/{item_id}/theme", response={200: dict, 400: Error})
+@router.post("/items/{item_id}/theme", response={200: dict, 422: Error})
 def move(request: HttpRequest, item_id: int, payload: MoveIn) -> dict | Status:
     """Put an item into a theme (theme_id null: out of every theme). Re-clustering keeps it there."""
     actor = require_write(request)
     item = get_object_or_404(actor.workspace.feedback_items, pk=item_id)
     theme = get_object_or_404(actor.workspace.themes, pk=payload.theme_id) if payload.theme_id is not None else None
-    try:
-        row = services.move_item(actor, item, theme)
-    except ValidationError as exc:
-        return _bad(exc)
+    row = services.move_item(actor, item, theme)
     return {"item_id": item.pk, "theme_id": row.theme_id, "source": row.source}
 
 
@@ -280,13 +257,10 @@ def classification(request: HttpRequest, item_id: int) -> ClassificationOut:
     )
 
 
-@router.post("/items/{item_id}/classification", response={200: ClassificationOut, 400: Error})
+@router.post("/items/{item_id}/classification", response={200: ClassificationOut, 422: Error})
 def correct(request: HttpRequest, item_id: int, payload: CorrectIn) -> ClassificationOut | Status:
     """Correct an item's category and/or sentiment; kept for good and used to classify similar items."""
     actor = require_write(request)
     item = get_object_or_404(actor.workspace.feedback_items, pk=item_id)
-    try:
-        row = classify.correct(actor, item, payload.category, payload.sentiment)
-    except ValidationError as exc:
-        return _bad(exc)
+    row = classify.correct(actor, item, payload.category, payload.sentiment)
     return ClassificationOut.of(row)

@@ -36,7 +36,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from harken.customers.services import filter_accounts, segment_filters
+from harken.customers.queries import filter_accounts, segment_filters
 from harken.insight.themes.models import Category, Sentiment, Theme, ThemeStatus
 from harken.insight.themes.services import member_rows
 from harken.workspaces.access import Actor

@@ -323,41 +323,59 @@ def run_recluster(run: ThemeRun) -> ThemeRun:
 
 def assign_item(feedback: Feedback) -> ThemeAssignment | None:
     """Put a newly embedded item into the nearest theme if it is close enough (worker side)."""
-    workspace = feedback.workspace
-    existing = workspace.theme_assignments.filter(feedback=feedback).first()
-    if existing is not None and existing.source == AssignmentSource.USER:
-        return existing
-    data = workspace_vectors(workspace, ids=[feedback.pk])
-    if not len(data) or not np.any(data.matrix[0]):
-        return existing
+    return assign_items(feedback.workspace, [feedback]).get(feedback.pk)
+
+
+def assign_items(workspace: Workspace, items: Sequence[Feedback]) -> dict[int, ThemeAssignment | None]:
+    """Place newly embedded items (one item or one import chunk) in their nearest themes: one pass.
+
+    Items a person placed by hand keep their theme. Returns feedback id → assignment (or None).
+    """
+    ids = [f.pk for f in items]
+    existing = {a.feedback_id: a for a in workspace.theme_assignments.filter(feedback_id__in=ids)}
+    result: dict[int, ThemeAssignment | None] = {pk: existing.get(pk) for pk in ids}
+    todo = {pk for pk in ids if not (pk in existing and existing[pk].source == AssignmentSource.USER)}
+    data = workspace_vectors(workspace, ids=sorted(todo)) if todo else None
+    if data is None or not len(data):
+        return result
     embedder = get_embedder().name
     themes = [
         t for t in workspace.themes.filter(status=ThemeStatus.ACTIVE, embedder=embedder) if centroid_of(t) is not None
     ]
     themes = [t for t in themes if len(centroid_of(t)) == data.matrix.shape[1]]  # type: ignore[arg-type]
     if not themes:
-        return existing
+        return result
     centroids = np.vstack([centroid_of(t) for t in themes])  # type: ignore[misc]
     labels, scores = clustering.assign(data.matrix, centroids, assign_threshold())
+    new_rows: list[ThemeAssignment] = []
+    size_change: dict[int, int] = {}
+    gone: list[int] = []
+    for row_no, (pk, label, score) in enumerate(zip(data.ids.tolist(), labels.tolist(), scores.tolist(), strict=True)):
+        if not np.any(data.matrix[row_no]):
+            continue  # nothing to compare (empty text)
+        current = existing.get(pk)
+        theme = themes[int(label)] if label >= 0 else None
+        if current is not None and theme is not None and current.theme_id == theme.pk:
+            current.score = float(score)
+            current.save(update_fields=["score", "updated_at"])
+            continue
+        if current is not None:
+            size_change[current.theme_id] = size_change.get(current.theme_id, 0) - 1
+            gone.append(current.pk)
+            result[pk] = None
+        if theme is not None:
+            row = ThemeAssignment(workspace=workspace, feedback_id=pk, theme=theme, score=float(score))
+            new_rows.append(row)
+            result[pk] = row
+            size_change[theme.pk] = size_change.get(theme.pk, 0) + 1
     with transaction.atomic():
-        if labels[0] < 0:
-            if existing is not None:
-                Theme.objects.filter(pk=existing.theme_id).update(size=F("size") - 1)
-                existing.delete()
-            return None
-        theme = themes[int(labels[0])]
-        if existing is not None and existing.theme_id == theme.pk:
-            existing.score = float(scores[0])
-            existing.save(update_fields=["score", "updated_at"])
-            return existing
-        if existing is not None:
-            Theme.objects.filter(pk=existing.theme_id).update(size=F("size") - 1)
-            existing.delete()
-        row = ThemeAssignment.objects.create(
-            workspace=workspace, feedback=feedback, theme=theme, score=float(scores[0])
-        )
-        Theme.objects.filter(pk=theme.pk).update(size=F("size") + 1)
-    return row
+        if gone:
+            ThemeAssignment.objects.filter(pk__in=gone).delete()
+        ThemeAssignment.objects.bulk_create(new_rows)
+        for theme_id, change in size_change.items():
+            if change:
+                Theme.objects.filter(pk=theme_id).update(size=F("size") + change)
+    return result
 
 
 # ---------------------------------------------------------------- user edits

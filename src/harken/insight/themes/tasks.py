@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from harken.feedback.models import Feedback
-
 
 @task(queue_name="insight")
 def recluster_workspace(run_id: int) -> str:
@@ -22,17 +20,10 @@ def recluster_workspace(run_id: int) -> str:
 
 @task(queue_name="insight")
 def understand_feedback(feedback_id: int) -> str:
-    """After ingest: make sure the item is embedded (idempotent), then classify it and place it in a theme."""
-    from harken.insight.services import embed_items
-    from harken.insight.themes import classify, services
+    """Jobs queued before `insight.tasks.understand_items` existed still run (same path, one item)."""
+    from harken.insight.tasks import understand_items
 
-    feedback = Feedback.objects.select_related("workspace").filter(pk=feedback_id).first()
-    if feedback is None:
-        return "gone"
-    embed_items([feedback])
-    classify.classify_items(feedback.workspace, [feedback])
-    row = services.assign_item(feedback)
-    return f"theme {row.theme_id}" if row is not None and row.theme_id else "no theme"
+    return understand_items.call([feedback_id])
 
 
 @task(queue_name="insight")

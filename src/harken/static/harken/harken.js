@@ -87,6 +87,35 @@
       if (current && tabs.scrollWidth > tabs.clientWidth) tabs.scrollLeft = Math.max(0, current.offsetLeft - tabs.offsetLeft - 16);
     });
   }
+  // Behaviour that used to be inline (onsubmit=, onchange=, <script>): the Content-Security-Policy
+  // allows scripts from this site's static files only.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+    if (form.hasAttribute("data-disable-on-submit")) {
+      setTimeout(function () { form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; }); }, 0);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    const field = event.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const source = document.querySelector(button.dataset.copy);
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
+    }
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    // Filter forms send only the filters that are set, so URLs stay short and shareable.
+    if (!event.target.closest || !event.target.closest("[data-drop-empty-params]")) return;
+    const data = event.detail.formData;
+    if (!data) return;
+    Array.from(data.keys()).forEach(function (k) { if (data.get(k) === "") data.delete(k); });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { scrollCharts(); openFiltersOnWideScreens(); showCurrentTab(); });
   window.addEventListener("resize", openFiltersOnWideScreens);
   document.addEventListener("htmx:afterSwap", function (event) { scrollCharts(event.target); });

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from harken.triage import services
+from harken.triage import queries
 
 register = template.Library()
 
@@ -22,8 +22,11 @@ def triage_panel(context: dict[str, Any], feedback: Any, part: str = "all") -> d
     # The item page renders the side and main parts separately: compute the panel once per request.
     cache: dict[int, tuple[Any, dict[str, Any]]] = getattr(request, "_triage_panels", {})
     if feedback.pk not in cache:
-        item = services.open_triage(feedback)
-        cache[feedback.pk] = (item, services.panel(actor, item))
+        # A read: the row was opened when the item was created; none (yet) means no panel.
+        item = actor.workspace.triage_items.filter(feedback_id=feedback.pk).select_related("feedback").first()
+        if item is None:
+            return {"triage": None}
+        cache[feedback.pk] = (item, queries.panel(actor, item))
         if request is not None:
             request._triage_panels = cache
     item, panel = cache[feedback.pk]

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0002_more_channels'),
+        ('channels', '0003_feed_items_source'),
         ('imports', '0003_copy_channel_imports'),  # the runs are copied to import jobs first
     ]
 

@@ -1,18 +1,15 @@
-"""Triage: every write (assign, decide, note, reply, templates, SLA settings) and the queries the
-inbox, the item panel, the metrics page and the API share.
+"""Triage writes: open a row for a new item, assign, decide, note, reply, templates, SLA settings,
+reminders.
 
 The SLA clock starts at the item's `received_at` and stops when the first reply to the customer
 is queued in the outbox: delivery is the system's job (retried until it succeeds), answering is
-the team's.
+the team's. Reads live in `triage.queries`.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,11 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from harken.core.charts import bar_chart, hbar_rows
 from harken.feedback.models import Feedback
 from harken.notify.services import queue_email
 from harken.triage import sla
@@ -41,28 +36,23 @@ from harken.triage.models import (
     TriageEvent,
     TriageSettings,
 )
+from harken.triage.queries import (
+    _customer_email,
+    _no_clock_reason,
+    _quote,
+    _who,
+    check_template_text,
+    default_subject,
+    expects_reply,
+    get_settings,
+    item_url,
+    render_template_text,
+    resolve_mentions,
+    template_context,
+    time_left,
+)
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Membership, Role, Workspace
-
-TABS = [
-    ("new", "New"),
-    ("awaiting_response", "Awaiting response"),
-    ("awaiting_decision", "Awaiting decision"),
-    ("overdue", "Overdue"),
-    ("done", "Done"),
-]
-TAB_KEYS = {key for key, _ in TABS}
-TEMPLATE_VARIABLES = ("name", "product", "decision", "reason")
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|[A-Za-z0-9._-]+)")
-
-
-# --- settings and the clock ----------------------------------------------------------------------
-
-
-def get_settings(workspace: Workspace) -> TriageSettings:
-    found, _ = TriageSettings.objects.select_related("workspace").get_or_create(workspace=workspace)
-    return found
 
 
 def update_settings(
@@ -117,169 +107,81 @@ def update_settings(
     return config
 
 
-def open_triage(feedback: Feedback, actor: Actor | None = None) -> Triage:
-    """Create the triage row for a new item (idempotent): its SLA clock starts at received_at."""
-    existing = Triage.objects.filter(feedback=feedback).first()
-    if existing is not None:
-        return existing
-    config = get_settings(feedback.workspace)
-    with transaction.atomic():
-        item, created = Triage.objects.get_or_create(
+def ensure_settings(workspace: Workspace) -> TriageSettings:
+    """Create the workspace's SLA settings with the defaults (when the workspace is created)."""
+    found, _ = TriageSettings.objects.get_or_create(workspace=workspace)
+    return found
+
+
+def open_triage_many(
+    items: Sequence[Feedback], actor: Actor | None = None, config: TriageSettings | None = None
+) -> list[Triage]:
+    """Open the triage rows of NEW items (none may have one yet): two INSERTs for the whole list.
+
+    Each row's SLA clock starts at the item's received_at; the history gets a "received" event.
+    The items must share one workspace. Called by `feedback.actions.create_feedback` and
+    `create_feedback_batch`, inside their transaction.
+    """
+    if not items:
+        return []
+    workspace = items[0].workspace
+    config = config or get_settings(workspace)
+    schedule = config.schedule()
+    now = timezone.now()
+    rows = [
+        Triage(
+            workspace=workspace,
             feedback=feedback,
-            defaults={
-                "workspace": feedback.workspace,
-                "received_at": feedback.received_at,
-                "due_at": sla.due_at(feedback.received_at, config.schedule()),
-                "needs_response": expects_reply(feedback),
-            },
+            received_at=feedback.received_at,
+            due_at=sla.due_at(feedback.received_at, schedule),
+            needs_response=expects_reply(feedback, now),
         )
-        if created:
-            TriageEvent.objects.create(
-                workspace=feedback.workspace,
-                triage=item,
-                kind=EventKind.RECEIVED,
-                actor=actor.user if actor else None,
-                new_value=feedback.get_channel_display(),
-                detail="" if item.needs_response else _no_clock_reason(feedback),
-            )
-    return item
-
-
-def on_feedback_created(sender: Any, feedback: Feedback, actor: Actor | None = None, **kwargs: Any) -> None:
-    open_triage(feedback, actor)
-
-
-def backfill(workspace: Workspace) -> int:
-    """Open triage for items that arrived before triage existed (or while it was off)."""
-    missing = workspace.feedback_items.filter(triage__isnull=True).only("id", "workspace", "received_at", "channel")
-    count = 0
-    for feedback in missing[:500]:
-        open_triage(feedback)
-        count += 1
-    return count
-
-
-#: Items received longer ago than this when they enter Harken are history (an import of last
-#: year's tickets), not requests waiting for an answer: they get no SLA clock.
-HISTORY_AGE = timedelta(days=7)
-#: Bulk imports of past feedback never start a clock, whatever their dates.
-HISTORICAL_CHANNELS = {"csv"}
-
-
-def expects_reply(feedback: Feedback, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return (
-        bool(_customer_email(feedback))
-        and feedback.channel not in HISTORICAL_CHANNELS
-        and feedback.received_at >= now - HISTORY_AGE
-    )
-
-
-def _no_clock_reason(feedback: Feedback) -> str:
-    if not _customer_email(feedback):
-        return "No customer email: no reply expected, no SLA clock."
-    if feedback.channel in HISTORICAL_CHANNELS:
-        return "Imported history: no SLA clock."
-    return "Received more than 7 days before it reached Harken: no SLA clock."
-
-
-def _customer_email(feedback: Feedback) -> str:
-    if feedback.author_email:
-        return feedback.author_email
-    if feedback.contact_id and feedback.contact and feedback.contact.email:
-        return feedback.contact.email
-    return ""
-
-
-@dataclass(frozen=True)
-class Clock:
-    state: str  # running, near, overdue, met, missed, none
-    label: str
-    badge: str  # design-system badge class
-
-    @property
-    def highlighted(self) -> bool:
-        return self.state in {"near", "overdue"}
-
-
-def clock(item: Triage, config: TriageSettings, now: datetime | None = None) -> Clock:
-    now = now or timezone.now()
-    if not item.needs_response:
-        return Clock("none", "No reply needed", "badge")
-    if item.first_response_at is not None:
-        took = sla.format_duration(item.first_response_at - item.received_at)
-        if item.due_at and item.first_response_at > item.due_at:
-            return Clock("missed", f"Answered late, in {took}", "badge-warn")
-        return Clock("met", f"Answered in {took}", "badge-ok")
-    if item.due_at is None:
-        return Clock("running", "Awaiting response", "badge-info")
-    if item.due_at <= now:
-        return Clock("overdue", f"Overdue by {sla.format_duration(now - item.due_at)}", "badge-bad")
-    left = time_left(item, config, now)
-    suffix = " of business hours left" if config.business_hours else " left"
-    if left <= timedelta(hours=config.near_breach_hours):
-        return Clock("near", f"{sla.format_duration(left)}{suffix}", "badge-warn")
-    return Clock("running", f"{sla.format_duration(left)}{suffix}", "badge-info")
-
-
-def time_left(item: Triage, config: TriageSettings, now: datetime) -> timedelta:
-    """Working time left before the due time (wall-clock time without business hours), so
-    "near breach" on a Friday evening means near in working hours, not in weekend hours."""
-    if item.due_at is None:
-        return timedelta.max
-    if item.due_at <= now:
-        return item.due_at - now
-    return sla.business_time_between(now, item.due_at, config.schedule())
-
-
-# --- the queue -------------------------------------------------------------------------------------
-
-
-def queue(workspace: Workspace, tab: str, now: datetime | None = None, assignee: Any = None) -> QuerySet[Triage]:
-    now = now or timezone.now()
-    items = workspace.triage_items.select_related(
-        "feedback", "feedback__account", "feedback__contact", "feedback__product_line", "assignee"
-    )
-    running = Q(needs_response=True, first_response_at__isnull=True)
-    if tab == "new":
-        items = items.filter(assignee__isnull=True, decision="", first_response_at__isnull=True).order_by(
-            "due_at", "received_at"
-        )
-    elif tab == "awaiting_response":
-        items = items.filter(running).order_by("due_at")
-    elif tab == "awaiting_decision":
-        items = items.filter(decision="").order_by("received_at")
-    elif tab == "overdue":
-        items = items.filter(running, due_at__lt=now).order_by("due_at")
-    elif tab == "done":
-        items = items.exclude(decision="").exclude(running).order_by("-decided_at", "-received_at")
-    else:
-        raise ValidationError(f"Unknown tab “{tab[:30]}”; use one of {', '.join(sorted(TAB_KEYS))}.")
-    if assignee is not None:
-        items = items.filter(assignee=assignee)
-    return items
-
-
-def tab_counts(workspace: Workspace, now: datetime | None = None, assignee: Any = None) -> dict[str, int]:
-    return {key: queue(workspace, key, now, assignee).count() for key, _ in TABS}
-
-
-def rows(items: Iterable[Triage], config: TriageSettings, now: datetime | None = None) -> list[dict[str, Any]]:
-    now = now or timezone.now()
-    return [{"item": item, "feedback": item.feedback, "clock": clock(item, config, now)} for item in items]
-
-
-def members(workspace: Workspace, min_role: Role = Role.MEMBER) -> list[Any]:
-    allowed = [r for r in Role if Role(r).at_least(min_role)]
-    return [
-        m.user for m in workspace.memberships.select_related("user").filter(role__in=allowed).order_by("user__name")
+        for feedback in items
     ]
+    Triage.objects.bulk_create(rows)
+    user = actor.user if actor else None
+    TriageEvent.objects.bulk_create(
+        [
+            TriageEvent(
+                workspace=workspace,
+                triage=row,
+                kind=EventKind.RECEIVED,
+                actor=user,
+                new_value=row.feedback.get_channel_display(),
+                detail="" if row.needs_response else _no_clock_reason(row.feedback),
+            )
+            for row in rows
+        ]
+    )
+    return rows
 
 
-def triage_for(actor: Actor, feedback_pk: int) -> Triage:
-    """The triage row of one of the actor's workspace's items (opened on the fly for old items)."""
-    feedback = actor.workspace.feedback_items.get(pk=feedback_pk)
-    return open_triage(feedback)
+def open_triage(feedback: Feedback, actor: Actor | None = None) -> Triage:
+    """Open the triage row of one item if it has none (idempotent)."""
+    with transaction.atomic():
+        existing = Triage.objects.select_for_update().filter(feedback=feedback).first()
+        if existing is not None:
+            return existing
+        return open_triage_many([feedback], actor)[0]
+
+
+def open_missing(workspace: Workspace, chunk: int = 1000) -> int:
+    """Open triage for the workspace's items that have no row (bulk-loaded demo data, old items).
+
+    A write, run explicitly (demo hook, data migration, CLI), never from a page."""
+    config = get_settings(workspace)
+    count = 0
+    while True:
+        batch = list(
+            workspace.feedback_items.filter(triage__isnull=True)
+            .select_related("contact", "workspace")
+            .order_by("pk")[:chunk]
+        )
+        if not batch:
+            return count
+        with transaction.atomic():
+            open_triage_many(batch, config=config)
+        count += len(batch)
 
 
 # --- writes ----------------------------------------------------------------------------------------
@@ -294,10 +196,6 @@ def _event(item: Triage, actor: Actor, kind: str, old: str = "", new: str = "", 
 def _check_owned(actor: Actor, obj: Any) -> None:
     if obj.workspace_id != actor.workspace.pk:
         raise ValidationError("That item belongs to another workspace.")
-
-
-def _who(user: Any) -> str:
-    return user.display_name if user is not None else "Nobody"
 
 
 def assign(actor: Actor, item: Triage, user: Any) -> Triage:
@@ -410,34 +308,6 @@ def decide(
     return item
 
 
-def resolve_mentions(workspace: Workspace, body: str) -> list[Any]:
-    """`@bob`, `@bob@alpha.test`, `@BobMember`: members by email, email name, first or full name."""
-    people = [m.user for m in workspace.memberships.select_related("user")]
-    found: dict[int, Any] = {}
-    for raw in _MENTION.findall(body or ""):
-        token = raw.rstrip(".").lower()
-        if not token:
-            continue
-        matches = [
-            u
-            for u in people
-            if u.email.lower() == token
-            or u.email.lower().split("@")[0] == token
-            or (u.name and u.name.replace(" ", "").lower() == token)
-            or (u.name and u.name.split()[0].lower() == token)
-        ]
-        exact = [u for u in matches if u.email.lower() == token]
-        if exact:
-            matches = exact
-        if len(matches) > 1:
-            raise ValidationError(
-                {"body": f"@{raw} matches {len(matches)} members; mention them by email (@name@example.com)."}
-            )
-        if matches:
-            found[matches[0].pk] = matches[0]
-    return list(found.values())
-
-
 def add_note(actor: Actor, item: Triage, body: str) -> Note:
     actor.require(Role.MEMBER)
     _check_owned(actor, item)
@@ -464,46 +334,6 @@ def add_note(actor: Actor, item: Triage, body: str) -> Note:
                 related_object=f"triage.note:{note.pk}",
             )
     return note
-
-
-def item_url(item: Triage) -> str:
-    return settings.SITE_URL + reverse("triage:item", kwargs={"ws": item.workspace.slug, "pk": item.feedback_id})
-
-
-def _quote(text: str, limit: int = 1500) -> str:
-    text = text.strip()
-    if len(text) > limit:
-        text = text[:limit] + "…"
-    return "\n".join(f"> {line}" for line in text.splitlines())
-
-
-# --- reply templates ---------------------------------------------------------------------------------
-
-
-def check_template_text(text: str, field: str) -> None:
-    unknown = sorted({name for name in _VARIABLE.findall(text or "") if name not in TEMPLATE_VARIABLES})
-    if unknown:
-        allowed = ", ".join("{{" + v + "}}" for v in TEMPLATE_VARIABLES)
-        raise ValidationError({field: f"Unknown variable {', '.join(unknown)}; you can use {allowed}."})
-
-
-def render_template_text(text: str, context: dict[str, str]) -> str:
-    """Substitute the four variables, nothing else: no template language reaches user input."""
-    return _VARIABLE.sub(lambda m: context.get(m.group(1), m.group(0)), text or "")
-
-
-def template_context(item: Triage) -> dict[str, str]:
-    feedback = item.feedback
-    name = feedback.author_name or (feedback.contact.name if feedback.contact_id and feedback.contact else "")
-    first = name.split()[0] if name.strip() else "there"
-    return {
-        "name": first,
-        "product": feedback.product_line.name
-        if feedback.product_line_id and feedback.product_line
-        else item.workspace.name,
-        "decision": Decision(item.decision).label.lower() if item.decision else "",
-        "reason": item.decision_reason,
-    }
 
 
 def _clean_template(
@@ -550,17 +380,6 @@ def delete_template(actor: Actor, template: ReplyTemplate) -> None:
     actor.require(Role.MEMBER)
     _check_owned(actor, template)
     template.delete()
-
-
-def default_subject(item: Triage) -> str:
-    base = item.feedback.title or item.feedback.headline or f"Your feedback to {item.workspace.name}"
-    return base if base.lower().startswith("re:") else f"Re: {base}"
-
-
-def draft_from_template(item: Triage, template: ReplyTemplate) -> dict[str, str]:
-    context = template_context(item)
-    subject = render_template_text(template.subject, context) if template.subject else default_subject(item)
-    return {"subject": " ".join(subject.split()), "body": render_template_text(template.body, context)}
 
 
 # --- replies -----------------------------------------------------------------------------------------
@@ -640,40 +459,6 @@ def record_customer_followup(feedback: Feedback, subject: str = "") -> None:
         TriageEvent.objects.create(
             workspace=item.workspace, triage=item, kind=EventKind.CUSTOMER, new_value=subject[:300]
         )
-
-
-def conversation(item: Triage) -> list[dict[str, Any]]:
-    """Customer messages and our replies, oldest first, for the item page."""
-    from harken.channels.email import services as email_services
-
-    entries: list[dict[str, Any]] = []
-    for message in email_services.followups(item.feedback):
-        entries.append({"at": message.created_at, "who": "customer", "subject": message.subject, "text": message.text})
-    for reply in item.replies.select_related("author", "email"):
-        entries.append(
-            {"at": reply.created_at, "who": "us", "reply": reply, "subject": reply.subject, "text": reply.body}
-        )
-    return sorted(entries, key=lambda e: e["at"])
-
-
-def panel(actor: Actor, item: Triage, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the item's triage panel shows (templates never compute)."""
-    config = get_settings(item.workspace)
-    return {
-        "triage": item,
-        "clock": clock(item, config, now),
-        "events": list(item.events.select_related("actor")),
-        "notes": list(item.notes.select_related("author").prefetch_related("mentions")),
-        "conversation": conversation(item),
-        "assignable": members(item.workspace),
-        "decisions": Decision.choices,
-        "reason_required": sorted(REASON_REQUIRED),
-        "reply_templates": list(item.workspace.reply_templates.all()),
-        "customer_email": _customer_email(item.feedback),
-        "default_subject": default_subject(item),
-        "can_write": actor.can_write,
-        "template_variables": TEMPLATE_VARIABLES,
-    }
 
 
 # --- reminders ---------------------------------------------------------------------------------------
@@ -758,88 +543,3 @@ def send_overdue_summaries(now: datetime | None = None) -> int:
                 )
                 sent += 1
     return sent
-
-
-# --- metrics -----------------------------------------------------------------------------------------
-
-
-def _median_hours(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
-
-
-def _within_target(item: Triage) -> bool:
-    if item.first_response_at is None:
-        return False
-    return item.due_at is None or item.first_response_at <= item.due_at
-
-
-def metrics(workspace: Workspace, now: datetime | None = None, weeks: int = 12) -> dict[str, Any]:
-    """Median first-response time and share answered within target: overall, per member,
-    per product line, and per week of arrival."""
-    now = now or timezone.now()
-    since = now - timedelta(weeks=weeks)
-    answered = list(
-        workspace.triage_items.filter(needs_response=True, first_response_at__isnull=False, received_at__gte=since)
-        .select_related("first_response_by", "feedback__product_line")
-        .order_by("received_at")
-    )
-
-    def summarise(items: list[Triage]) -> dict[str, Any]:
-        hours = [(t.first_response_at - t.received_at).total_seconds() / 3600 for t in items]  # type: ignore[operator]
-        within = sum(1 for t in items if _within_target(t))
-        return {
-            "count": len(items),
-            "median_hours": _median_hours(hours),
-            "within_pct": round(100 * within / len(items)) if items else None,
-        }
-
-    by_member: dict[Any, list[Triage]] = defaultdict(list)
-    by_line: dict[Any, list[Triage]] = defaultdict(list)
-    for t in answered:
-        by_member[t.first_response_by].append(t)
-        by_line[t.feedback.product_line].append(t)
-
-    def table(groups: dict[Any, list[Triage]], none_label: str) -> list[dict[str, Any]]:
-        out = [
-            {"label": (str(getattr(k, "display_name", k)) if k else none_label), **summarise(v)}
-            for k, v in groups.items()
-        ]
-        out.sort(key=lambda r: (-r["count"], r["label"]))
-        for row in out:
-            row["value"] = row["within_pct"] or 0
-            row["display"] = f"{row['within_pct']}% · median {row['median_hours']} h"
-        return hbar_rows(out)
-
-    week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    starts = [week_start - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
-    per_week: dict[datetime, list[Triage]] = {s: [] for s in starts}
-    for t in answered:
-        for s in reversed(starts):
-            if t.received_at >= s:
-                per_week[s].append(t)
-                break
-    weekly_median = []
-    weekly_within = []
-    for s in starts:
-        summary = summarise(per_week[s])
-        weekly_median.append((s.date().isoformat(), summary["median_hours"] or 0))
-        weekly_within.append((s.date().isoformat(), summary["within_pct"] or 0))
-    open_items = workspace.triage_items.filter(needs_response=True, first_response_at__isnull=True)
-    return {
-        "overall": summarise(answered),
-        "weeks": weeks,
-        "open": open_items.count(),
-        "overdue": open_items.filter(due_at__lt=now).count(),
-        "by_member": table(by_member, "Unknown"),
-        "by_line": table(by_line, "No product line"),
-        "median_chart": bar_chart(
-            weekly_median,
-            "Median first-response time per week (hours)",
-            caption="By week of arrival; weeks start on Monday.",
-        ),
-        "within_chart": bar_chart(
-            weekly_within,
-            "Share answered within target per week (%)",
-            caption="By week of arrival; weeks with no answered items show 0.",
-        ),
-    }
