@@ -202,22 +202,22 @@ def test_dry_run_writes_nothing_and_counts_what_would_happen(world: World) -> No
 
 def test_an_unexpected_failure_leaves_nothing_and_keeps_the_file(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     bob = world.actor(world.bob)
-    real = feedback_actions.create_feedback
+    real = feedback_actions.create_feedback_batch
     calls = []
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 1:
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(feedback_actions, "create_feedback", flaky)
+    monkeypatch.setattr(feedback_actions, "create_feedback_batch", flaky)
     job = actions.run(bob, mapped(bob, "feedback_utf8.csv"))
     assert job.status == ImportStatus.FAILED
     assert "disk on fire" in job.failure and "nothing was imported" in job.failure
-    assert Feedback.objects.count() == 0  # the first row was written, then rolled back
+    assert Feedback.objects.count() == 0  # its one chunk was rolled back
     assert Path(job.file.path).read_bytes() == (FIXTURES / "feedback_utf8.csv").read_bytes()
-    monkeypatch.setattr(feedback_actions, "create_feedback", real)
+    monkeypatch.setattr(feedback_actions, "create_feedback_batch", real)
     actions.start_import(bob, job)  # a failed job can be run again
     job.refresh_from_db()
     assert actions.run(bob, job).created == 3

@@ -77,16 +77,16 @@ def test_a_failure_in_a_later_chunk_undoes_the_earlier_ones(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runner, "CHUNK_ROWS", 10)
-    real = feedback_actions.create_feedback
+    real = feedback_actions.create_feedback_batch
     calls: list[int] = []
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        if len(calls) == 25:
+        if len(calls) == 3:  # the third chunk, after two were committed
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(feedback_actions, "create_feedback", flaky)
+    monkeypatch.setattr(feedback_actions, "create_feedback_batch", flaky)
     bob = world.actor(world.bob)
     job = actions.run(bob, mapped(bob, write_csv(tmp_path / "c.csv", 35)))
     assert job.status == ImportStatus.FAILED and "nothing was imported" in job.failure

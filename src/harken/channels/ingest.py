@@ -110,22 +110,25 @@ def raw_json(raw: Any) -> str:
 def create_items(actor: Actor, payloads: Sequence[dict[str, Any]]) -> list[Written]:
     """Write a chunk of feedback: THE one place where ingested records become feedback items.
 
-    Each payload holds `create_feedback`'s keyword arguments. Until the bulk path
-    (`feedback` create_feedback_batch: bulk insert + one insight job per chunk) is merged, this
-    calls the per-item create for each payload; swap the loop for the batch call here and every
-    channel and file import follows.
+    Each payload holds `create_feedback`'s keyword arguments. The chunk goes through
+    `feedback.actions.create_feedback_batch` (bulk inserts, triage rows, one insight job per chunk)
+    inside the caller's transaction. The batch validates every row before writing anything; a row
+    it refuses is reported as that row's error and the others are written without it.
     """
-    from harken.feedback.actions import create_feedback
+    from harken.feedback.actions import BatchRowError, NewItem, create_feedback_batch
 
-    written: list[Written] = []
-    for payload in payloads:
+    written: list[Written | None] = [None] * len(payloads)
+    pending = list(range(len(payloads)))
+    while pending:
         try:
-            item, created = create_feedback(actor, **payload)
-        except ValidationError as exc:
-            written.append(Written(error=exc))
-        else:
-            written.append(Written(item=item, created=created))
-    return written
+            results = create_feedback_batch(actor, [NewItem(**payloads[i]) for i in pending])
+        except BatchRowError as exc:
+            written[pending.pop(exc.index)] = Written(error=exc)
+            continue
+        for i, (item, created) in zip(pending, results, strict=True):
+            written[i] = Written(item=item, created=created)
+        break
+    return [w if w is not None else Written(error=ValidationError("not written")) for w in written]
 
 
 class ProductLines:
