@@ -2,7 +2,8 @@
 
     python concurrency_script.py setup ROWS      → migrate, seed, upload a CSV job; prints {"job", "token"}
     python concurrency_script.py import JOB      → run the import in this process
-    python concurrency_script.py writers TOKEN   → 8 threads each POST /api/feedback/; prints the statuses
+    python concurrency_script.py writers TOKEN   → waits for the import's first committed chunk, then
+                                                   8 threads each POST /api/feedback/; prints the statuses
 
 Production database settings (WAL, IMMEDIATE transactions, 20 s busy timeout). A writer blocked
 behind a whole-import transaction waits for the import's end (or fails after 20 s); between two
@@ -60,9 +61,16 @@ def run_import(job_id: str) -> None:
 
 
 def writers(token: str) -> None:
+    import time
+
     from django.db import connections
     from django.test import Client
 
+    from harken.imports.models import ImportJob
+
+    while not ImportJob.objects.filter(checkpoint__gt=0, status="running").exists():  # ready before the race
+        time.sleep(0.05)
+    connections.close_all()
     statuses: list[int] = []
 
     def write(n: int) -> None:

@@ -12,14 +12,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 SCRIPT = Path(__file__).with_name("concurrency_script.py")
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = 2000  # enough for the import to outlast the writers
+ROWS = 10000  # enough for the import to outlast the writers
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -43,6 +42,9 @@ def _script(env: dict[str, str], *args: str) -> dict[str, object]:
 def test_eight_api_writes_succeed_while_an_import_runs_on_sqlite(tmp_path: Path) -> None:
     env = _env(tmp_path)
     seeded = _script(env, "setup", str(ROWS))
+    writers = subprocess.Popen(  # starts Django first, then waits for the import's first committed chunk
+        [sys.executable, str(SCRIPT), "writers", str(seeded["token"])], env=env, stdout=subprocess.PIPE, text=True
+    )
     importer = subprocess.Popen(
         [sys.executable, str(SCRIPT), "import", str(seeded["job"])],
         env=env,
@@ -51,20 +53,16 @@ def test_eight_api_writes_succeed_while_an_import_runs_on_sqlite(tmp_path: Path)
         text=True,
     )
     try:
-        db = sqlite3.connect(f"file:{tmp_path / 'harken.sqlite3'}?mode=ro", uri=True, timeout=30)
-        rows = 0
-        while rows == 0 and importer.poll() is None:  # wait for the first committed chunk
-            time.sleep(0.2)
-            rows = db.execute("select processed_rows from imports_importjob where id = ?", (seeded["job"],)).fetchone()[
-                0
-            ]
-        assert importer.poll() is None, "the import finished before the writers could start; use more rows"
-        written = _script(env, "writers", str(seeded["token"]))
+        written_out, _ = writers.communicate(timeout=600)
         still_running = importer.poll() is None
-        out, err = importer.communicate(timeout=600)
+        out, err = importer.communicate(timeout=900)
     finally:
-        if importer.poll() is None:
-            importer.kill()
+        for process in (writers, importer):
+            if process.poll() is None:
+                process.kill()
+    assert writers.returncode == 0
+    written = json.loads(written_out.strip().splitlines()[-1])
+    db = sqlite3.connect(f"file:{tmp_path / 'harken.sqlite3'}?mode=ro", uri=True)
     assert written["statuses"] == [201] * 8, written
     assert still_running, "the writes must complete while the import is still running, not after it"
     result = json.loads(out.strip().splitlines()[-1])
