@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "harken.channels",
     "harken.notify",
     "harken.insight",
+    "harken.roadmap",
+    "harken.conversations",
+    "harken.digests",
+    "harken.portal",
     "harken.demo",
 ]
 
@@ -148,6 +152,15 @@ HARKEN_MAIL_MAX_ATTACHMENT_BYTES = env_int("HARKEN_MAIL_MAX_ATTACHMENT_BYTES", 1
 HARKEN_WIDGET_RATE_PER_MINUTE = env_int("HARKEN_WIDGET_RATE_PER_MINUTE", 10)
 # Outbound fetches of user-given URLs (feeds) refuse non-public addresses; list intranet CIDRs to allow.
 HARKEN_FETCH_ALLOWED_NETWORKS = env_list("HARKEN_FETCH_ALLOWED_NETWORKS")
+
+# Ideas portal rate limits: "count/seconds" per client IP and per signed-in portal user.
+HARKEN_PORTAL_RATES = {
+    "idea": env_str("HARKEN_PORTAL_RATE_IDEA", "5/600"),
+    "comment": env_str("HARKEN_PORTAL_RATE_COMMENT", "20/600"),
+    "vote": env_str("HARKEN_PORTAL_RATE_VOTE", "60/600"),
+    "signin": env_str("HARKEN_PORTAL_RATE_SIGNIN", "5/3600"),
+    "similar": env_str("HARKEN_PORTAL_RATE_SIMILAR", "120/60"),
+}
 HARKEN_TRUST_X_FORWARDED_FOR = env_bool("HARKEN_TRUST_X_FORWARDED_FOR", False)  # only behind a proxy you run
 # `harken serve` (waitress) honours X-Forwarded-* only from this proxy address ("*" = any peer);
 # unset, it strips them, so behind a TLS proxy every request would look like plain HTTP.

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from harken.cli import app
 from harken.core.export import scoped_models
 from harken.feedback.actions import create_feedback
-from harken.workspaces.models import ApiToken
+from harken.workspaces.models import ApiToken, AuditAction, AuditEvent
 from tests.base import World, make_token
 
 runner = CliRunner()
@@ -60,6 +60,8 @@ def test_json_export_has_the_workspaces_rows_only_and_no_secrets(seeded: World, 
     assert data["models"]["workspaces.ApiToken"][0]["hint"] == token.hint
     assert "token_hash" in data["manifest"]["omitted_fields"]["workspaces.ApiToken"]
     assert data["manifest"]["counts"]["feedback.Feedback"] == 3
+    [event] = AuditEvent.objects.filter(workspace=seeded.alpha, action=AuditAction.EXPORTED)
+    assert event.target.startswith("harken export --format json")
 
 
 @pytest.mark.django_db
@@ -82,3 +84,4 @@ def test_export_of_an_unknown_workspace_says_so(world: World) -> None:
     result = runner.invoke(app, ["export", "--workspace", "nope"])
     assert result.exit_code == 1
     assert "No workspace with the slug 'nope'" in result.output
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORTED).exists()

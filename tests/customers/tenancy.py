@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harken.customers.models import Account, Contact, Segment
+from harken.customers.models import Account, Contact, ProcessStep, Segment
 from harken.workspaces.models import Workspace
 from tests.tenancy import ApiCase, Case
 
@@ -73,4 +73,83 @@ API_CASES = [
     ApiCase("PATCH", "/customers/contacts/{id}", api_contact, write=True, json={"title": "CTO"}),
     ApiCase("DELETE", "/customers/contacts/{id}", api_contact, write=True),
     ApiCase("GET", "/customers/segments"),
+]
+
+
+def _step(ws: Workspace) -> ProcessStep:
+    from harken.customers.models import ProcessStep
+
+    acc = Account.objects.create(workspace=ws, name=f"{ws.name} Mapped", domain=f"{ws.slug}-mapped.test")
+    return ProcessStep.objects.create(workspace=ws, account=acc, title="Collect invoices", position=1)
+
+
+def goal(ws: Workspace) -> dict[str, Any]:
+    from harken.customers.models import CustomerGoal
+
+    acc = Account.objects.create(workspace=ws, name=f"{ws.name} Goals", domain=f"{ws.slug}-goals.test")
+    return {"pk": CustomerGoal.objects.create(workspace=ws, account=acc, title="Grow").pk}
+
+
+def job(ws: Workspace) -> dict[str, Any]:
+    from harken.customers.models import CustomerJob
+
+    acc = Account.objects.create(workspace=ws, name=f"{ws.name} Jobs", domain=f"{ws.slug}-jobs.test")
+    return {"pk": CustomerJob.objects.create(workspace=ws, account=acc, situation="a", motivation="b", outcome="c").pk}
+
+
+def step(ws: Workspace) -> dict[str, Any]:
+    return {"pk": _step(ws).pk}
+
+
+def pain(ws: Workspace) -> dict[str, Any]:
+    from harken.customers.models import StepPain
+
+    return {"pk": StepPain.objects.create(workspace=ws, step=_step(ws), text="Paper").pk}
+
+
+CASES += [
+    Case("customers:goal_add", account, write=True, data={"title": "Viewer goal"}, read=False),
+    Case("customers:goal_delete", goal, write=True, read=False),
+    Case(
+        "customers:job_add", account, write=True, data={"situation": "a", "motivation": "b", "outcome": "c"}, read=False
+    ),
+    Case("customers:job_delete", job, write=True, read=False),
+    Case("customers:step_add", account, write=True, data={"title": "Viewer step"}, read=False),
+    Case("customers:step_move", step, write=True, data={"direction": "up"}, read=False),
+    Case("customers:step_delete", step, write=True, read=False),
+    Case("customers:pain_add", step, write=True, data={"text": "Viewer pain"}, read=False),
+    Case("customers:pain_delete", pain, write=True, read=False),
+    Case("customers:process_pain"),
+]
+
+
+def api_step(ws: Workspace) -> dict[str, Any]:
+    return {"id": _step(ws).pk}
+
+
+API_CASES += [
+    ApiCase("GET", "/customers/accounts/{id}/understanding", api_account),
+    ApiCase("POST", "/customers/accounts/{id}/goals", api_account, write=True, json={"title": "Grow"}),
+    ApiCase(
+        "POST",
+        "/customers/accounts/{id}/jobs",
+        api_account,
+        write=True,
+        json={"situation": "a", "motivation": "b", "outcome": "c"},
+    ),
+    ApiCase("POST", "/customers/accounts/{id}/steps", api_account, write=True, json={"title": "Collect"}),
+    ApiCase("POST", "/customers/steps/{id}/pains", api_step, write=True, json={"text": "Paper"}),
+    ApiCase("GET", "/customers/process-pain"),
+]
+
+
+def _api(maker):  # type: ignore[no-untyped-def]
+    return lambda ws: {"id": maker(ws)["pk"]}
+
+
+API_CASES += [
+    ApiCase("DELETE", "/customers/goals/{id}", _api(goal), write=True),
+    ApiCase("DELETE", "/customers/jobs/{id}", _api(job), write=True),
+    ApiCase("DELETE", "/customers/steps/{id}", api_step, write=True),
+    ApiCase("DELETE", "/customers/pains/{id}", _api(pain), write=True),
 ]

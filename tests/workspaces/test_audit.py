@@ -87,3 +87,12 @@ def test_audit_api_is_for_owner_tokens_only(world: World) -> None:
         Role.OWNER,
     )
     assert client.get("/api/workspaces/audit", HTTP_AUTHORIZATION=f"Bearer {member_token}").status_code == 200
+
+
+def test_the_demo_workspace_has_an_audit_history(world: World) -> None:
+    from harken.workspaces.demo import after_demo_load
+
+    after_demo_load(world.alpha)
+    page = world.client_for(world.alice).get(reverse("workspaces:audit", kwargs={"ws": "alpha"}))
+    html = page.content.decode()
+    assert "Failed sign-in" in html and "CRM sync" in html and "Role changed" in html

@@ -190,30 +190,6 @@ def restore(
     )
 
 
-def export(
-    workspace: str = typer.Option(..., "--workspace", "-w", help="Slug of the workspace to export"),
-    fmt: str = typer.Option("json", "--format", "-f", help="json (one file) or csv (a zip of CSV files and uploads)"),
-    output: str = typer.Option("", "--output", "-o", help="File to write"),
-) -> None:
-    """Export everything a workspace owns (feedback, customers, triage, themes, settings…) to JSON or CSV."""
-    _setup()
-    from harken.core.export import ExportError
-    from harken.core.export import export as do_export
-
-    try:
-        summary = do_export(workspace, fmt.lower(), Path(output) if output else None)
-    except ExportError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-    # TODO(audit): record "workspace.exported" (who, which workspace, format) in the audit log once it lands.
-    rows = sum(summary.counts.values())
-    console.print(
-        f"[green]Exported[/green] {rows} rows from {len(summary.counts)} tables"
-        + (f" and {summary.files} uploaded file(s)" if summary.files else "")
-        + f" to {summary.path}"
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.command()(tick)
@@ -221,4 +197,3 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(backup)
     app.command()(restore)
-    app.command()(export)

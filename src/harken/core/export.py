@@ -160,6 +160,7 @@ def find_workspace(slug: str) -> models.Model:
 @dataclass
 class ExportSummary:
     path: Path
+    workspace: Any
     counts: dict[str, int]
     files: int = 0
 
@@ -264,4 +265,4 @@ def export(slug: str, fmt: str, output: Path | None = None) -> ExportSummary:
         with partial.open("wb") as fb:
             counts, files = export_csv_zip(workspace, fb)
     partial.replace(output)
-    return ExportSummary(output, counts, files)
+    return ExportSummary(output, workspace, counts, files)

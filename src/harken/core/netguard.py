@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 
 MAX_REDIRECTS = 5
+_DEFAULT_TIMEOUT: Any = getattr(socket, "_GLOBAL_DEFAULT_TIMEOUT", object())  # what http.client passes
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -67,19 +68,19 @@ def check_host_literal(host: str) -> None:
 
 
 def guarded_create_connection(
-    address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT, source_address: Any = None
+    address: tuple[str, int], timeout: Any = _DEFAULT_TIMEOUT, source_address: Any = None
 ) -> socket.socket:
     host, port = address
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     if not infos:
         raise OSError("no address")
     for *_rest, sockaddr in infos:
-        check_ip(ipaddress.ip_address(sockaddr[0].split("%")[0]))
+        check_ip(ipaddress.ip_address(str(sockaddr[0]).split("%")[0]))
     error: OSError | None = None
     for family, kind, proto, _canon, sockaddr in infos:
         sock = socket.socket(family, kind, proto)
         try:
-            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+            if timeout is not _DEFAULT_TIMEOUT:
                 sock.settimeout(timeout)
             sock.connect(sockaddr)
             return sock

@@ -9,6 +9,7 @@ behind 40,000 per-item analysis tasks is still the next thing sent. A task that 
 | queue     | priority | what runs there                                                   |
 | --------- | -------- | ----------------------------------------------------------------- |
 | `mail`    | 50       | outbox delivery (`notify.deliver_email`): people are waiting      |
+| `webhooks`| 20       | outgoing webhook deliveries (`notify.deliver_webhook`)             |
 | `default` | 0        | user-facing work: import previews and runs, triage, feeds, digests |
 | `insight` | -20      | embeddings, duplicate suggestions, themes                          |
 | `bulk`    | -50      | backfills and per-chunk work of large ingests                      |
@@ -21,11 +22,12 @@ from __future__ import annotations
 from typing import Any
 
 MAIL = "mail"
+WEBHOOKS = "webhooks"
 DEFAULT = "default"
 INSIGHT = "insight"
 BULK = "bulk"
 
-QUEUE_PRIORITIES: dict[str, int] = {MAIL: 50, DEFAULT: 0, INSIGHT: -20, BULK: -50}
+QUEUE_PRIORITIES: dict[str, int] = {MAIL: 50, WEBHOOKS: 20, DEFAULT: 0, INSIGHT: -20, BULK: -50}
 QUEUE_NAMES: list[str] = list(QUEUE_PRIORITIES)
 DEFAULT_PRIORITY = 0  # django-tasks' DEFAULT_TASK_PRIORITY
 

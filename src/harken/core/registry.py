@@ -15,6 +15,10 @@ HARKEN_APPS = [
     "channels",
     "notify",
     "insight",
+    "roadmap",
+    "conversations",
+    "digests",
+    "portal",
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 

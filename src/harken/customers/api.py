@@ -264,3 +264,9 @@ def list_segments(request: HttpRequest) -> Any:
         }
         for row in queries.segment_rows(actor_of(request).workspace)
     ]
+
+
+# Goals, jobs and process maps live in their own module (customers/understanding_api.py).
+from harken.customers.understanding_api import router as _understanding_router  # noqa: E402
+
+router.add_router("", _understanding_router)

@@ -90,3 +90,91 @@ class Segment(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer understanding: goals, jobs to be done, and the process map (services in understanding.py)
+# ---------------------------------------------------------------------------------------------
+
+
+class CustomerGoal(TenantModel):
+    """What the customer is trying to achieve as a business ("Close the books in 3 days")."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="customer_goals")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CustomerJob(TenantModel):
+    """A job-to-be-done statement: When <situation>, I want to <motivation>, so I can <outcome>."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="customer_jobs")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="jobs")
+    situation = models.CharField("When…", max_length=300)
+    motivation = models.CharField("I want to…", max_length=300)
+    outcome = models.CharField("so I can…", max_length=300)
+    position = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    @property
+    def statement(self) -> str:
+        return f"When {self.situation}, I want to {self.motivation}, so I can {self.outcome}."
+
+
+class ProcessStep(TenantModel):
+    """One step of the customer's workflow; a step with a parent is a micro-step of that step."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="process_steps")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="process_steps")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="micro_steps")
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["workspace", "account", "parent", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StepPain(TenantModel):
+    """A pain felt at one process step, with the feedback and themes that show it."""
+
+    class Severity(models.IntegerChoices):
+        MINOR = 1, "Minor"
+        MAJOR = 2, "Major"
+        BLOCKING = 3, "Blocking"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="step_pains")
+    step = models.ForeignKey(ProcessStep, on_delete=models.CASCADE, related_name="pains")
+    text = models.CharField(max_length=500)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.MAJOR)
+    feedback = models.ManyToManyField("feedback.Feedback", blank=True, related_name="process_pains")
+    themes = models.ManyToManyField("insight.Theme", blank=True, related_name="process_pains")
+
+    class Meta:
+        ordering = ["-severity", "id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from harken.customers import understanding_views as uv
 from harken.customers import views
 
 app_name = "customers"
@@ -19,4 +20,15 @@ urlpatterns = [
     path("segments/new/", views.segment_create, name="segment_create"),
     path("segments/<int:pk>/edit/", views.segment_edit, name="segment_edit"),
     path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
+    # customer understanding (customers/understanding.py)
+    path("accounts/<int:pk>/goals/", uv.goal_add, name="goal_add"),
+    path("goals/<int:pk>/delete/", uv.goal_delete, name="goal_delete"),
+    path("accounts/<int:pk>/jobs/", uv.job_add, name="job_add"),
+    path("jobs/<int:pk>/delete/", uv.job_delete, name="job_delete"),
+    path("accounts/<int:pk>/steps/", uv.step_add, name="step_add"),
+    path("steps/<int:pk>/move/", uv.step_move, name="step_move"),
+    path("steps/<int:pk>/delete/", uv.step_delete, name="step_delete"),
+    path("steps/<int:pk>/pains/", uv.pain_add, name="pain_add"),
+    path("pains/<int:pk>/delete/", uv.pain_delete, name="pain_delete"),
+    path("process-pain/", uv.process_pain, name="process_pain"),
 ]

@@ -14,12 +14,35 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from harken.core.forms import add_service_errors
-from harken.customers import actions, queries
+from harken.customers import actions, queries, understanding
 from harken.customers.forms import AccountForm, ContactForm, SegmentForm
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
 PAGE_SIZE = 50
+
+# Other apps add sections to the account page: (template, dotted path of `fn(account) -> context dict`).
+# An app that is not installed (ImportError / missing template) simply contributes none.
+ACCOUNT_SECTIONS = [
+    ("customers/_timeline.html", "harken.customers.timeline.account_timeline"),
+    ("conversations/_account_section.html", "harken.conversations.queries.account_section"),
+]
+
+
+def _account_sections(account: Any) -> list[dict[str, Any]]:
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+    from django.utils.module_loading import import_string
+
+    sections = []
+    for template, provider in ACCOUNT_SECTIONS:
+        try:
+            get_template(template)
+            fn = import_string(provider)
+        except (ImportError, TemplateDoesNotExist):
+            continue
+        sections.append({"template": template, "context": fn(account)})
+    return sections
 
 
 def _querystring_without_page(request: HttpRequest) -> str:
@@ -115,7 +138,13 @@ def _segment_query(filters: dict[str, str]) -> str:
 @workspace_view()
 def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     account = get_object_or_404(actor.workspace.accounts.select_related("owner"), pk=pk)
-    return render(request, "customers/account_detail.html", {"account": account, **queries.account_overview(account)})
+    context = {
+        "account": account,
+        **queries.account_overview(account),
+        **understanding.account_understanding(account),
+        "sections": _account_sections(account),
+    }
+    return render(request, "customers/account_detail.html", context)
 
 
 @workspace_view(Role.MEMBER)

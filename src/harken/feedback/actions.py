@@ -402,15 +402,24 @@ def _effects(actor: Actor, items: list[Feedback], triage_config: Any = None) -> 
     1. open triage: one `Triage` row (SLA clock from received_at) + a "received" history event each;
     2. enqueue ONE insight job for all of them (`insight.tasks.understand_items`): embed once →
        duplicate suggestions → category and sentiment → theme assignment;
-    3. send `feedback_created` for apps feedback must not know (none in this repository).
+    3. outgoing webhooks: `feedback.created` for each item (`notify.webhooks.emit`; no statement when
+       no endpoint of the workspace hears it);
+    4. send `feedback_created` for apps feedback must not know (none in this repository).
     """
     from harken.insight.tasks import understand_items
+    from harken.notify.webhooks import emit as emit_webhook
     from harken.triage.actions import open_triage_many
 
     if not items:
         return
     open_triage_many(items, actor, triage_config)
     understand_items.enqueue([item.pk for item in items])
+    for item in items:
+        emit_webhook(
+            actor.workspace,
+            "feedback.created",
+            {"summary": item.headline, "feedback_id": item.pk, "channel": item.channel},
+        )
     if feedback_created.receivers:
         for item in items:
             feedback_created.send(sender=Feedback, feedback=item, actor=actor)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django_tasks import task
 
-from harken.core.queues import MAIL
+from harken.core.queues import MAIL, WEBHOOKS
 from harken.notify import services
 
 
@@ -23,3 +23,18 @@ def deliver_email(context: Any, email_id: int) -> str:
 def deliver_due_emails() -> int:
     """Retry failed emails whose backoff has passed (safety net if a scheduled retry was lost)."""
     return services.deliver_due()
+
+
+@task(queue_name=WEBHOOKS)
+def deliver_webhook(delivery_id: int) -> str:
+    from harken.notify import webhooks
+
+    delivery = webhooks.deliver(delivery_id)
+    return delivery.status if delivery else "skipped"
+
+
+@task(queue_name=WEBHOOKS)
+def deliver_due_webhooks() -> int:
+    from harken.notify import webhooks
+
+    return webhooks.deliver_due()

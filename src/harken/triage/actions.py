@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from harken.feedback.models import Feedback
 from harken.notify.services import queue_email
+from harken.notify.webhooks import emit as emit_webhook
 from harken.triage import sla
 from harken.triage.models import (
     DUPLICATE_REQUIRED,
@@ -305,6 +306,11 @@ def decide(
             ]
         )
         _event(item, actor, EventKind.DECIDED, old_text, new_text)
+        emit_webhook(
+            actor.workspace,
+            "triage.decision_made",
+            {"summary": new_text, "feedback_id": item.feedback_id, "decision": decision},
+        )
     return item
 
 

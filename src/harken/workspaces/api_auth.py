@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -15,18 +16,20 @@ from harken.workspaces.models import ApiToken, Membership, Role, hash_secret
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        # A token lives only as long as its creator's membership, with no more than their role
+        # (read in the same statement as the token).
+        creator_role = Membership.objects.filter(
+            workspace_id=OuterRef("workspace_id"), user_id=OuterRef("created_by_id")
+        )
         try:
-            api_token = ApiToken.objects.select_related("workspace", "created_by").get(
-                token_hash=hash_secret(token), revoked_at__isnull=True
+            api_token = (
+                ApiToken.objects.select_related("workspace", "created_by")
+                .annotate(creator_role=Subquery(creator_role.values("role")[:1]))
+                .get(token_hash=hash_secret(token), revoked_at__isnull=True)
             )
         except ApiToken.DoesNotExist:
             return None
-        # A token lives only as long as its creator's membership, with no more than their role.
-        creator_role = (
-            Membership.objects.filter(workspace_id=api_token.workspace_id, user_id=api_token.created_by_id)
-            .values_list("role", flat=True)
-            .first()
-        )
+        creator_role = api_token.creator_role  # type: ignore[attr-defined]
         if creator_role is None:
             return None
         now = timezone.now()

@@ -1,4 +1,4 @@
-"""`harken bootstrap` (first run: an admin user and a workspace) and `harken create-token`."""
+"""`harken bootstrap` (first run: an admin user and a workspace), `harken create-token` and `harken export`."""
 
 from __future__ import annotations
 
@@ -65,3 +65,40 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]{' '.join(error.messages)}[/red]")
             raise typer.Exit(1) from None
         typer.echo(raw)
+
+    @app.command()
+    def export(
+        workspace: str = typer.Option(..., "--workspace", "-w", help="Slug of the workspace to export"),
+        fmt: str = typer.Option(
+            "json", "--format", "-f", help="json (one file) or csv (a zip of CSV files and uploads)"
+        ),
+        output: str = typer.Option("", "--output", "-o", help="File to write"),
+    ) -> None:
+        """Export everything a workspace owns (feedback, customers, triage, themes, settings…) to JSON or CSV."""
+        from pathlib import Path
+
+        from harken.cli import console, setup_django
+
+        setup_django()
+        from harken.core.export import ExportError
+        from harken.core.export import export as do_export
+        from harken.workspaces import audit
+        from harken.workspaces.access import Actor
+        from harken.workspaces.models import AuditAction
+
+        try:
+            summary = do_export(workspace, fmt.lower(), Path(output) if output else None)
+        except ExportError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        rows = sum(summary.counts.values())
+        audit.record(
+            Actor.system(summary.workspace),
+            AuditAction.EXPORTED,
+            f"harken export --format {fmt.lower()}: {rows} rows, {summary.files} files",
+        )
+        console.print(
+            f"[green]Exported[/green] {rows} rows from {len(summary.counts)} tables"
+            + (f" and {summary.files} uploaded file(s)" if summary.files else "")
+            + f" to {summary.path}"
+        )

@@ -38,6 +38,9 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Events some enabled outgoing webhook hears (kept by notify.models.OutgoingWebhook.save/delete),
+    # so a write with no subscriber costs no webhook lookup.
+    webhook_events = models.JSONField(default=list, blank=True, editable=False)
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="workspaces"
     )

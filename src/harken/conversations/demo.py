@@ -1,0 +1,89 @@
+"""Demo hook: 12 weeks of conversations for each demo PM (some weeks met, some missed), with highlights."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.utils import timezone
+
+QUOTES = [
+    "Every month-end I export everything to Excel and rebuild the report by hand.",
+    "The dashboard is great, but I can't share it with the board without a login.",
+    "We lost a day last week because the pipeline failed silently overnight.",
+    "On the train I only have my phone, and the app logs me out every time.",
+    "If alerts came to Slack, I'd notice a broken sync before my boss does.",
+    "Our auditors want to see who changed a metric definition and when.",
+    "I spend the first hour of every Monday reconciling numbers between two tools.",
+    "Onboarding a new analyst takes two weeks because nobody knows where the data lives.",
+    "The mobile charts are unreadable in dark mode.",
+    "We would pay more for a scheduled PDF that goes to our regional managers.",
+    "I love that I can drill down from the KPI to the raw rows.",
+    "Permissions are all-or-nothing; I need read-only access for finance.",
+]
+# conversations per week for each PM, oldest week first; the last entry is the current week (in progress)
+PATTERNS = [
+    [3, 3, 4, 2, 3, 3, 1, 3, 4, 3, 3, 1],
+    [2, 3, 3, 0, 3, 4, 3, 2, 3, 3, 3, 2],
+    [3, 1, 2, 3, 3, 3, 3, 4, 2, 3, 3, 0],
+]
+KINDS = ["interview", "call", "ride_along", "sales_call", "support_call", "co_invention", "sprint_review"]
+TITLES = {
+    "interview": "Interview with {name}",
+    "call": "Check-in call with {name}",
+    "ride_along": "Shadowing {name} at {account}",
+    "sales_call": "Expansion call with {account}",
+    "support_call": "Support escalation with {name}",
+    "co_invention": "Design sprint session with {account}",
+    "sprint_review": "Sprint review with {account}",
+}
+
+
+def after_demo_load(workspace: Any) -> int:
+    from harken.conversations import services
+    from harken.conversations.cadence import week_start, zone_for
+    from harken.workspaces.access import Actor
+
+    rng = random.Random(f"conversations-demo-{workspace.slug}")
+    contacts = list(workspace.contacts.select_related("account").filter(account__isnull=False).order_by("pk"))
+    if not contacts:
+        return 0
+    # the two largest accounts stay quiet, so "who to talk to next" has a reason to name them
+    quiet = set(workspace.accounts.order_by("-arr", "pk").values_list("pk", flat=True)[:2])
+    talkative = [c for c in contacts if c.account_id not in quiet]
+    now = timezone.now()
+    created = 0
+    lines = list(workspace.product_lines.prefetch_related("managers").order_by("name"))
+    for index, line in enumerate(lines):
+        for pm in line.managers.all():
+            membership = workspace.memberships.get(user=pm)
+            actor = Actor.for_member(membership)
+            zone = zone_for(workspace, pm)
+            this_week = week_start(now, zone)
+            pattern = PATTERNS[index % len(PATTERNS)]
+            for offset, count in enumerate(pattern):
+                start = this_week - dt.timedelta(weeks=len(pattern) - 1 - offset)
+                for n in range(count):
+                    day = min(n * 2 + rng.randint(0, 1), 4)
+                    when = dt.datetime.combine(
+                        start + dt.timedelta(days=day), dt.time(9 + rng.randint(0, 7), 0), tzinfo=zone
+                    )
+                    if when > now:
+                        when = now - dt.timedelta(hours=1 + n)
+                    contact = rng.choice(talkative or contacts)
+                    kind = KINDS[rng.randrange(len(KINDS))]
+                    highlights = rng.sample(QUOTES, rng.randint(0, 2))
+                    services.create_conversation(
+                        actor,
+                        title=TITLES[kind].format(name=contact.name, account=contact.account.name),
+                        kind=kind,
+                        happened_at=when,
+                        duration_minutes=rng.choice([30, 45, 60]),
+                        product_line=line,
+                        contacts=[contact],
+                        notes=f"Talked through how {contact.account.name} uses {line.name} week to week.",
+                        highlights=highlights,
+                    )
+                    created += 1
+    return 0

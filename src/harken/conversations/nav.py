@@ -1,0 +1,4 @@
+NAV = [
+    ("Listen", "Conversations", "conversations:list"),
+    ("Listen", "Cadence", "conversations:cadence"),
+]

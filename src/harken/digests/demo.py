@@ -1,0 +1,57 @@
+"""Demo hook: digest recipients for each audience, a few decisions last week, and last month's pack reviewed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+
+def after_demo_load(workspace: Any) -> int:
+    from harken.digests import services
+    from harken.digests.models import ReviewSignoff
+    from harken.workspaces.access import Actor
+    from harken.workspaces.models import Membership, Role
+
+    owner = Membership.objects.filter(workspace=workspace, role=Role.OWNER).select_related("user").first()
+    if owner is None:
+        return 0
+    actor = Actor.for_member(owner)
+    services.add_recipient(actor, email=owner.user.email, name=owner.user.display_name, audience="team")
+    others = list(workspace.memberships.exclude(pk=owner.pk).select_related("user").order_by("user__email"))
+    for membership, audience in zip(others, ["leadership", "sales", "marketing"], strict=False):
+        services.add_recipient(actor, email=membership.user.email, name=membership.user.display_name, audience=audience)
+    _decisions_last_week(workspace, actor)
+    today = timezone.now().date()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    for membership in others[:2]:
+        ReviewSignoff.objects.get_or_create(
+            workspace=workspace,
+            month=last_month,
+            user=membership.user,
+            defaults={"note": "Read it in the Monday review."},
+        )
+    return 0
+
+
+def _decisions_last_week(workspace: Any, actor: Any) -> None:
+    """Record a handful of triage decisions and date them last week, so last week's digest lists them."""
+    try:
+        from harken.triage import actions as triage
+        from harken.triage.models import Triage
+    except ImportError:
+        return
+    now = timezone.now()
+    monday = (now - dt.timedelta(days=now.weekday() + 7)).replace(hour=10, minute=0, second=0, microsecond=0)
+    choices = [
+        ("planned", "Scheduled exports to PDF are on the Q1 roadmap."),
+        ("under_consideration", "Several enterprise accounts asked; sizing it next sprint."),
+        ("not_now", "Dark-mode charts wait until the mobile redesign."),
+        ("answered", "Read-only roles already exist under Settings → Members."),
+    ]
+    items = list(workspace.feedback_items.filter(account__isnull=False).order_by("-received_at")[:40:10])
+    for (decision, reason), feedback in zip(choices, items, strict=False):
+        item = triage.open_triage(feedback, actor)
+        triage.decide(actor, item, decision, reason=reason)
+        Triage.objects.filter(pk=item.pk).update(decided_at=monday + dt.timedelta(days=len(reason) % 4))

@@ -1,0 +1,4 @@
+NAV = [
+    ("Understand", "Weekly digest", "digests:digest"),
+    ("Understand", "Monthly review", "digests:review"),
+]

@@ -1,0 +1,3 @@
+NAV = [
+    ("Listen", "Ideas portal", "portal:ideas"),
+]

@@ -1,0 +1,4 @@
+"""Panels the ideas portal adds to other apps' pages (collected by `core.registry.collect`)."""
+
+# The feedback item page's side column: the portal idea behind the item (votes, demand, status).
+ITEM_SIDE_PANELS = ["portal/_item_panel.html"]

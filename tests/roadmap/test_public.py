@@ -1,0 +1,135 @@
+"""Public roadmap, sneak previews, changelog: sanitised Markdown, Atom feed, subscribers, email once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import feedparser
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from harken.core.taskrun import run_pending_tasks
+from harken.roadmap import actions, loop, public
+from harken.roadmap import statuses as st
+from harken.roadmap.models import SneakPreview
+from tests.base import World
+from tests.roadmap.helpers import item
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = """# Title
+<script>alert('x')</script>
+<img src=x onerror="alert(1)">
+[click](javascript:alert(2)) and [ok](https://example.com)
+<a href="#" onclick="steal()">raw html</a>
+"""
+
+
+def inert(html: str) -> bool:
+    """No script element, no tag with an event handler, no javascript: link (escaped text is fine)."""
+    return (
+        "<script" not in html.lower()
+        and not re.search(r"<[a-z][^>]*\son\w+\s*=", html, re.IGNORECASE)
+        and not re.search(r"<[a-z][^>]*href\s*=\s*[\"']?\s*javascript:", html, re.IGNORECASE)
+        and "<img" not in html
+    )
+
+
+def test_markdown_is_rendered_inert() -> None:
+    html = public.render_markdown(HOSTILE)
+    assert inert(html)
+    assert 'href="https://example.com"' in html
+    assert inert(public.render_markdown('<a href="javascript:x">a</a> [b](JaVaScRiPt:alert(1)) <svg onload=x>'))
+
+
+def _publish_workspace(world: World) -> None:
+    st.update_settings(world.actor(world.alice), public_roadmap=True)
+
+
+def test_public_roadmap_shows_only_public_items_in_visible_columns(world: World, client: Client) -> None:
+    assert client.get("/roadmap/alpha/").status_code == 404  # not published yet
+    _publish_workspace(world)
+    shown = item(
+        world.alpha,
+        title="Offline mode",
+        status="planned",
+        public=True,
+        public_description=HOSTILE,
+        product_line=world.alpha_line,
+    )
+    item(world.alpha, title="Secret acquisition", status="planned")
+    item(world.alpha, title="Raw idea", status="idea", public=True)  # ideas are not a roadmap column
+    page = client.get("/roadmap/alpha/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Offline mode" in text and "Secret acquisition" not in text and "Raw idea" not in text
+    assert inert(text.split("<main", 1)[1])
+    assert client.get(f"/roadmap/alpha/lines/{world.alpha_line.slug}/").status_code == 200
+    assert client.get("/roadmap/alpha/lines/nope/").status_code == 404
+    actions.delete_item(world.actor(world.bob), shown)
+    assert "Offline mode" not in client.get("/roadmap/alpha/").content.decode()
+
+
+def test_changelog_feed_is_valid_atom_and_email_goes_once_to_valid_subscribers(
+    world: World, client: Client, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    _publish_workspace(world)
+    bob = world.actor(world.bob)
+    result = public.add_subscribers(
+        bob, world.alpha, "ann@acme.test, not-an-email\nbob@@x\nANN@acme.test; cy@globex.test"
+    )
+    assert result == {
+        "added": ["ann@acme.test", "cy@globex.test"],
+        "existing": [],
+        "invalid": ["not-an-email", "bob@@x"],
+    }
+    with pytest.raises(ValidationError):
+        public.add_subscribers(bob, world.alpha, "   ")
+    loop.unsubscribe(loop.unsubscribe_token(world.alpha, "cy@globex.test"))
+    a = public.save_announcement(bob, title="Offline mode is here", body=HOSTILE + "\n\nSync **anywhere**.")
+    public.publish(bob, a)
+    with pytest.raises(ValidationError):
+        public.publish(bob, a)  # once
+    run_pending_tasks()
+    assert mailbox.recipients() == [["ann@acme.test"]]
+    feed = feedparser.parse(client.get("/roadmap/alpha/changelog/feed.atom").content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "Alpha changelog"
+    (entry,) = feed.entries
+    assert entry.title == "Offline mode is here"
+    content = entry.content[0].value
+    assert "<strong>anywhere</strong>" in content and inert(content)
+    page = client.get("/roadmap/alpha/changelog/").content.decode()
+    assert "Offline mode is here" in page and inert(page.split("<main", 1)[1])
+
+
+def test_public_subscribe_rejects_invalid_addresses_cleanly(world: World, client: Client) -> None:
+    _publish_workspace(world)
+    bad = client.post("/roadmap/alpha/changelog/subscribe/", {"email": "<script>@nope"})
+    assert bad.status_code == 422 and b"valid email" in bad.content and b"<script>@" not in bad.content
+    assert client.post("/roadmap/alpha/changelog/subscribe/", {"email": "new@reader.test"}).status_code == 302
+    assert world.alpha.roadmap_subscribers.filter(email="new@reader.test").exists()
+
+
+def test_sneak_preview_link_is_hashed_expires_and_can_be_revoked(world: World, client: Client) -> None:
+    bob = world.actor(world.bob)
+    upcoming = item(world.alpha, title="Team spaces", status="planned", description="Shared folders for teams")
+    other = item(world.alpha, title="Not in the preview", status="planned")
+    preview, raw = public.create_preview(bob, name="Acme Q3", items=[upcoming], days=7)
+    assert raw not in SneakPreview.objects.values_list("token_hash", flat=True)[0]
+    page = client.get(f"/roadmap/preview/{raw}/")
+    assert page.status_code == 200 and b"Team spaces" in page.content and other.title.encode() not in page.content
+    assert page["X-Robots-Tag"] == "noindex"
+    assert client.get(f"/roadmap/preview/{raw}x/").status_code == 404
+    SneakPreview.objects.filter(pk=preview.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert client.get(f"/roadmap/preview/{raw}/").status_code == 404
+    preview2, raw2 = public.create_preview(bob, name="Again", items=[upcoming])
+    public.revoke_preview(bob, preview2)
+    assert client.get(f"/roadmap/preview/{raw2}/").status_code == 404
+    with pytest.raises(ValidationError):
+        public.create_preview(bob, name="Empty", items=[])
+    with pytest.raises(ValidationError):
+        public.create_preview(bob, name="Theirs", items=[item(world.bravo)])
