@@ -33,7 +33,9 @@ def test_channel_import_runs_are_copied_to_import_jobs() -> None:
         errors=1,
         error_report=[{"record": 4, "reason": "Record 4: not a date", "level": "error"}],
     )
-    ChannelImport.objects.create(workspace_id=ws.pk, source="appstore", status="running", file="x.csv", original_name="x.csv")
+    ChannelImport.objects.create(
+        workspace_id=ws.pk, source="appstore", status="running", file="x.csv", original_name="x.csv"
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
