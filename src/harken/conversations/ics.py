@@ -303,9 +303,7 @@ def import_calendar(
                     for email in emails:
                         if email in members:
                             continue
-                        contact, account = match_sender_or_add_contact(
-                            workspace, email, name=names.get(email, "")
-                        )
+                        contact, account = match_sender_or_add_contact(workspace, email, name=names.get(email, ""))
                         if contact is not None:
                             contacts.append(contact)
                         if account is not None:
