@@ -210,8 +210,8 @@ def stable_partition(
         agreement = float(
             np.mean([adjusted_rand_score(runs[i], runs[j]) for i in range(len(runs)) for j in range(i + 1, len(runs))])
         )
-        if len(set(runs[0].tolist())) == 1:
-            agreement = 0.0  # one community says nothing
+        if len(set(runs[0].tolist())) in (1, len(runs[0])):
+            agreement = 0.0  # one community, or all apart: trivially "stable", says nothing
         table[gamma] = round(agreement, 4)
         found.append((agreement, gamma, runs[0], len(set(runs[0].tolist()))))
     if count_range is not None:
