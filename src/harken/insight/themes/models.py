@@ -128,6 +128,7 @@ class Category(models.TextChoices):
     QUESTION = "question", "Question"
     COMPLAINT = "complaint", "Complaint"
     PRAISE = "praise", "Praise"
+    USABILITY = "usability", "Usability"
 
 
 class Sentiment(models.TextChoices):
