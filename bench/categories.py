@@ -98,7 +98,9 @@ def main() -> None:
     fixture = read_csv(ROOT / "tests" / "fixtures" / "insight" / "labelled_feedback.csv")
     texts = [r["text"] for r in fixture]
     truth = [r["category"] for r in fixture]
-    results["labelled_feedback"] = report("labelled_feedback (fixture)", texts, truth, cached_embeddings("fixture", texts))
+    results["labelled_feedback"] = report(
+        "labelled_feedback (fixture)", texts, truth, cached_embeddings("fixture", texts)
+    )
     write_results("categories", results)
 
 

@@ -218,12 +218,18 @@ def main() -> None:
     setup_django()
     from harken.insight import duplicates
 
-    results: dict[str, Any] = {"dev_set": DEV, "settings": {"cold_start_threshold": duplicates.COLD_START_THRESHOLD, "precision_target": duplicates.PRECISION_TARGET}}
+    results: dict[str, Any] = {
+        "dev_set": DEV,
+        "settings": {
+            "cold_start_threshold": duplicates.COLD_START_THRESHOLD,
+            "precision_target": duplicates.PRECISION_TARGET,
+        },
+    }
     for name in SETS if not args.only else (args.only,):
         start = time.perf_counter()
         data = Prepared(name)
         ev = evaluate(data)
-        x, sigs, y = pair_table(data)
+        _x, sigs, y = pair_table(data)
         fused = np.array([duplicates.fuse(s, st) for s, st in sigs])
         if args.fit_cold_start and name == DEV:
             t = duplicates.threshold_for(fused, y.astype(int), duplicates.PRECISION_TARGET)
@@ -244,13 +250,20 @@ def main() -> None:
             ["decisions", "MAP", "pairs precision", "pairs recall"],
             [[n, curve["map"][n], curve["precision"][n], curve["recall"][n]] for n in curve["map"]],
         )
-        print(f"cold-start suggestion rule (score ≥ {duplicates.COLD_START_THRESHOLD}) on pairs.csv: precision {precision:.3f} recall {recall:.3f}")
+        print(
+            f"cold-start suggestion rule (score ≥ {duplicates.COLD_START_THRESHOLD}) on pairs.csv: precision {precision:.3f} recall {recall:.3f}"
+        )
         results[name] = {
             "role": role,
             "items": len(data.items),
             "queries": len(data.queries),
             "candidate_ranking": ev["rows"],
-            "pairs": {"precision": round(precision, 4), "recall": round(recall, 4), "n": len(y), "duplicates": int(y.sum())},
+            "pairs": {
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "n": len(y),
+                "duplicates": int(y.sum()),
+            },
             "learning_curve": curve,
             "seconds": round(seconds, 1),
         }

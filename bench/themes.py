@@ -60,7 +60,25 @@ def scores(truth: list[str], labels: np.ndarray) -> dict[str, Any]:
     }
 
 
-CONTENT_STOP = {"my", "a", "the", "to", "of", "or", "and", "in", "on", "for", "is", "what", "how", "why", "not", "can", "i"}
+CONTENT_STOP = {
+    "my",
+    "a",
+    "the",
+    "to",
+    "of",
+    "or",
+    "and",
+    "in",
+    "on",
+    "for",
+    "is",
+    "what",
+    "how",
+    "why",
+    "not",
+    "can",
+    "i",
+}
 
 
 def title_check(titles: list[str], groups: np.ndarray, truth: list[str]) -> float:

@@ -161,7 +161,7 @@ def communities(idx: np.ndarray, sims: np.ndarray, n: int, params: Params) -> np
         return labels
     try:
         import igraph as ig  # type: ignore[import-untyped]
-        import leidenalg as la  # type: ignore[import-untyped]
+        import leidenalg  # type: ignore[import-untyped]  # noqa: F401  (availability check)
     except ImportError:
         found = _louvain(edges, weights, n, params)
     else:
@@ -253,7 +253,7 @@ def group_themes(
     graph.es["weight"] = weight[iu][keep].tolist()
     lo, hi = TOP_GROUPS
     wanted = (min(lo, max(1, n_themes // 3)), hi)
-    membership, gamma, table = stable_partition(graph, TOP_RESOLUTIONS, params.seed, count_range=wanted)
+    membership, gamma, _table = stable_partition(graph, TOP_RESOLUTIONS, params.seed, count_range=wanted)
     params.chosen_top_resolution = gamma
     # Number groups by decreasing size in items.
     sizes = np.bincount(labels[labels >= 0], minlength=n_themes)

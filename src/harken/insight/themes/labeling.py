@@ -199,10 +199,7 @@ def key_phrases(
         relevance = cv @ centroids[t]
         chosen: list[int] = []
         while len(chosen) < min(top, len(cands)):
-            if chosen:
-                redundancy = (cv @ cv[chosen].T).max(axis=1)
-            else:
-                redundancy = np.zeros(len(cands))
+            redundancy = (cv @ cv[chosen].T).max(axis=1) if chosen else np.zeros(len(cands))
             mmr = (1 - MMR_DIVERSITY) * relevance - MMR_DIVERSITY * redundancy
             mmr[chosen] = -np.inf
             chosen.append(int(np.argmax(mmr)))
@@ -220,10 +217,15 @@ def title_from(phrases: Sequence[str], keywords: Sequence[str] = (), fallback: s
 
 
 def summary_from(quotes: Sequence[str], size: int, limit: int = 140) -> str:
-    """One line: how many items, and the first sentence of the most representative one."""
+    """One line: how many items, and the first informative sentence of the most representative one
+    (reply prefixes dropped; a sentence of at least four words preferred)."""
     if not quotes:
         return ""
-    first = re.split(r"(?<=[.!?])\s", " ".join(quotes[0].split()), maxsplit=1)[0]
+    sentences = []
+    for quote in quotes:
+        text = re.sub(r"^(re|fwd?|aw)\s*:\s*", "", " ".join(quote.split()), flags=re.IGNORECASE)
+        sentences.append(re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0])
+    first = next((s for s in sentences if len(s.split()) >= 4), sentences[0])
     if len(first) > limit:
         first = first[: limit - 1].rsplit(" ", 1)[0] + "…"
     return f"{size} item{'s' if size != 1 else ''}, e.g. “{first}”"

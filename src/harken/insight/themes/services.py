@@ -37,8 +37,8 @@ from harken.insight.themes.models import (
     RunStatus,
     Theme,
     ThemeAssignment,
-    ThemeGroup,
     ThemeEdit,
+    ThemeGroup,
     ThemeRun,
     ThemeStatus,
 )
@@ -234,7 +234,14 @@ def plan_reclustering(
         quote_texts = [data.texts[row_of[q]] for q in quotes if q in row_of]
         plan.themes.append(
             PlannedTheme(
-                members, scores, centroid, kws, quotes, name, theme, summary=labeling.summary_from(quote_texts, len(members))
+                members,
+                scores,
+                centroid,
+                kws,
+                quotes,
+                name,
+                theme,
+                summary=labeling.summary_from(quote_texts, len(members)),
             )
         )
     say("grouping themes", 0.9)
@@ -311,7 +318,7 @@ def _plan_groups(
     phrases = labeling.key_phrases(data.texts, labels, n_groups, group_centroids, encode)
     for g, ms in enumerate(members):
         idx = np.asarray([row_of[f] for f in ms], dtype=np.int64)
-        quotes = labeling.representatives(data.matrix[idx], group_centroids[g], ms, [data.texts[i] for i in idx], 1)
+        quotes = labeling.representatives(data.matrix[idx], group_centroids[g], ms, [data.texts[i] for i in idx], 5)
         existing = match.get(g)
         name = existing.name if existing is not None else labeling.title_from(phrases[g], keywords[g])
         summary = labeling.summary_from([data.texts[row_of[q]] for q in quotes], len(ms))
