@@ -73,7 +73,7 @@ def rrf(columns: list[np.ndarray], k: float = 60.0) -> np.ndarray:
 class Prepared:
     """A dataset with vectors, BM25 statistics, hubness and each item's pool statistics."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, embedder: str | None = None) -> None:
         from harken.insight import duplicates, lexical
         from harken.insight.index import ExactIndex
 
@@ -88,7 +88,7 @@ class Prepared:
         self.ids = [r["id"] for r in self.items]
         self.pos = {item_id: n for n, item_id in enumerate(self.ids)}
         texts = [r["text"] for r in self.items]
-        self.vectors = cached_embeddings(name, texts)
+        self.vectors = cached_embeddings(name, texts, embedder)
         self.index = ExactIndex(self.vectors.shape[1])
         self.index.upsert(np.arange(len(texts), dtype=np.int64), self.vectors)
         _, top = self.index.search_many(self.vectors, duplicates.NEIGHBOURS + 1)
