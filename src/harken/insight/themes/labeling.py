@@ -189,7 +189,7 @@ def key_phrases(
         return [[] for _ in range(n_themes)]
     vectors = np.asarray(encode([str(terms[j]) for j in unique]), dtype=np.float32)
     row = {j: i for i, j in enumerate(unique)}
-    out = []
+    out: list[list[str]] = []
     for t in range(n_themes):
         cands = picked[t]
         if not cands:
