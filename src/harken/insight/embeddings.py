@@ -5,11 +5,13 @@ Text with no content (empty, whitespace only) becomes the zero vector: it is sim
 instead of being a perfect duplicate of every other empty item.
 
 Which embedder runs is `HARKEN_EMBEDDER` (Django setting, else environment variable), default
-``minilm``. Vectors are stored with the embedder's name, so switching embedders re-embeds rather
+``minilm-int8``. Vectors are stored with the embedder's name, so switching embedders re-embeds rather
 than mixing spaces. Other apps (themes, categories) call `get_embedder()` and `embed_texts()`;
 they never load a model themselves.
 
 Built in:
+- ``minilm-int8`` (default) — the same model exported to ONNX and int8-quantised locally on first
+  use, run by onnxruntime: within 0.01 of torch on theme NMI and duplicate MAP, about twice as fast;
 - ``minilm`` — all-MiniLM-L6-v2 through sentence-transformers on torch (the quality reference);
 - ``minilm-static`` — a model2vec static model distilled from that same local model (no download;
   distilled once into ``HARKEN_DATA_DIR/models/``, about 25 s) — ~50× faster, some quality lost;
@@ -279,7 +281,8 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
     Int8MiniLMEmbedder.name: Int8MiniLMEmbedder,
     HashingEmbedder.name: HashingEmbedder,
 }
-DEFAULT_EMBEDDER = MiniLMEmbedder.name
+# int8 kept banking77 NMI and seamonkey duplicate MAP within 0.01 of torch at ~2× the speed (docs/benchmarks.md).
+DEFAULT_EMBEDDER = Int8MiniLMEmbedder.name
 
 
 def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
