@@ -57,3 +57,14 @@ def test_item_page_says_its_category_was_learned_from_corrections(page: Page, wo
     expect(badge).to_be_visible()
     expect(page.get_by_text("Usability").first).to_be_visible()
     screenshot(page, "insight-learned-category")
+
+
+def test_inbox_search_forgives_typos(page: Page, world: World) -> None:
+    add(world.alpha, "The dashboard is slow since Monday")
+    add(world.alpha, "Please add a dark mode")
+    run_pending_tasks()
+    login(page, world.vera.email)
+    page.goto(f"/w/{world.alpha.slug}/feedback/?q=dashbaord+slow")
+    expect(page.get_by_text("The dashboard is slow since Monday").first).to_be_visible()
+    expect(page.get_by_text("Please add a dark mode")).to_have_count(0)
+    screenshot(page, "insight-inbox-typo-search")
