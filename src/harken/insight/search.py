@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Any, TypeVar
 
 import numpy as np
 from django.db.models import Q, QuerySet
 
 from harken.insight import lexical
+from harken.workspaces.models import Workspace
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 SEMANTIC_LIMIT = 50
 SEMANTIC_MIN_COSINE = 0.5  # same gate the previous duplicate finder used for "about the same thing"
@@ -60,7 +64,7 @@ def _word_q(word: str) -> Q:
     )
 
 
-def semantic_ids(workspace, query: str) -> list[int]:  # type: ignore[no-untyped-def]
+def semantic_ids(workspace: Workspace, query: str) -> list[int]:
     """Items nearest in meaning to the query text (ids, best first)."""
     from harken.insight.embeddings import get_embedder
     from harken.insight.services import index_for
@@ -73,7 +77,7 @@ def semantic_ids(workspace, query: str) -> list[int]:  # type: ignore[no-untyped
     return [int(k) for k, s in zip(keys, scores, strict=True) if float(s) >= SEMANTIC_MIN_COSINE]
 
 
-def text_query(workspace, qs: QuerySet, q: str) -> QuerySet:  # type: ignore[no-untyped-def, type-arg]
+def text_query(workspace: Workspace, qs: _QS, q: str) -> _QS:
     """`qs` narrowed to items matching `q` by words (typos forgiven) or by meaning."""
     words = query_words(q)
     if not words:
