@@ -44,7 +44,11 @@ def main() -> None:
         vectors = cached_embeddings("banking77-test", texts, name)
         nmi = float(normalized_mutual_info_score(truth, clustering.cluster(vectors).labels))
         dup_map = evaluate(Prepared("seamonkey", name))["rows"]["**Harken: per-query z fusion (shipped)**"]["MAP"]
-        out[name] = {"encode_items_per_s_loaded": round(speed, 1), "banking77_nmi": round(nmi, 4), "seamonkey_map": dup_map}
+        out[name] = {
+            "encode_items_per_s_loaded": round(speed, 1),
+            "banking77_nmi": round(nmi, 4),
+            "seamonkey_map": dup_map,
+        }
         table.append([name, round(speed, 1), round(nmi, 4), dup_map])
         print(name, out[name], flush=True)
     base = out["minilm"]
@@ -53,7 +57,11 @@ def main() -> None:
         out[name]["map_delta"] = round(out[name]["seamonkey_map"] - base["seamonkey_map"], 4)
         out[name]["meets_default_rule"] = abs(out[name]["nmi_delta"]) <= 0.01 and abs(out[name]["map_delta"]) <= 0.01
     out["load_after"] = machine()["load_average"]
-    print_table("Embedders (encode items/s measured under contention)", ["embedder", "items/s", "banking77 NMI", "seamonkey MAP"], table)
+    print_table(
+        "Embedders (encode items/s measured under contention)",
+        ["embedder", "items/s", "banking77 NMI", "seamonkey MAP"],
+        table,
+    )
     write_results("embedders", out)
 
 

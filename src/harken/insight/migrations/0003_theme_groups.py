@@ -5,39 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insight', '0002_themes'),
-        ('workspaces', '0001_initial'),
+        ("insight", "0002_themes"),
+        ("workspaces", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='theme',
-            name='summary',
-            field=models.CharField(blank=True, help_text='One line from the representative quotes', max_length=300),
+            model_name="theme",
+            name="summary",
+            field=models.CharField(blank=True, help_text="One line from the representative quotes", max_length=300),
         ),
         migrations.CreateModel(
-            name='ThemeGroup',
+            name="ThemeGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('keywords', models.JSONField(blank=True, default=list)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('user_named', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('merged', 'Merged'), ('retired', 'Retired')], default='active', max_length=10)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='theme_groups', to='workspaces.workspace')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("keywords", models.JSONField(blank=True, default=list)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("user_named", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("merged", "Merged"), ("retired", "Retired")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="theme_groups",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-size', 'id'],
+                "ordering": ["-size", "id"],
             },
         ),
         migrations.AddField(
-            model_name='theme',
-            name='parent',
-            field=models.ForeignKey(blank=True, help_text='Top-level theme', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='themes', to='insight.themegroup'),
+            model_name="theme",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Top-level theme",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="themes",
+                to="insight.themegroup",
+            ),
         ),
     ]

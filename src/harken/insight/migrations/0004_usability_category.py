@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insight', '0003_theme_groups'),
+        ("insight", "0003_theme_groups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='itemclassification',
-            name='category',
-            field=models.CharField(choices=[('bug', 'Bug'), ('feature_request', 'Feature request'), ('question', 'Question'), ('complaint', 'Complaint'), ('praise', 'Praise'), ('usability', 'Usability')], max_length=20),
+            model_name="itemclassification",
+            name="category",
+            field=models.CharField(
+                choices=[
+                    ("bug", "Bug"),
+                    ("feature_request", "Feature request"),
+                    ("question", "Question"),
+                    ("complaint", "Complaint"),
+                    ("praise", "Praise"),
+                    ("usability", "Usability"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
