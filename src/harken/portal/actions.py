@@ -7,7 +7,7 @@ Two kinds of callers:
 - staff, described by an `Actor` (`workspaces.access`), for settings and moderation. Each
   moderation action writes an `AuditEntry`.
 
-Ideas reach the feedback record only through `feedback.services` (channel "portal"), and merges
+Ideas reach the feedback record only through `feedback.actions` (channel "portal"), and merges
 only through `insight.services.merge` / `undo_merge`. Emails go through the outbox, enqueued in the
 transaction of the change (`tasks.notify_followers`, `notify.services.queue_email`).
 """
