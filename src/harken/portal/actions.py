@@ -230,11 +230,11 @@ def _clean_email(email: Any) -> str:
 
 def _ensure_user(portal: Portal, email: str, name: str = "") -> PortalUser:
     """The portal user for this email, linked to the matching contact (so the account's revenue counts)."""
-    from harken.customers.queries import match_sender
+    from harken.customers.actions import match_sender_or_add_contact
 
     user = portal.users.filter(email=email).first()
     if user is None:
-        contact, _ = match_sender(portal.workspace, email, create_contact=True, name=name)
+        contact, _ = match_sender_or_add_contact(portal.workspace, email, name=name)
         try:
             with transaction.atomic():
                 user = PortalUser.objects.create(
@@ -243,7 +243,7 @@ def _ensure_user(portal: Portal, email: str, name: str = "") -> PortalUser:
         except IntegrityError:
             user = portal.users.get(email=email)
     elif user.contact_id is None:
-        contact, _ = match_sender(portal.workspace, email, create_contact=True, name=name or user.name)
+        contact, _ = match_sender_or_add_contact(portal.workspace, email, name=name or user.name)
         if contact is not None:
             user.contact = contact
             user.save(update_fields=["contact", "updated_at"])
@@ -638,6 +638,8 @@ def _staff_idea(actor: Actor, idea: Idea) -> Idea:
 
 
 def set_status(actor: Actor, idea: Idea, status: str) -> Idea:
+    from harken.portal.status import shown_status
+
     _staff_idea(actor, idea)
     if status not in IdeaStatus.values:
         raise ValidationError({"status": "Unknown status."})
@@ -651,7 +653,8 @@ def set_status(actor: Actor, idea: Idea, status: str) -> Idea:
         _audit(
             actor, idea.portal, "status", f"Status {before} → {status}: {idea.title}", idea, before=before, after=status
         )
-        if idea.state == ModState.PUBLISHED:
+        if idea.state == ModState.PUBLISHED and shown_status(idea).source == "portal":
+            # A linked roadmap item decides what the idea shows: its own email tells followers.
             _notify(idea, "status")
     return idea
 

@@ -19,6 +19,23 @@ from harken.workspaces.models import Workspace
 EVIDENCE_RESOLVERS: dict[str, Callable[[Workspace, list[int]], Iterable[tuple[int | None, int | None]]]] = {}
 
 
+@dataclass(frozen=True)
+class EvidenceSource:
+    """How the item page names and links evidence of a kind without a foreign key (e.g. conversations).
+
+    `describe(workspace, ids)` returns `{id: (label, url)}` for the ids that exist in `workspace`
+    (others are absent: the link form refuses them). Registered by the app that owns the objects,
+    next to its `EVIDENCE_RESOLVERS` entry: `EVIDENCE_SOURCES["conversation"] = EvidenceSource(...)`.
+    """
+
+    label: str
+    singular: str
+    describe: Callable[[Workspace, list[int]], dict[int, tuple[str, str]]]
+
+
+EVIDENCE_SOURCES: dict[str, EvidenceSource] = {}
+
+
 def live_items(workspace: Workspace) -> QuerySet[RoadmapItem]:
     return workspace.roadmap_items.filter(deleted_at__isnull=True)
 
@@ -288,3 +305,24 @@ def items_for_feedback(feedback: Feedback) -> list[RoadmapItem]:
 
 def open_promises(workspace: Workspace) -> QuerySet[Any]:
     return workspace.roadmap_promises.filter(status=PromiseStatus.OPEN, item__deleted_at__isnull=True)
+
+
+def other_evidence(workspace: Workspace, item: RoadmapItem) -> list[dict[str, Any]]:
+    """Evidence of the registered kinds without a foreign key, named by their app; one group per kind."""
+    groups = []
+    for kind, source in EVIDENCE_SOURCES.items():
+        rows_ = list(item.evidence.filter(kind=kind, object_id__isnull=False).order_by("-created_at", "-id"))
+        names = source.describe(workspace, [e.object_id for e in rows_ if e.object_id]) if rows_ else {}
+        groups.append(
+            {
+                "kind": kind,
+                "label": source.label,
+                "singular": source.singular,
+                "rows": [
+                    {"evidence": e, "label": names[e.object_id][0], "url": names[e.object_id][1]}
+                    for e in rows_
+                    if e.object_id in names
+                ],
+            }
+        )
+    return groups

@@ -155,8 +155,28 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "pending": loop.pending_announcement(item),
             "notified": item.notifications.all()[:10],
             "public_html": public.render_markdown(item.public_description),
+            "item_panels": _item_panels(),
+            "other_evidence": queries.other_evidence(actor.workspace, item),
         },
     )
+
+
+def _item_panels() -> list[str]:
+    """Panels other apps add to a roadmap item's page (`ROADMAP_ITEM_PANELS` in their `panels.py`),
+    rendered with the page context (`item`, `actor`, `current_workspace`); roadmap names none of them."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    from harken.core.registry import collect
+
+    found = []
+    for name in collect("panels", "ROADMAP_ITEM_PANELS"):
+        try:
+            get_template(str(name))
+        except TemplateDoesNotExist:
+            continue
+        found.append(str(name))
+    return found
 
 
 def _themes(actor: Actor) -> Any:
@@ -199,8 +219,21 @@ def link(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "theme": actor.workspace.themes,
         "account": actor.workspace.accounts,
     }
-    if kind not in sources or not raw.isdigit():
+    source = queries.EVIDENCE_SOURCES.get(kind)
+    if (kind not in sources and source is None) or not raw.isdigit():
         messages.error(request, "Pick what to link and give its number (e.g. feedback #123).")
+        return _back(request, _detail_url(actor, item))
+    if source is not None:  # e.g. a conversation: its app says whether the id exists in this workspace
+        found = source.describe(actor.workspace, [int(raw)]).get(int(raw))
+        if found is None:
+            messages.error(request, f"No {source.singular.lower()} #{raw} in this workspace.")
+            return _back(request, _detail_url(actor, item))
+        try:
+            actions.link_evidence(actor, item, int(raw), kind=kind, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, f"Linked {source.singular.lower()} “{found[0]}”.")
         return _back(request, _detail_url(actor, item))
     obj = sources[kind].filter(pk=int(raw)).first()
     if obj is None:
