@@ -37,6 +37,7 @@ CASES = [
         data={"title": "x", "kind": "call", "happened_at": "2026-11-02T10:00"},
     ),
     Case("conversations:delete", conversation, write=True),
+    Case("conversations:roadmap_link", conversation, write=True, data={"new_title": "Viewer item"}, read=False),
     Case("conversations:highlight_add", conversation, write=True, data={"text": "viewer"}, read=False),
     Case("conversations:highlight_delete", highlight, write=True, read=False),
     Case("conversations:import_ics", write=True),

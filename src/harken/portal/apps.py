@@ -19,7 +19,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from harken.insight.signals import feedback_merged, feedback_unmerged
-
         from harken.portal import roadmap_link, status
         from harken.roadmap import audience
 
