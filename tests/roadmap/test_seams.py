@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from harken.conversations import services as conversation_services
@@ -114,3 +115,34 @@ def test_promises_show_on_the_account_timeline(world: World) -> None:
     assert [e for e in timeline(other) if e.kind == "promise"] == []
     page = world.client_for(world.vera).get(f"/w/{ws.slug}/accounts/{acme.pk}/").content.decode()
     assert "Promised “Offline mode”" in page
+
+
+def test_items_name_the_customer_goals_and_jobs_they_serve_in_the_prioritisation(world: World) -> None:
+    from harken.customers.models import CustomerGoal, CustomerJob
+
+    ws = world.alpha
+    acme = account(ws, "Acme")
+    goal = CustomerGoal.objects.create(workspace=ws, account=acme, title="Close the books in 3 days")
+    job = CustomerJob.objects.create(
+        workspace=ws, account=acme, situation="the month ends", motivation="reconcile fast", outcome="report on time"
+    )
+    it = item(ws, "Bulk reconcile", value_fit=3)
+    client = world.client_for(world.bob)
+    data = {"title": "Bulk reconcile", "impact": "1", "confidence": "80", "effort": "2", "value_fit": "3"}
+    response = client.post(
+        f"/w/{ws.slug}/roadmap/{it.pk}/edit/", {**data, "serves_goals": [goal.pk], "serves_jobs": [job.pk]}
+    )
+    assert response.status_code == 302
+    assert list(it.serves_goals.all()) == [goal] and list(it.serves_jobs.all()) == [job]
+    row = next(r for r in queries.rows(ws) if r["item"].pk == it.pk)
+    assert "Close the books in 3 days" in row["score"].fit_explanation and "(Acme)" in row["score"].fit_explanation
+    page = client.get(f"/w/{ws.slug}/roadmap/priorities/").content.decode()
+    assert "Serves goal “Close the books in 3 days” (Acme)" in page and "reconcile fast" in page
+    # Another workspace's goal is not offered and is refused.
+    bravo_acct = account(world.bravo, "Theirs")
+    theirs = CustomerGoal.objects.create(workspace=world.bravo, account=bravo_acct, title="Secret goal")
+    response = client.post(f"/w/{ws.slug}/roadmap/{it.pk}/edit/", {**data, "serves_goals": [theirs.pk]})
+    assert response.status_code == 200  # the form shows the error
+    assert list(it.serves_goals.all()) == [goal]
+    with pytest.raises(ValidationError):
+        actions.set_value_links(world.actor(world.bob), it, goals=[theirs])

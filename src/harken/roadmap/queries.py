@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from harken.customers.models import CustomerGoal, CustomerJob
 from harken.feedback.models import Feedback
 from harken.roadmap import statuses as st
 from harken.roadmap.models import EvidenceKind, PromiseStatus, RoadmapItem, StatusKind
@@ -185,6 +186,7 @@ class Score:
     effort: float
     value_fit: int
     arr: Decimal
+    serves: tuple[str, ...] = ()  # the customer goals and jobs the item names (value-proposition fit)
 
     @property
     def rice(self) -> float:
@@ -204,6 +206,12 @@ class Score:
         return f"{self.reach} × {self.impact:g} × {self.confidence}% ÷ {self.effort:g}"
 
     @property
+    def fit_explanation(self) -> str:
+        """Value fit and what it rests on: the customer goals and jobs the item serves."""
+        text = f"Value fit {self.value_fit}/3 ({self.fit_label})"
+        return f"{text}: serves {'; '.join(self.serves)}" if self.serves else text
+
+    @property
     def fit_label(self) -> str:
         return ["None", "Weak", "Good", "Strong"][max(0, min(3, self.value_fit))]
 
@@ -216,7 +224,15 @@ def score_of(item: RoadmapItem, reach: Reach) -> Score:
         effort=float(item.effort or 0),
         value_fit=int(item.value_fit),
         arr=reach.arr,
+        serves=serves_of(item),
     )
+
+
+def serves_of(item: RoadmapItem) -> tuple[str, ...]:
+    """“goal “…” (Account)” / “job “When …” (Account)” for the goals and jobs the item names."""
+    goals = [f"goal “{g.title}” ({g.account.name})" for g in item.serves_goals.all()]
+    jobs = [f"job “{j.statement}” ({j.account.name})" for j in item.serves_jobs.all()]
+    return tuple(goals + jobs)
 
 
 SORTS = {
@@ -234,7 +250,14 @@ def rows(
 ) -> list[dict[str, Any]]:
     """One row per live item with its status, reach, revenue and score."""
     known = st.status_map(workspace)
-    qs = live_items(workspace).select_related("product_line", "owner")
+    qs = (
+        live_items(workspace)
+        .select_related("product_line", "owner")
+        .prefetch_related(
+            Prefetch("serves_goals", queryset=CustomerGoal.objects.select_related("account")),
+            Prefetch("serves_jobs", queryset=CustomerJob.objects.select_related("account")),
+        )
+    )
     if line:
         qs = qs.filter(product_line__slug=line)
     if status:

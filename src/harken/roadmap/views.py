@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -103,7 +104,9 @@ def new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            item = actions.create_item(actor, status=data["status"], **{k: data[k] for k in ITEM_FIELDS})
+            with transaction.atomic():
+                item = actions.create_item(actor, status=data["status"], **{k: data[k] for k in ITEM_FIELDS})
+                actions.set_value_links(actor, item, goals=data["serves_goals"], jobs=data["serves_jobs"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -117,10 +120,16 @@ def edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     item = _item(actor, pk)
     initial = {k: getattr(item, k) for k in ITEM_FIELDS}
     initial["owner"] = str(item.owner_id or "")
+    initial["serves_goals"] = list(item.serves_goals.all())
+    initial["serves_jobs"] = list(item.serves_jobs.all())
     form = ItemForm(actor.workspace, request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_item(actor, item, **{k: form.cleaned_data[k] for k in ITEM_FIELDS})
+            with transaction.atomic():
+                actions.update_item(actor, item, **{k: form.cleaned_data[k] for k in ITEM_FIELDS})
+                actions.set_value_links(
+                    actor, item, goals=form.cleaned_data["serves_goals"], jobs=form.cleaned_data["serves_jobs"]
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
