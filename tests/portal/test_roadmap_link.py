@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from harken.core.taskrun import run_pending_tasks
 from harken.notify.models import OutboundEmail
@@ -43,6 +44,11 @@ def test_linked_idea_shows_the_roadmap_status_on_every_portal_page(world: World)
     assert "In progress" in page
     board = Client().get(f"/p/{portal.slug}/").content.decode()
     assert "In progress" in board
+    # The feedback item's portal panel says where the status comes from.
+    feedback_page = world.client_for(world.vera).get(
+        reverse("feedback:detail", kwargs={"ws": world.alpha.slug, "pk": idea.feedback_id})
+    )
+    assert "In progress (from the roadmap)" in feedback_page.content.decode()
     # An unlinked idea keeps its own portal status.
     other = make_idea(world.alpha, "Dark mode", email="zed@acme.test")
     assert shown_status(other).source == "portal" and shown_status(other).label == "Open"

@@ -38,4 +38,12 @@ def portal_roadmap_panel(context: dict[str, Any], item: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["portal_roadmap_panel"]
+@register.filter
+def idea_status(idea: Idea) -> Any:
+    """The status an idea shows (its linked roadmap item's, else its own): `portal.status.shown_status`."""
+    from harken.portal.status import shown_status
+
+    return shown_status(idea)
+
+
+__all__ = ["idea_status", "portal_roadmap_panel"]
