@@ -27,7 +27,10 @@ def api_conversation(ws: Workspace) -> dict[str, Any]:
 CASES = [
     Case("conversations:list"),
     Case(
-        "conversations:create", write=True, data={"title": "Viewer", "kind": "call", "happened_at": "2026-11-02T10:00"}
+        "conversations:create",
+        write=True,
+        data={"title": "Viewer", "kind": "call", "happened_at": "2026-11-02T10:00"},
+        min_role="member",
     ),
     Case("conversations:detail", conversation),
     Case(
@@ -35,11 +38,13 @@ CASES = [
         conversation,
         write=True,
         data={"title": "x", "kind": "call", "happened_at": "2026-11-02T10:00"},
+        min_role="member",
     ),
-    Case("conversations:delete", conversation, write=True),
+    Case("conversations:delete", conversation, write=True, min_role="member"),
+    Case("conversations:roadmap_link", conversation, write=True, data={"new_title": "Viewer item"}, read=False),
     Case("conversations:highlight_add", conversation, write=True, data={"text": "viewer"}, read=False),
     Case("conversations:highlight_delete", highlight, write=True, read=False),
-    Case("conversations:import_ics", write=True),
+    Case("conversations:import_ics", write=True, min_role="member"),
     Case("conversations:import_detail", calendar_import),
     Case("conversations:cadence"),
     Case("conversations:cadence_settings", write=True, data={"weekly_target": "2"}, read=False),

@@ -39,3 +39,26 @@ def test_demo_portal_is_populated() -> None:
     assert demand.status_code == 200
     survivor = Idea.objects.get(feedback_id=ws.feedback_merges.filter(undone_at__isnull=True).first().survivor_id)
     assert "Merged into this idea" in Client().get(f"/p/{portal.slug}/ideas/{survivor.pk}/").content.decode()
+
+
+def test_demo_wires_portal_conversations_and_promises_to_the_roadmap() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from harken.customers.timeline import timeline
+    from harken.digests.digest import build, week_of
+    from harken.portal.status import shown_status
+    from harken.roadmap import queries as roadmap_queries
+
+    ws = load_demo(items=1200, now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC)).workspace
+    live = list(queries.live_ideas(ws.portals.get()))
+    linked = [i for i in live if shown_status(i).source == "roadmap"]
+    assert len(linked) >= 3 and len({shown_status(i).label for i in linked}) >= 3
+    assert ws.roadmap_evidence.filter(kind="conversation").count() >= 8
+    rows = roadmap_queries.rows(ws)
+    assert any(r["score"].serves for r in rows)
+    digest = build(ws, week_of(timezone.localdate()) - dt.timedelta(days=7))
+    assert next(s for s in digest.sections if s["key"] == "promises")["rows"]
+    promised = ws.roadmap_promises.filter(account__isnull=False).first()
+    assert any(e.kind == "promise" for e in timeline(promised.account))

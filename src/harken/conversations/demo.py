@@ -86,4 +86,20 @@ def after_demo_load(workspace: Any) -> int:
                         highlights=highlights,
                     )
                     created += 1
+    _link_roadmap(workspace)
     return 0
+
+
+def _link_roadmap(workspace: Any) -> None:
+    """Recent conversations as evidence on the demo roadmap (roadmap's hook runs before this one)."""
+    from harken.conversations import roadmap
+    from harken.roadmap.queries import live_items
+    from harken.workspaces.access import Actor
+
+    items = list(live_items(workspace).order_by("pk")[:8])
+    conversations = list(workspace.conversations.filter(account__isnull=False).order_by("-happened_at")[:16])
+    if not items or not conversations:
+        return
+    actor = Actor.system(workspace)
+    for n, conversation in enumerate(conversations):
+        roadmap.link(actor, conversation, items[n % len(items)])

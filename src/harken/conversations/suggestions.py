@@ -2,7 +2,7 @@
 
 A provider is `fn(context: SuggestionContext) -> list[Reason]`, listed by dotted path in
 `REASON_PROVIDERS`; another app adds one by appending its path (the roadmap app's open promises:
-"harken.roadmap.suggestions.open_promises"). A provider whose app is not installed is skipped.
+"harken.roadmap.seams.open_promises"). A provider whose app is not installed is skipped.
 Reasons may name a contact or only an account; an account's reason goes to its contact with the
 most feedback (then the most recently added). A contact's score is the sum of its reasons'
 weights; contacts someone talked to in the last `RECENT_DAYS` are left out.
@@ -31,7 +31,7 @@ REASON_PROVIDERS = [
     "harken.conversations.suggestions.rising_negative",
     "harken.conversations.suggestions.upcoming_renewal",
     "harken.conversations.suggestions.new_in_growing_theme",
-    # after merge: "harken.roadmap.suggestions.open_promises",
+    "harken.roadmap.seams.open_promises",  # the roadmap app: promises due soon or overdue
 ]
 QUIET_DAYS = 60
 RECENT_DAYS = 14

@@ -10,6 +10,7 @@ urlpatterns = [
     path("conversations/<int:pk>/", views.conversation_detail, name="detail"),
     path("conversations/<int:pk>/edit/", views.conversation_edit, name="edit"),
     path("conversations/<int:pk>/delete/", views.conversation_delete, name="delete"),
+    path("conversations/<int:pk>/roadmap/", views.roadmap_link, name="roadmap_link"),
     path("conversations/<int:pk>/highlights/", views.highlight_add, name="highlight_add"),
     path("conversations/highlights/<int:pk>/delete/", views.highlight_delete, name="highlight_delete"),
     path("conversations/import/", views.import_ics, name="import_ics"),

@@ -110,9 +110,50 @@ def conversation_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResp
     conversation = get_object_or_404(
         actor.workspace.conversations.select_related("account", "product_line", "owner"), pk=pk
     )
-    return render(
-        request, "conversations/detail.html", {**queries.detail(conversation), "highlight_form": HighlightForm()}
+    from harken.conversations import roadmap
+    from harken.roadmap.queries import live_items
+
+    linked = roadmap.items_for(conversation)
+    choices = (
+        live_items(actor.workspace).exclude(pk__in=[i.pk for i in linked]).order_by("title")[:300]
+        if actor.can_write
+        else []
     )
+    return render(
+        request,
+        "conversations/detail.html",
+        {
+            **queries.detail(conversation),
+            "highlight_form": HighlightForm(),
+            "roadmap_items": linked,
+            "roadmap_choices": choices,
+        },
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def roadmap_link(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """Link this conversation as evidence of a roadmap item (existing, or a new one by title)."""
+    from harken.conversations import roadmap
+    from harken.roadmap import actions as roadmap_actions
+    from harken.roadmap.queries import live_items
+
+    conversation = get_object_or_404(actor.workspace.conversations, pk=pk)
+    back = redirect("conversations:detail", ws=actor.workspace.slug, pk=conversation.pk)
+    raw = str(request.POST.get("item") or "")
+    title = str(request.POST.get("new_title") or "").strip()
+    try:
+        if title:
+            item = roadmap_actions.create_item(actor, title=title)
+        else:
+            item = get_object_or_404(live_items(actor.workspace), pk=int(raw) if raw.isdigit() else 0)
+        roadmap.link(actor, conversation, item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    messages.success(request, f"Linked to roadmap item “{item.title}”.")
+    return back
 
 
 @workspace_view(Role.MEMBER)

@@ -21,6 +21,7 @@ TIMELINE_PROVIDERS = [
     "harken.customers.timeline.feedback_events",
     "harken.conversations.queries.timeline_events",
     "harken.triage.timeline.decision_events",
+    "harken.roadmap.seams.promise_events",
 ]
 DEFAULT_DAYS = 365
 MAX_EVENTS = 60

@@ -3,7 +3,7 @@
 A digest is a list of sections. Each section is a provider — a dotted path to
 `fn(workspace, start, end) -> list[dict]` — with the audiences that see it, so another app adds
 one by appending to `SECTIONS` (after merge the roadmap app's "promises due":
-`("promises", "Promises due", {...}, "harken.roadmap.digest.promises_due")`). A provider whose app
+`("promises", "Promises due", {...}, "harken.roadmap.seams.promises_due")`). A provider whose app
 is not installed contributes nothing. Reads only: building a digest writes no rows.
 
 Weeks run Monday to Monday in the workspace's time zone; the Monday digest covers the week before.
@@ -43,6 +43,12 @@ SECTIONS: list[tuple[str, str, set[str], str]] = [
         "Decisions made",
         {Audience.TEAM, Audience.SALES, Audience.LEADERSHIP},
         "harken.digests.digest.decisions",
+    ),
+    (
+        "promises",
+        "Promises due",
+        {Audience.TEAM, Audience.SALES, Audience.LEADERSHIP},
+        "harken.roadmap.seams.promises_due",
     ),
     ("quotes", "Quotes of the week", ALL, "harken.digests.digest.quotes"),
 ]

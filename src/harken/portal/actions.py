@@ -640,6 +640,8 @@ def _staff_idea(actor: Actor, idea: Idea) -> Idea:
 
 
 def set_status(actor: Actor, idea: Idea, status: str) -> Idea:
+    from harken.portal.status import shown_status
+
     _staff_idea(actor, idea)
     if status not in IdeaStatus.values:
         raise ValidationError({"status": "Unknown status."})
@@ -653,7 +655,8 @@ def set_status(actor: Actor, idea: Idea, status: str) -> Idea:
         _audit(
             actor, idea.portal, "status", f"Status {before} → {status}: {idea.title}", idea, before=before, after=status
         )
-        if idea.state == ModState.PUBLISHED:
+        if idea.state == ModState.PUBLISHED and shown_status(idea).source == "portal":
+            # A linked roadmap item decides what the idea shows: its own email tells followers.
             _notify(idea, "status")
     return idea
 

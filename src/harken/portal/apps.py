@@ -19,6 +19,10 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from harken.insight.signals import feedback_merged, feedback_unmerged
+        from harken.portal import roadmap_link, status
+        from harken.roadmap import audience
 
+        status.register_provider(roadmap_link.roadmap_status)
+        audience.register(roadmap_link.idea_audience)
         feedback_merged.connect(_on_merge_changed, dispatch_uid="portal.counts_on_merge")
         feedback_unmerged.connect(_on_merge_changed, dispatch_uid="portal.counts_on_unmerge")

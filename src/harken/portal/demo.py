@@ -204,4 +204,25 @@ def after_demo_load(workspace: Any) -> int:
             )
             Vote.objects.filter(pk__in=stuffed).update(flagged=True, ip="203.0.113.66")
             actions.refresh_counts(ideas[0])
+        _link_roadmap(owner, workspace)
     return 0
+
+
+def _link_roadmap(owner: Actor, workspace: Any) -> None:
+    """Link the most-voted ideas to roadmap items of different statuses: the portal shows their status."""
+    from harken.portal import roadmap_link
+    from harken.roadmap import statuses as st
+    from harken.roadmap.queries import live_items
+
+    by_kind: dict[str, list[Any]] = {}
+    for item in live_items(workspace).order_by("pk"):
+        by_kind.setdefault(st.status_of(workspace, item.status).kind, []).append(item)
+    targets = [items[0] for kind in ("open", "active", "done") if (items := by_kind.get(kind))]
+    targets += by_kind.get("active", [])[1:2] + by_kind.get("open", [])[1:2]
+    top = (
+        Idea.objects.for_workspace(workspace)
+        .filter(state=ModState.PUBLISHED, feedback__isnull=False, feedback__merged_into__isnull=True)
+        .order_by("-vote_count", "pk")[: len(targets)]
+    )
+    for idea, item in zip(top, targets, strict=False):
+        roadmap_link.link_idea(owner, idea, item)

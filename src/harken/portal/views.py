@@ -12,9 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
-from harken.portal import actions, queries
+from harken.portal import actions, queries, roadmap_link
 from harken.portal.forms import InviteForm, OnBehalfForm, PortalForm
 from harken.portal.models import Comment, Idea, ModState, Portal, PortalUser, Vote
+from harken.roadmap.queries import live_items
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
@@ -144,6 +145,8 @@ def idea(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "merges": merges,
             "audit": audit,
             "statuses": queries.status_choices(),
+            "roadmap_items": roadmap_link.linked_items(item),
+            "roadmap_choices": live_items(actor.workspace).order_by("title")[:500] if actor.can_write else [],
             "behalf_form": OnBehalfForm(),
             "tab": "ideas",
         },
@@ -162,6 +165,17 @@ def idea_act(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         if action == "status":
             actions.set_status(actor, item, str(request.POST.get("status") or ""))
             messages.success(request, "Status changed; followers are notified by email.")
+        elif action in ("roadmap_link", "roadmap_unlink"):
+            raw = str(request.POST.get("item") or "")
+            target = live_items(actor.workspace).filter(pk=int(raw)).first() if raw.isdigit() else None
+            if target is None:
+                raise ValidationError("Choose a roadmap item of this workspace.")
+            if action == "roadmap_link":
+                roadmap_link.link_idea(actor, item, target)
+                messages.success(request, f"Linked to roadmap item “{target.title}”: the portal shows its status.")
+            else:
+                roadmap_link.unlink_idea(actor, item, target)
+                messages.success(request, f"Unlinked from roadmap item “{target.title}”.")
         elif action == "reply":
             actions.official_reply(actor, item, str(request.POST.get("body") or ""))
             messages.success(request, "Official reply posted.")

@@ -247,3 +247,22 @@ def unlink_evidence(actor: Actor, evidence: Evidence) -> None:
     actor.require(Role.MEMBER)
     _same_ws(actor, evidence, "evidence")
     evidence.delete()
+
+
+# ---------------------------------------------------------------- value-proposition fit
+
+
+def set_value_links(actor: Actor, item: RoadmapItem, *, goals: Any = (), jobs: Any = ()) -> RoadmapItem:
+    """Name the customer goals and jobs (customers' understanding) the item serves; replaces the lists."""
+    actor.require(Role.MEMBER)
+    _same_ws(actor, item, "item")
+    _live(item)
+    goals, jobs = list(goals), list(jobs)
+    for obj in goals:
+        _same_ws(actor, obj, "goal")
+    for obj in jobs:
+        _same_ws(actor, obj, "job")
+    with transaction.atomic():
+        item.serves_goals.set(goals)
+        item.serves_jobs.set(jobs)
+    return item

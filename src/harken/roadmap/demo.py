@@ -174,6 +174,7 @@ def after_demo_load(workspace: Any) -> int:
         return 0
     with transaction.atomic():
         _build(workspace)
+        _serve_goals(workspace)
         link_demo_themes.enqueue(workspace.pk)
     return 1
 
@@ -389,3 +390,19 @@ def link_themes(ws: Any) -> int:
                 count += int(created)
                 break
     return count
+
+
+def _serve_goals(ws: Any) -> None:
+    """Items with a good value fit name a customer goal or job (customers' demo runs before this hook)."""
+    goals = list(ws.customer_goals.order_by("pk")[:6])
+    jobs = list(ws.customer_jobs.order_by("pk")[:6])
+    if not goals and not jobs:
+        return
+    items = list(ws.roadmap_items.filter(value_fit__gte=2).order_by("pk")[:6])
+    for n, item in enumerate(items):
+        actions.set_value_links(
+            Actor.system(ws),
+            item,
+            goals=[goals[n % len(goals)]] if goals else [],
+            jobs=[jobs[n % len(jobs)]] if jobs and n % 2 == 0 else [],
+        )

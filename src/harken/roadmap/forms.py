@@ -35,11 +35,26 @@ class ItemForm(forms.Form):
         help_text="How well it serves the customer goals and jobs your product is for.",
     )
     value_fit_note = forms.CharField(max_length=300, required=False, label="Which goal or job")
+    serves_goals = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(),
+        required=False,
+        label="Customer goals it serves",
+        help_text="From the customers' profiles (Customers → an account → Understanding).",
+    )
+    serves_jobs = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(), required=False, label="Jobs it serves"
+    )
 
     def __init__(self, workspace: Workspace, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.fields["product_line"].queryset = workspace.product_lines.all()  # type: ignore[attr-defined]
+        goals = workspace.customer_goals.select_related("account").order_by("account__name", "position", "id")  # type: ignore[attr-defined]
+        jobs = workspace.customer_jobs.select_related("account").order_by("account__name", "position", "id")  # type: ignore[attr-defined]
+        self.fields["serves_goals"].queryset = goals  # type: ignore[attr-defined]
+        self.fields["serves_goals"].label_from_instance = lambda g: f"{g.account.name}: {g.title}"  # type: ignore[attr-defined]
+        self.fields["serves_jobs"].queryset = jobs  # type: ignore[attr-defined]
+        self.fields["serves_jobs"].label_from_instance = lambda j: f"{j.account.name}: {j.statement}"  # type: ignore[attr-defined]
         self.fields["status"].choices = [(s.key, s.label) for s in st.statuses(workspace)]  # type: ignore[attr-defined]
         members = workspace.memberships.select_related("user").order_by("user__name")
         self.fields["owner"].choices = [("", "— nobody —")] + [(str(m.user_id), m.user.display_name) for m in members]  # type: ignore[attr-defined]

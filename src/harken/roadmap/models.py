@@ -93,6 +93,12 @@ class RoadmapItem(TenantModel):
         default=0, help_text="0–3: how well it serves the customer goals/jobs of the value proposition"
     )
     value_fit_note = models.CharField(max_length=300, blank=True)
+    serves_goals = models.ManyToManyField(
+        "customers.CustomerGoal", blank=True, related_name="roadmap_items", help_text="Customer goals it serves"
+    )
+    serves_jobs = models.ManyToManyField(
+        "customers.CustomerJob", blank=True, related_name="roadmap_items", help_text="Customer jobs it serves"
+    )
     status_changed_at = models.DateTimeField(default=timezone.now)
     shipped_at = models.DateTimeField(null=True, blank=True)
     announced_status = models.SlugField(

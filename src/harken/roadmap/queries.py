@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from harken.customers.models import CustomerGoal, CustomerJob
 from harken.feedback.models import Feedback
 from harken.roadmap import statuses as st
 from harken.roadmap.models import EvidenceKind, PromiseStatus, RoadmapItem, StatusKind
@@ -17,6 +18,23 @@ from harken.workspaces.models import Workspace
 # Evidence kinds without a foreign key (conversations, later) resolve to customers here:
 # EVIDENCE_RESOLVERS["conversation"] = fn(workspace, object_ids) -> iterable of (account_id | None, contact_id | None)
 EVIDENCE_RESOLVERS: dict[str, Callable[[Workspace, list[int]], Iterable[tuple[int | None, int | None]]]] = {}
+
+
+@dataclass(frozen=True)
+class EvidenceSource:
+    """How the item page names and links evidence of a kind without a foreign key (e.g. conversations).
+
+    `describe(workspace, ids)` returns `{id: (label, url)}` for the ids that exist in `workspace`
+    (others are absent: the link form refuses them). Registered by the app that owns the objects,
+    next to its `EVIDENCE_RESOLVERS` entry: `EVIDENCE_SOURCES["conversation"] = EvidenceSource(...)`.
+    """
+
+    label: str
+    singular: str
+    describe: Callable[[Workspace, list[int]], dict[int, tuple[str, str]]]
+
+
+EVIDENCE_SOURCES: dict[str, EvidenceSource] = {}
 
 
 def live_items(workspace: Workspace) -> QuerySet[RoadmapItem]:
@@ -168,6 +186,7 @@ class Score:
     effort: float
     value_fit: int
     arr: Decimal
+    serves: tuple[str, ...] = ()  # the customer goals and jobs the item names (value-proposition fit)
 
     @property
     def rice(self) -> float:
@@ -187,6 +206,12 @@ class Score:
         return f"{self.reach} × {self.impact:g} × {self.confidence}% ÷ {self.effort:g}"
 
     @property
+    def fit_explanation(self) -> str:
+        """Value fit and what it rests on: the customer goals and jobs the item serves."""
+        text = f"Value fit {self.value_fit}/3 ({self.fit_label})"
+        return f"{text}: serves {'; '.join(self.serves)}" if self.serves else text
+
+    @property
     def fit_label(self) -> str:
         return ["None", "Weak", "Good", "Strong"][max(0, min(3, self.value_fit))]
 
@@ -199,7 +224,15 @@ def score_of(item: RoadmapItem, reach: Reach) -> Score:
         effort=float(item.effort or 0),
         value_fit=int(item.value_fit),
         arr=reach.arr,
+        serves=serves_of(item),
     )
+
+
+def serves_of(item: RoadmapItem) -> tuple[str, ...]:
+    """“goal “…” (Account)” / “job “When …” (Account)” for the goals and jobs the item names."""
+    goals = [f"goal “{g.title}” ({g.account.name})" for g in item.serves_goals.all()]
+    jobs = [f"job “{j.statement}” ({j.account.name})" for j in item.serves_jobs.all()]
+    return tuple(goals + jobs)
 
 
 SORTS = {
@@ -217,7 +250,14 @@ def rows(
 ) -> list[dict[str, Any]]:
     """One row per live item with its status, reach, revenue and score."""
     known = st.status_map(workspace)
-    qs = live_items(workspace).select_related("product_line", "owner")
+    qs = (
+        live_items(workspace)
+        .select_related("product_line", "owner")
+        .prefetch_related(
+            Prefetch("serves_goals", queryset=CustomerGoal.objects.select_related("account")),
+            Prefetch("serves_jobs", queryset=CustomerJob.objects.select_related("account")),
+        )
+    )
     if line:
         qs = qs.filter(product_line__slug=line)
     if status:
@@ -288,3 +328,24 @@ def items_for_feedback(feedback: Feedback) -> list[RoadmapItem]:
 
 def open_promises(workspace: Workspace) -> QuerySet[Any]:
     return workspace.roadmap_promises.filter(status=PromiseStatus.OPEN, item__deleted_at__isnull=True)
+
+
+def other_evidence(workspace: Workspace, item: RoadmapItem) -> list[dict[str, Any]]:
+    """Evidence of the registered kinds without a foreign key, named by their app; one group per kind."""
+    groups = []
+    for kind, source in EVIDENCE_SOURCES.items():
+        rows_ = list(item.evidence.filter(kind=kind, object_id__isnull=False).order_by("-created_at", "-id"))
+        names = source.describe(workspace, [e.object_id for e in rows_ if e.object_id]) if rows_ else {}
+        groups.append(
+            {
+                "kind": kind,
+                "label": source.label,
+                "singular": source.singular,
+                "rows": [
+                    {"evidence": e, "label": names[e.object_id][0], "url": names[e.object_id][1]}
+                    for e in rows_
+                    if e.object_id in names
+                ],
+            }
+        )
+    return groups

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -103,7 +104,9 @@ def new(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            item = actions.create_item(actor, status=data["status"], **{k: data[k] for k in ITEM_FIELDS})
+            with transaction.atomic():
+                item = actions.create_item(actor, status=data["status"], **{k: data[k] for k in ITEM_FIELDS})
+                actions.set_value_links(actor, item, goals=data["serves_goals"], jobs=data["serves_jobs"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -117,10 +120,16 @@ def edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     item = _item(actor, pk)
     initial = {k: getattr(item, k) for k in ITEM_FIELDS}
     initial["owner"] = str(item.owner_id or "")
+    initial["serves_goals"] = list(item.serves_goals.all())
+    initial["serves_jobs"] = list(item.serves_jobs.all())
     form = ItemForm(actor.workspace, request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_item(actor, item, **{k: form.cleaned_data[k] for k in ITEM_FIELDS})
+            with transaction.atomic():
+                actions.update_item(actor, item, **{k: form.cleaned_data[k] for k in ITEM_FIELDS})
+                actions.set_value_links(
+                    actor, item, goals=form.cleaned_data["serves_goals"], jobs=form.cleaned_data["serves_jobs"]
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -155,8 +164,28 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "pending": loop.pending_announcement(item),
             "notified": item.notifications.all()[:10],
             "public_html": public.render_markdown(item.public_description),
+            "item_panels": _item_panels(),
+            "other_evidence": queries.other_evidence(actor.workspace, item),
         },
     )
+
+
+def _item_panels() -> list[str]:
+    """Panels other apps add to a roadmap item's page (`ROADMAP_ITEM_PANELS` in their `panels.py`),
+    rendered with the page context (`item`, `actor`, `current_workspace`); roadmap names none of them."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    from harken.core.registry import collect
+
+    found = []
+    for name in collect("panels", "ROADMAP_ITEM_PANELS"):
+        try:
+            get_template(str(name))
+        except TemplateDoesNotExist:
+            continue
+        found.append(str(name))
+    return found
 
 
 def _themes(actor: Actor) -> Any:
@@ -199,8 +228,21 @@ def link(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "theme": actor.workspace.themes,
         "account": actor.workspace.accounts,
     }
-    if kind not in sources or not raw.isdigit():
+    source = queries.EVIDENCE_SOURCES.get(kind)
+    if (kind not in sources and source is None) or not raw.isdigit():
         messages.error(request, "Pick what to link and give its number (e.g. feedback #123).")
+        return _back(request, _detail_url(actor, item))
+    if source is not None:  # e.g. a conversation: its app says whether the id exists in this workspace
+        found = source.describe(actor.workspace, [int(raw)]).get(int(raw))
+        if found is None:
+            messages.error(request, f"No {source.singular.lower()} #{raw} in this workspace.")
+            return _back(request, _detail_url(actor, item))
+        try:
+            actions.link_evidence(actor, item, int(raw), kind=kind, note=request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, f"Linked {source.singular.lower()} “{found[0]}”.")
         return _back(request, _detail_url(actor, item))
     obj = sources[kind].filter(pk=int(raw)).first()
     if obj is None:
