@@ -80,3 +80,8 @@ class HarkenTestCase(TestCase):
 
     def api(self, token: str) -> dict[str, Any]:
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def api_headers(token: str) -> dict[str, Any]:
+    """Request headers that authenticate an API call with `token`."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
