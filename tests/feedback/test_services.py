@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from harken.customers.models import Account, Contact, Segment
+from harken.customers.models import Account, Segment
 from harken.feedback import actions, queries
 from harken.feedback.models import Feedback, Tag
 from harken.feedback.signals import feedback_created, feedback_updated
@@ -21,49 +21,33 @@ from tests.base import World
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fixtures(world: World) -> SimpleNamespace:
-    fixtures = SimpleNamespace()
-    fixtures.acme = Account.objects.create(
-        workspace=world.alpha, name="Acme", domain="acme.com", arr=Decimal("120000"), segment="Enterprise"
-    )
-    fixtures.globex = Account.objects.create(
-        workspace=world.alpha, name="Globex", domain="globex.io", arr=Decimal("8000"), segment="SMB"
-    )
-    fixtures.wile = Contact.objects.create(
-        workspace=world.alpha, account=fixtures.acme, name="Wile E.", email="wile@acme.com"
-    )
-    fixtures.bravo_acme = Account.objects.create(workspace=world.bravo, name="Acme (Bravo's)", domain="acme.com")
-    return fixtures
-
-
-def test_matches_contact_by_exact_email(world: World, fixtures: SimpleNamespace) -> None:
+def test_matches_contact_by_exact_email(world: World, feedback_data: SimpleNamespace) -> None:
     item, created = actions.create_feedback(world.actor(world.bob), text="Need SSO", author_email="WILE@acme.com")
     assert created
-    assert item.contact == fixtures.wile and item.account == fixtures.acme
+    assert item.contact == feedback_data.wile and item.account == feedback_data.acme
     assert item.author_name == "Wile E."
     assert item.created_by == world.bob
 
 
-def test_matches_account_by_domain_within_the_workspace(world: World, fixtures: SimpleNamespace) -> None:
+def test_matches_account_by_domain_within_the_workspace(world: World, feedback_data: SimpleNamespace) -> None:
     item, _ = actions.create_feedback(world.actor(world.bob), text="Slow", author_email="road@acme.com")
-    assert item.contact is None and item.account == fixtures.acme  # never Bravo's acme.com account
+    assert item.contact is None and item.account == feedback_data.acme  # never Bravo's acme.com account
     item, _ = actions.create_feedback(world.actor(world.charlie), text="Slow", author_email="road@acme.com")
-    assert item.account == fixtures.bravo_acme
+    assert item.account == feedback_data.bravo_acme
 
 
-def test_free_mail_never_matches_an_account(world: World, fixtures: SimpleNamespace) -> None:
+def test_free_mail_never_matches_an_account(world: World, feedback_data: SimpleNamespace) -> None:
     Account.objects.create(workspace=world.alpha, name="Google?", domain="gmail.com")
     item, _ = actions.create_feedback(world.actor(world.bob), text="Hi", author_email="someone@gmail.com")
     assert item.account is None and item.author_email == "someone@gmail.com"
 
 
-def test_explicit_contact_brings_its_account(world: World, fixtures: SimpleNamespace) -> None:
-    item, _ = actions.create_feedback(world.actor(world.bob), text="Hi", contact=fixtures.wile)
-    assert item.account == fixtures.acme and item.author_email == "wile@acme.com"
+def test_explicit_contact_brings_its_account(world: World, feedback_data: SimpleNamespace) -> None:
+    item, _ = actions.create_feedback(world.actor(world.bob), text="Hi", contact=feedback_data.wile)
+    assert item.account == feedback_data.acme and item.author_email == "wile@acme.com"
 
 
-def test_validation(world: World, fixtures: SimpleNamespace) -> None:
+def test_validation(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     with pytest.raises(ValidationError, match=re.escape("empty")):
         actions.create_feedback(actor, text="  \n\t ")
@@ -76,25 +60,25 @@ def test_validation(world: World, fixtures: SimpleNamespace) -> None:
     with pytest.raises(ValidationError, match=re.escape("Unknown channel")):
         actions.create_feedback(actor, text="ok", channel="telepathy")
     with pytest.raises(ValidationError, match=re.escape("another workspace")):
-        actions.create_feedback(actor, text="ok", account=fixtures.bravo_acme)
+        actions.create_feedback(actor, text="ok", account=feedback_data.bravo_acme)
     with pytest.raises(ValidationError, match=re.escape("another workspace")):
         actions.create_feedback(actor, text="ok", product_line=world.bravo_line)
     assert not world.alpha.feedback_items.exists()
 
 
-def test_long_text_is_kept_in_full(world: World, fixtures: SimpleNamespace) -> None:
+def test_long_text_is_kept_in_full(world: World, feedback_data: SimpleNamespace) -> None:
     text = ("The export breaks on large files. " * 4000).strip()  # ~136 KB
     item, _ = actions.create_feedback(world.actor(world.bob), text=text)
     item.refresh_from_db()
     assert item.text == text and len(item.text.encode()) > 100_000
 
 
-def test_viewer_cannot_create(world: World, fixtures: SimpleNamespace) -> None:
+def test_viewer_cannot_create(world: World, feedback_data: SimpleNamespace) -> None:
     with pytest.raises(PermissionDenied):
         actions.create_feedback(world.actor(world.vera), text="nope")
 
 
-def test_idempotent_on_external_id(world: World, fixtures: SimpleNamespace) -> None:
+def test_idempotent_on_external_id(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     first, created = actions.create_feedback(actor, text="A", channel="email", external_id="msg-1")
     again, created_again = actions.create_feedback(actor, text="A (retry)", channel="email", external_id="msg-1")
@@ -105,7 +89,7 @@ def test_idempotent_on_external_id(world: World, fixtures: SimpleNamespace) -> N
     assert created_other and other.pk != first.pk
 
 
-def test_overlong_external_id_key_is_hashed(world: World, fixtures: SimpleNamespace) -> None:
+def test_overlong_external_id_key_is_hashed(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     ext = "x" * 300
     a, _ = actions.create_feedback(actor, text="A", channel="conversation", external_id=ext)
@@ -113,13 +97,13 @@ def test_overlong_external_id_key_is_hashed(world: World, fixtures: SimpleNamesp
     assert a.dedupe_key and len(a.dedupe_key) <= 400 and not created and a.pk == b.pk
 
 
-def test_dedupe_key_is_per_workspace(world: World, fixtures: SimpleNamespace) -> None:
+def test_dedupe_key_is_per_workspace(world: World, feedback_data: SimpleNamespace) -> None:
     a, _ = actions.create_feedback(world.actor(world.bob), text="A", dedupe_key="k1")
     b, created = actions.create_feedback(world.actor(world.charlie), text="A", dedupe_key="k1")
     assert created and a.pk != b.pk
 
 
-def test_integrity_race_returns_the_winner(world: World, fixtures: SimpleNamespace) -> None:
+def test_integrity_race_returns_the_winner(world: World, feedback_data: SimpleNamespace) -> None:
     """Another writer inserts the same key between our lookup and our insert."""
     real = actions._find_existing
     winner: list[Feedback] = []
@@ -137,7 +121,7 @@ def test_integrity_race_returns_the_winner(world: World, fixtures: SimpleNamespa
     assert not created and item.pk == winner[0].pk and item.text == "winner"
 
 
-def test_tags_reused_case_insensitively(world: World, fixtures: SimpleNamespace) -> None:
+def test_tags_reused_case_insensitively(world: World, feedback_data: SimpleNamespace) -> None:
     Tag.objects.create(workspace=world.alpha, name="Billing")
     item, _ = actions.create_feedback(world.actor(world.bob), text="x", tags=["billing", " Export ", "export", ""])
     assert sorted(t.name for t in item.tags.all()) == ["Billing", "Export"]
@@ -145,19 +129,19 @@ def test_tags_reused_case_insensitively(world: World, fixtures: SimpleNamespace)
     assert not world.bravo.tags.exists()
 
 
-def test_tags_as_one_comma_separated_string(world: World, fixtures: SimpleNamespace) -> None:
+def test_tags_as_one_comma_separated_string(world: World, feedback_data: SimpleNamespace) -> None:
     item, _ = actions.create_feedback(world.actor(world.bob), text="x", tags="billing, Export,billing")
     assert {t.name for t in item.tags.all()} == {"billing", "Export"}
 
 
-def test_naive_received_at_is_read_in_workspace_time_zone(world: World, fixtures: SimpleNamespace) -> None:
+def test_naive_received_at_is_read_in_workspace_time_zone(world: World, feedback_data: SimpleNamespace) -> None:
     world.alpha.timezone = "Europe/Berlin"
     world.alpha.save()
     item, _ = actions.create_feedback(world.actor(world.bob), text="x", received_at=datetime(2026, 1, 15, 10, 0))
     assert item.received_at == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 
 
-def test_signal_fires_inside_the_transaction(world: World, fixtures: SimpleNamespace) -> None:
+def test_signal_fires_inside_the_transaction(world: World, feedback_data: SimpleNamespace) -> None:
     seen: list[tuple[Feedback, int, Any]] = []
     depth_outside = len(connection.atomic_blocks)
 
@@ -176,7 +160,7 @@ def test_signal_fires_inside_the_transaction(world: World, fixtures: SimpleNames
     assert seen[0][0] == item and seen[0][1] > depth_outside and seen[0][2].user == world.bob
 
 
-def test_listener_failure_rolls_the_item_back(world: World, fixtures: SimpleNamespace) -> None:
+def test_listener_failure_rolls_the_item_back(world: World, feedback_data: SimpleNamespace) -> None:
     def boom(**kwargs: Any) -> None:
         raise RuntimeError("listener failed")
 
@@ -189,7 +173,7 @@ def test_listener_failure_rolls_the_item_back(world: World, fixtures: SimpleName
     assert not world.alpha.feedback_items.filter(text="doomed").exists()
 
 
-def test_update_signal_lists_changed_fields(world: World, fixtures: SimpleNamespace) -> None:
+def test_update_signal_lists_changed_fields(world: World, feedback_data: SimpleNamespace) -> None:
     item, _ = actions.create_feedback(world.actor(world.bob), text="a", tags=["x"])
     changes: list[frozenset[str]] = []
 
@@ -205,26 +189,26 @@ def test_update_signal_lists_changed_fields(world: World, fixtures: SimpleNamesp
     assert changes == [frozenset({"text", "tags"})]
 
 
-def test_update_reassigns_and_new_contact_brings_account(world: World, fixtures: SimpleNamespace) -> None:
+def test_update_reassigns_and_new_contact_brings_account(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     item, _ = actions.create_feedback(actor, text="a", author_email="x@globex.io")
-    assert item.account == fixtures.globex
-    actions.update_feedback(actor, item, contact=fixtures.wile, product_line="mobile", title="  New   title ")
+    assert item.account == feedback_data.globex
+    actions.update_feedback(actor, item, contact=feedback_data.wile, product_line="mobile", title="  New   title ")
     item.refresh_from_db()
-    assert item.contact == fixtures.wile and item.account == fixtures.acme
+    assert item.contact == feedback_data.wile and item.account == feedback_data.acme
     assert item.product_line == world.alpha_line and item.title == "New title"
     actions.update_feedback(actor, item, account=None, product_line=None)
     item.refresh_from_db()
-    assert item.account is None and item.product_line is None and item.contact == fixtures.wile
+    assert item.account is None and item.product_line is None and item.contact == feedback_data.wile
 
 
-def test_update_validates_and_refuses_other_workspaces(world: World, fixtures: SimpleNamespace) -> None:
+def test_update_validates_and_refuses_other_workspaces(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     item, _ = actions.create_feedback(actor, text="a")
     with pytest.raises(ValidationError, match=re.escape("No product line")):
         actions.update_feedback(actor, item, product_line="nope")
     with pytest.raises(ValidationError, match=re.escape("another workspace")):
-        actions.update_feedback(actor, item, account=fixtures.bravo_acme)
+        actions.update_feedback(actor, item, account=feedback_data.bravo_acme)
     with pytest.raises(ValidationError, match=re.escape("empty")):
         actions.update_feedback(actor, item, text=" ")
     bravo_item, _ = actions.create_feedback(world.actor(world.charlie), text="b")
@@ -234,7 +218,7 @@ def test_update_validates_and_refuses_other_workspaces(world: World, fixtures: S
         actions.update_feedback(world.actor(world.vera), item, title="viewer")
 
 
-def test_delete(world: World, fixtures: SimpleNamespace) -> None:
+def test_delete(world: World, feedback_data: SimpleNamespace) -> None:
     item, _ = actions.create_feedback(world.actor(world.bob), text="a")
     with pytest.raises(PermissionDenied):
         actions.delete_feedback(world.actor(world.vera), item)
@@ -242,7 +226,7 @@ def test_delete(world: World, fixtures: SimpleNamespace) -> None:
     assert not world.alpha.feedback_items.exists()
 
 
-def test_tag_services(world: World, fixtures: SimpleNamespace) -> None:
+def test_tag_services(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     item, _ = actions.create_feedback(actor, text="a", tags=["bug"])
     other, _ = actions.create_feedback(actor, text="b", tags=["defect"])
@@ -260,8 +244,8 @@ def test_tag_services(world: World, fixtures: SimpleNamespace) -> None:
 
 
 @pytest.fixture
-def search(world: World, fixtures: SimpleNamespace) -> SimpleNamespace:
-    search = SimpleNamespace(**vars(fixtures))
+def search(world: World, feedback_data: SimpleNamespace) -> SimpleNamespace:
+    search = SimpleNamespace(**vars(feedback_data))
     actor = world.actor(world.bob)
     now = timezone.now()
     search.a, _ = actions.create_feedback(
@@ -329,7 +313,7 @@ def test_bad_values_are_reported_not_fatal(world: World, search: SimpleNamespace
     assert [i.pk for i in queries.search_feedback(world.alpha, f)] == [search.a.pk, search.b.pk, search.c.pk]
 
 
-def test_overview_numbers(world: World, fixtures: SimpleNamespace) -> None:
+def test_overview_numbers(world: World, feedback_data: SimpleNamespace) -> None:
     actor = world.actor(world.bob)
     now = timezone.now()
     actions.create_feedback(actor, text="1", author_email="wile@acme.com", received_at=now - timedelta(days=2))
@@ -350,7 +334,7 @@ def test_overview_numbers(world: World, fixtures: SimpleNamespace) -> None:
     assert [i.text for i in o["latest"]][:2] == ["1", "2"]
 
 
-def test_weekly_counts_bucket_by_monday(world: World, fixtures: SimpleNamespace) -> None:
+def test_weekly_counts_bucket_by_monday(world: World, feedback_data: SimpleNamespace) -> None:
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
     actor = world.actor(world.bob)
     actions.create_feedback(actor, text="mon", received_at=datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
