@@ -1,4 +1,4 @@
-"""One base for every test: two workspaces and people with each role (healthchecks style).
+"""The shared test cast: two workspaces and people with each role (used through the `world` fixture).
 
 Alpha: alice (owner), bob (member, "the teammate"), vera (viewer).
 Bravo: charlie (owner) — the outsider: nothing of Bravo may ever be visible to Alpha's people.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.test import Client, TestCase
+from django.test import Client
 
 from harken.accounts.models import User
 from harken.workspaces.access import Actor
@@ -61,22 +61,6 @@ class World:
         return client
 
 
-class HarkenTestCase(TestCase):
-    world: World
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.world = World()
-        w = cls.world
-        cls.alice, cls.bob, cls.vera, cls.charlie = w.alice, w.bob, w.vera, w.charlie
-        cls.alpha, cls.bravo = w.alpha, w.bravo
-
-    def login(self, user: User) -> Client:
-        self.client.force_login(user)
-        return self.client
-
-    def actor(self, user: User, workspace: Workspace | None = None) -> Actor:
-        return self.world.actor(user, workspace)
-
-    def api(self, token: str) -> dict[str, Any]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+def api_headers(token: str) -> dict[str, Any]:
+    """Request headers that authenticate an API call with `token`."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
