@@ -1,0 +1,1 @@
+from tests.notify.mailbox import mailbox  # noqa: F401
