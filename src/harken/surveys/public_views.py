@@ -86,7 +86,7 @@ def _submit(
     try:
         actions.record_answer(survey, score=score, comment=comment, invitation=invitation, email=email)
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"form": exc.messages}
         return render(
             request,
             "surveys/public/answer.html",
