@@ -20,7 +20,11 @@ from tests.surveys.helpers import make_contact, make_survey
 
 
 def _answer(world: World, email: str, score: int, *, kind: str = "nps", arr: int = 1000, survey=None) -> Response:  # type: ignore[no-untyped-def]
-    contact = make_contact(world.alpha, email, arr=arr) if not world.alpha.contacts.filter(email=email).exists() else world.alpha.contacts.get(email=email)
+    contact = (
+        make_contact(world.alpha, email, arr=arr)
+        if not world.alpha.contacts.filter(email=email).exists()
+        else world.alpha.contacts.get(email=email)
+    )
     survey = survey or make_survey(world.alpha, kind, shareable=True)
     return survey_actions.record_answer(survey, score=score, email=contact.email)
 
@@ -50,14 +54,26 @@ def test_consent_is_required_to_agree_and_tracked(world: World) -> None:
         actions.update_ask(world.actor(world.bob), ask, status="agreed")
     with pytest.raises(ValidationError):
         actions.update_ask(
-            world.actor(world.bob), ask, status="agreed", consent_scope="Quote", consent_where="G2",
+            world.actor(world.bob),
+            ask,
+            status="agreed",
+            consent_scope="Quote",
+            consent_where="G2",
             consent_until=timezone.localdate() - dt.timedelta(days=1),
         )
     url = reverse("advocacy:ask_detail", kwargs={"ws": "alpha", "pk": ask.pk})
     client = world.client_for(world.bob)
     assert client.post(url, {"status": "agreed", "consent_until": "tomorrow"}).status_code == 400
-    ok = client.post(url, {"status": "agreed", "consent_scope": "Quote with name and logo", "consent_where": "Website, G2",
-                           "consent_until": (timezone.localdate() + dt.timedelta(days=365)).isoformat(), "quote": "Love it"})
+    ok = client.post(
+        url,
+        {
+            "status": "agreed",
+            "consent_scope": "Quote with name and logo",
+            "consent_where": "Website, G2",
+            "consent_until": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
+            "quote": "Love it",
+        },
+    )
     assert ok.status_code == 302
     ask.refresh_from_db()
     assert ask.consent_active and ask.consent_given_at is not None
@@ -71,16 +87,26 @@ def test_consent_is_required_to_agree_and_tracked(world: World) -> None:
 def test_referrals_outcome_and_rewards_ledger(world: World) -> None:
     contact = make_contact(world.alpha, "pia@happy.test")
     client = world.client_for(world.bob)
-    client.post(reverse("advocacy:referral_create", kwargs={"ws": "alpha"}), {"referrer": contact.pk, "company": "Newco"})
+    client.post(
+        reverse("advocacy:referral_create", kwargs={"ws": "alpha"}), {"referrer": contact.pk, "company": "Newco"}
+    )
     referral = world.alpha.advocacy_referrals.get()
-    client.post(reverse("advocacy:referral_outcome", kwargs={"ws": "alpha", "pk": referral.pk}), {"outcome": "won", "value": "12000"})
+    client.post(
+        reverse("advocacy:referral_outcome", kwargs={"ws": "alpha", "pk": referral.pk}),
+        {"outcome": "won", "value": "12000"},
+    )
     referral.refresh_from_db()
     assert (referral.outcome, referral.value) == ("won", Decimal("12000.00"))
     for bad in ("abc", "-5", "NaN", "1e20"):
-        client.post(reverse("advocacy:reward_create", kwargs={"ws": "alpha"}), {"contact": contact.pk, "description": "Gift", "amount": bad})
+        client.post(
+            reverse("advocacy:reward_create", kwargs={"ws": "alpha"}),
+            {"contact": contact.pk, "description": "Gift", "amount": bad},
+        )
     assert Reward.objects.count() == 0
-    client.post(reverse("advocacy:reward_create", kwargs={"ws": "alpha"}),
-                {"contact": contact.pk, "description": "Gift card", "amount": "50", "referral": referral.pk})
+    client.post(
+        reverse("advocacy:reward_create", kwargs={"ws": "alpha"}),
+        {"contact": contact.pk, "description": "Gift card", "amount": "50", "referral": referral.pk},
+    )
     assert queries.rewards_total(world.alpha) == Decimal("50.00")
     page = client.get(reverse("advocacy:referrals", kwargs={"ws": "alpha"}))
     assert b"Newco" in page.content and b"Gift card" in page.content
@@ -107,11 +133,23 @@ def test_api_asks_and_scoping(world: World) -> None:
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    made = client.post("/api/advocacy/asks", json.dumps({"contact_id": contact.pk, "kind": "reference"}), content_type="application/json")
+    made = client.post(
+        "/api/advocacy/asks",
+        json.dumps({"contact_id": contact.pk, "kind": "reference"}),
+        content_type="application/json",
+    )
     assert made.status_code == 201, made.content
-    refused = client.post("/api/advocacy/asks", json.dumps({"contact_id": foreign.pk, "kind": "reference"}), content_type="application/json")
+    refused = client.post(
+        "/api/advocacy/asks",
+        json.dumps({"contact_id": foreign.pk, "kind": "reference"}),
+        content_type="application/json",
+    )
     assert refused.status_code == 422
     Ask.objects.create(workspace=world.bravo, contact=foreign, kind="review")
     assert len(client.get("/api/advocacy/asks").json()) == 1
-    patched = client.patch(f"/api/advocacy/asks/{made.json()['id']}", json.dumps({"status": "agreed", "consent_scope": "Name", "consent_where": "Calls"}), content_type="application/json")
+    patched = client.patch(
+        f"/api/advocacy/asks/{made.json()['id']}",
+        json.dumps({"status": "agreed", "consent_scope": "Name", "consent_where": "Calls"}),
+        content_type="application/json",
+    )
     assert patched.status_code == 200 and patched.json()["consent_given_at"]

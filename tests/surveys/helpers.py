@@ -18,7 +18,9 @@ def make_survey(ws: Workspace, kind: str = "nps", **kwargs: object) -> Survey:
 def make_contact(ws: Workspace, email: str, *, arr: int = 1000, segment: str = "SMB", plan: str = "Pro") -> Contact:
     domain = email.split("@")[1]
     account, _ = Account.objects.get_or_create(
-        workspace=ws, domain=domain, defaults={"name": domain.split(".")[0].title(), "arr": arr, "segment": segment, "plan": plan}
+        workspace=ws,
+        domain=domain,
+        defaults={"name": domain.split(".")[0].title(), "arr": arr, "segment": segment, "plan": plan},
     )
     return Contact.objects.create(workspace=ws, account=account, name=email.split("@")[0].title(), email=email)
 

@@ -145,7 +145,11 @@ def test_results_trend_and_breakdown(world: World) -> None:
         for i, score in enumerate(scores):
             contact = big if i % 2 else small
             Response.objects.create(
-                workspace=world.alpha, survey=survey, contact=contact, account=contact.account, score=score,
+                workspace=world.alpha,
+                survey=survey,
+                contact=contact,
+                account=contact.account,
+                score=score,
                 answered_at=now - dt.timedelta(days=31 * month + 1),
             )
     r = queries.results(survey)

@@ -43,7 +43,12 @@ def ask(actor: Actor, *, contact_id: int | None, kind: str, response_id: int | N
         if response is None:
             raise ValidationError({"response": "Unknown survey answer."})
     return Ask.objects.create(
-        workspace=actor.workspace, contact=contact, kind=kind, response=response, asked_by=actor.user, notes=(notes or "")[:5000]
+        workspace=actor.workspace,
+        contact=contact,
+        kind=kind,
+        response=response,
+        asked_by=actor.user,
+        notes=(notes or "")[:5000],
     )
 
 
@@ -98,7 +103,12 @@ def add_referral(
         except ValidationError:
             raise ValidationError({"email": "Enter a valid email address."}) from None
     return Referral.objects.create(
-        workspace=actor.workspace, referrer=referrer, company=company[:200], person=(person or "")[:200], email=email, notes=notes[:5000]
+        workspace=actor.workspace,
+        referrer=referrer,
+        company=company[:200],
+        person=(person or "")[:200],
+        email=email,
+        notes=notes[:5000],
     )
 
 

@@ -126,7 +126,13 @@ def create_ask(request: HttpRequest, payload: AskIn) -> Any:
     actor = require_write(request)
     return Status(
         201,
-        actions.ask(actor, contact_id=payload.contact_id, kind=payload.kind, response_id=payload.response_id, notes=payload.notes),
+        actions.ask(
+            actor,
+            contact_id=payload.contact_id,
+            kind=payload.kind,
+            response_id=payload.response_id,
+            notes=payload.notes,
+        ),
     )
 
 
@@ -162,6 +168,11 @@ def create_reward(request: HttpRequest, payload: RewardIn) -> Any:
 @router.get("/candidates", response=list[CandidateOut])
 def case_study_candidates(request: HttpRequest) -> Any:
     return [
-        {"account_id": c["account"].pk, "account": c["account"].name, "arr": c["account"].arr, "positive": c["positive"]}
+        {
+            "account_id": c["account"].pk,
+            "account": c["account"].name,
+            "arr": c["account"].arr,
+            "positive": c["positive"],
+        }
         for c in queries.case_study_candidates(actor_of(request).workspace)
     ]

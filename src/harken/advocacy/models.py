@@ -35,11 +35,15 @@ class Ask(TenantModel):
     response = models.ForeignKey(
         "surveys.Response", null=True, blank=True, on_delete=models.SET_NULL, related_name="advocacy_asks"
     )
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     asked_at = models.DateTimeField(default=timezone.now)
     quote = models.TextField(blank=True, help_text="The testimonial or review text, as approved")
     # consent: what may be published, where, until when
-    consent_scope = models.CharField(max_length=300, blank=True, help_text="What may be published (e.g. quote with name and logo)")
+    consent_scope = models.CharField(
+        max_length=300, blank=True, help_text="What may be published (e.g. quote with name and logo)"
+    )
     consent_where = models.CharField(max_length=300, blank=True, help_text="Where (e.g. website, G2, sales decks)")
     consent_until = models.DateField(null=True, blank=True)
     consent_given_at = models.DateTimeField(null=True, blank=True)
@@ -59,7 +63,11 @@ class Ask(TenantModel):
 
     @property
     def consent_expired(self) -> bool:
-        return self.consent_given_at is not None and self.consent_until is not None and self.consent_until < dt.date.today()
+        return (
+            self.consent_given_at is not None
+            and self.consent_until is not None
+            and self.consent_until < dt.date.today()
+        )
 
 
 class Outcome(models.TextChoices):
@@ -95,7 +103,9 @@ class Reward(TenantModel):
     ask = models.ForeignKey(Ask, null=True, blank=True, on_delete=models.SET_NULL, related_name="rewards")
     referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="rewards")
     given_at = models.DateTimeField(default=timezone.now)
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-given_at", "-pk"]

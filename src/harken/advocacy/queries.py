@@ -71,8 +71,12 @@ def case_study_candidates(
     accounts = (
         workspace.accounts.filter(arr__gte=min_arr)
         .annotate(
-            promoters=Count("survey_responses", filter=Q(survey_responses__in=Response.objects.filter(promoter_q)), distinct=True),
-            satisfied=Count("survey_responses", filter=Q(survey_responses__in=Response.objects.filter(satisfied_q)), distinct=True),
+            promoters=Count(
+                "survey_responses", filter=Q(survey_responses__in=Response.objects.filter(promoter_q)), distinct=True
+            ),
+            satisfied=Count(
+                "survey_responses", filter=Q(survey_responses__in=Response.objects.filter(satisfied_q)), distinct=True
+            ),
             positive_feedback=Count(
                 "feedback_items", filter=Q(feedback_items__classification__sentiment="positive"), distinct=True
             ),
@@ -84,5 +88,13 @@ def case_study_candidates(
     for a in accounts:
         positive = a.promoters + a.satisfied + a.positive_feedback
         if positive >= min_positive:
-            out.append({"account": a, "positive": positive, "promoters": a.promoters, "satisfied": a.satisfied, "positive_feedback": a.positive_feedback})
+            out.append(
+                {
+                    "account": a,
+                    "positive": positive,
+                    "promoters": a.promoters,
+                    "satisfied": a.satisfied,
+                    "positive_feedback": a.positive_feedback,
+                }
+            )
     return out

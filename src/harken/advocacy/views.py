@@ -29,8 +29,12 @@ def queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "advocacy/queue.html",
-        {"promoters": queries.queue(actor.workspace), "asks": queries.asks(actor.workspace)[:100], "kinds": AskKind.choices,
-         "cool_off": queries.ASK_COOL_OFF_DAYS},
+        {
+            "promoters": queries.queue(actor.workspace),
+            "asks": queries.asks(actor.workspace)[:100],
+            "kinds": AskKind.choices,
+            "cool_off": queries.ASK_COOL_OFF_DAYS,
+        },
     )
 
 
@@ -39,8 +43,11 @@ def candidates(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "advocacy/candidates.html",
-        {"candidates": queries.case_study_candidates(actor.workspace), "min_arr": queries.CASE_STUDY_MIN_ARR,
-         "min_positive": queries.CASE_STUDY_MIN_POSITIVE},
+        {
+            "candidates": queries.case_study_candidates(actor.workspace),
+            "min_arr": queries.CASE_STUDY_MIN_ARR,
+            "min_positive": queries.CASE_STUDY_MIN_POSITIVE,
+        },
     )
 
 
@@ -135,7 +142,9 @@ def referral_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 def referral_outcome(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     referral = get_object_or_404(Referral.objects.for_workspace(actor.workspace), pk=pk)
     try:
-        actions.set_referral_outcome(actor, referral, outcome=request.POST.get("outcome", ""), value=request.POST.get("value"))
+        actions.set_referral_outcome(
+            actor, referral, outcome=request.POST.get("outcome", ""), value=request.POST.get("value")
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -160,5 +169,3 @@ def reward_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     else:
         messages.success(request, "Reward added to the ledger.")
     return redirect("advocacy:referrals", ws=actor.workspace.slug)
-
-

@@ -85,12 +85,20 @@ def after_demo_load(workspace: Any) -> int:
     lines = list(workspace.product_lines.order_by("name"))
     now = timezone.now()
     nps = Survey.objects.create(
-        workspace=workspace, name="Quarterly NPS", kind=Kind.NPS, question=DEFAULT_QUESTIONS[Kind.NPS],
-        share_key=secrets.token_urlsafe(18), throttle_days=60,
+        workspace=workspace,
+        name="Quarterly NPS",
+        kind=Kind.NPS,
+        question=DEFAULT_QUESTIONS[Kind.NPS],
+        share_key=secrets.token_urlsafe(18),
+        throttle_days=60,
     )
     csat = Survey.objects.create(
-        workspace=workspace, name="Support CSAT", kind=Kind.CSAT, question="How satisfied were you with our support?",
-        comment_prompt="What could we have done better?", throttle_days=14,
+        workspace=workspace,
+        name="Support CSAT",
+        kind=Kind.CSAT,
+        question="How satisfied were you with our support?",
+        comment_prompt="What could we have done better?",
+        throttle_days=14,
     )
     # the largest accounts are fans: they make believable case-study candidates
     fans = {a.pk for a in workspace.accounts.order_by("-arr", "pk")[:3]}
@@ -112,18 +120,29 @@ def after_demo_load(workspace: Any) -> int:
         when = now - dt.timedelta(days=days_ago, hours=rng.randint(0, 20))
         invitations.append(
             Invitation(
-                workspace=workspace, survey=survey, contact=contact, email=contact.email,
-                token_hash=hash_secret(secrets.token_urlsafe(24)), sent_at=when - dt.timedelta(hours=rng.randint(2, 72)),
-                expires_at=when + dt.timedelta(days=30), answered_at=when,
+                workspace=workspace,
+                survey=survey,
+                contact=contact,
+                email=contact.email,
+                token_hash=hash_secret(secrets.token_urlsafe(24)),
+                sent_at=when - dt.timedelta(hours=rng.randint(2, 72)),
+                expires_at=when + dt.timedelta(days=30),
+                answered_at=when,
             )
         )
         kind_band = band(survey.kind, score)
         comment = rng.choice(COMMENTS[kind_band]) if kind_band and rng.random() < 0.45 else ""
         responses.append(
             Response(
-                workspace=workspace, survey=survey, contact=contact, account=contact.account,
-                product_line=rng.choice(lines) if lines else None, email=contact.email, score=score,
-                comment=comment, answered_at=when,
+                workspace=workspace,
+                survey=survey,
+                contact=contact,
+                account=contact.account,
+                product_line=rng.choice(lines) if lines else None,
+                email=contact.email,
+                score=score,
+                comment=comment,
+                answered_at=when,
             )
         )
     Invitation.objects.bulk_create(invitations, batch_size=500)
@@ -133,8 +152,12 @@ def after_demo_load(workspace: Any) -> int:
     # a few people invited recently and not yet answering (the reminder job's work)
     for contact in rng.sample(contacts, min(12, len(contacts))):
         Invitation.objects.create(
-            workspace=workspace, survey=nps, contact=contact, email=contact.email,
-            token_hash=hash_secret(secrets.token_urlsafe(24)), sent_at=now - dt.timedelta(days=rng.randint(0, 6)),
+            workspace=workspace,
+            survey=nps,
+            contact=contact,
+            email=contact.email,
+            token_hash=hash_secret(secrets.token_urlsafe(24)),
+            sent_at=now - dt.timedelta(days=rng.randint(0, 6)),
             expires_at=now + dt.timedelta(days=24),
         )
     written = [r for r in responses if r.comment or band(r.survey.kind, r.score) == "detractor"]

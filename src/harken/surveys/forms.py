@@ -9,15 +9,22 @@ class SurveyForm(forms.Form):
     question = forms.CharField(max_length=300, required=False, help_text="Empty: the standard question")
     product_line = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, choices=[("", "—")])
     shareable = forms.BooleanField(required=False, label="Also answerable through a shareable link")
-    throttle_days = forms.IntegerField(min_value=0, max_value=3650, initial=90, label="Throttle (days)",
-                                       help_text="Skip anyone invited to any survey in the last N days")
-    remind_after_days = forms.IntegerField(min_value=0, max_value=365, initial=4, label="Remind after (days)",
-                                           help_text="0: no reminder")
+    throttle_days = forms.IntegerField(
+        min_value=0,
+        max_value=3650,
+        initial=90,
+        label="Throttle (days)",
+        help_text="Skip anyone invited to any survey in the last N days",
+    )
+    remind_after_days = forms.IntegerField(
+        min_value=0, max_value=365, initial=4, label="Remind after (days)", help_text="0: no reminder"
+    )
     expires_after_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Links expire after (days)")
 
     def __init__(self, *args, product_lines=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["product_line"].choices = [("", "—")] + [(p.pk, p.name) for p in product_lines]
+        choices = [("", "—")] + [(p.pk, p.name) for p in product_lines]
+        self.fields["product_line"].choices = choices  # type: ignore[attr-defined]
 
 
 class SendForm(forms.Form):

@@ -19,7 +19,11 @@ from harken.surveys.models import Invitation, Response, Survey
 
 GONE = {
     "unknown": (404, "This link is not valid", "Check that you copied the whole link from your email."),
-    "expired": (410, "This link has expired", "Thank you for your interest: this survey no longer takes answers from this link."),
+    "expired": (
+        410,
+        "This link has expired",
+        "Thank you for your interest: this survey no longer takes answers from this link.",
+    ),
     "closed": (410, "This survey is closed", "Thank you: it no longer takes answers."),
 }
 
@@ -74,7 +78,9 @@ def shared(request: HttpRequest, key: str) -> HttpResponse:
         if request.POST.get("website"):  # honeypot: bots fill every field
             return redirect("surveys_public:thanks")
         return _submit(request, survey, invitation=None, previous=None)
-    return render(request, "surveys/public/answer.html", _context(survey, shared=True, selected=request.GET.get("score", "")))
+    return render(
+        request, "surveys/public/answer.html", _context(survey, shared=True, selected=request.GET.get("score", ""))
+    )
 
 
 def _submit(

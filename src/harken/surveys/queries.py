@@ -46,25 +46,24 @@ def _period_start(when: dt.datetime, period: str) -> dt.date:
 def results(survey: Survey, *, period: str = "month", min_sample: int = stats.MIN_SAMPLE) -> dict[str, Any]:
     """Score with its interval, a trend per week/month, and breakdowns by segment, plan, product line."""
     period = "week" if period == "week" else "month"
-    rows = list(
-        current_answers(survey)
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in current_answers(survey)
         .exclude(score__isnull=True)
         .values("score", "answered_at", "account__segment", "account__plan", "product_line__name")
-    )
+    ]
     overall = stats.score_for(survey.kind, [r["score"] for r in rows], min_sample=min_sample)
     by_period: dict[dt.date, list[int]] = defaultdict(list)
     for r in rows:
         by_period[_period_start(r["answered_at"], period)].append(r["score"])
-    trend = []
+    trend: list[dict[str, Any]] = []
     for start in sorted(by_period):
         s = stats.score_for(survey.kind, by_period[start], min_sample=min_sample)
         trend.append({"start": start, "score": s})
     plotted = [(t["start"].isoformat(), round(t["score"].value, 1)) for t in trend if t["score"].enough]
     unit = "" if survey.kind == "nps" else "%"
-    chart = (
-        line_chart(plotted, f"{survey.get_kind_display()} per {period}", unit=unit) if len(plotted) >= 2 else None
-    )
-    breakdowns = []
+    chart = line_chart(plotted, f"{survey.get_kind_display()} per {period}", unit=unit) if len(plotted) >= 2 else None
+    breakdowns: list[dict[str, Any]] = []
     for key, (label, field) in BREAKDOWNS.items():
         groups: dict[str, list[int]] = defaultdict(list)
         for r in rows:
