@@ -184,3 +184,18 @@ def test_api_create_send_results_and_scoping(world: World, mailbox: Mailbox) -> 
     assert [s["name"] for s in client.get("/api/surveys/").json()] == ["Q4 NPS"]
     make_survey(world.bravo)
     assert len(client.get("/api/surveys/").json()) == 1
+
+
+def test_cli_lists_surveys_with_their_score(world: World) -> None:
+    from typer.testing import CliRunner
+
+    from harken.cli import app
+
+    survey = make_survey(world.alpha, "csat", shareable=True)
+    for score in [5] * 8 + [2] * 2:
+        actions.record_answer(survey, score=score)
+    result = CliRunner().invoke(app, ["surveys", "list", "-w", "alpha"])
+    assert result.exit_code == 0, result.output
+    assert "80" in result.output and "49 to 94" in result.output
+    assert CliRunner().invoke(app, ["surveys", "list", "-w", "nope"]).exit_code == 1
+    assert "Queued 0 reminder" in CliRunner().invoke(app, ["surveys", "send-reminders"]).output
