@@ -180,7 +180,7 @@ HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "harken.core.backends.PriorityDatabaseBackend"),
-        "QUEUES": QUEUE_NAMES,  # mail, default, insight, bulk: see harken/core/queues.py
+        "QUEUES": QUEUE_NAMES,  # mail, webhooks, default, insight, bulk: see harken/core/queues.py
     }
 }
 
