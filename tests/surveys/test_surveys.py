@@ -128,6 +128,10 @@ def test_shared_link_answers_and_free_question(world: World) -> None:
     assert [r.current for r in Response.objects.order_by("pk")] == [False, True]
     assert Feedback.objects.filter(workspace=world.alpha, channel=Channel.SURVEY).count() == 2
     assert client.get(reverse("surveys_public:shared", kwargs={"key": "nope"})).status_code == 404
+    for _ in range(20):  # a flood from one address is refused, and records nothing more
+        last = client.post(url, {"comment": "spam"})
+    assert last.status_code == 429
+    assert Response.objects.filter(comment="spam").count() <= 10
     # the share link is shown to members only
     detail = reverse("surveys:detail", kwargs={"ws": "alpha", "pk": survey.pk})
     assert survey.share_key.encode() in world.client_for(world.bob).get(detail).content

@@ -14,8 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from harken.portal.throttle import client_ip
 from harken.surveys import actions
 from harken.surveys.models import Invitation, Response, Survey
+
+#: Answers through one survey's shareable link, per client IP, per window (seconds).
+SHARED_LIMIT, SHARED_WINDOW = 10, 600
 
 GONE = {
     "unknown": (404, "This link is not valid", "Check that you copied the whole link from your email."),
@@ -77,10 +81,36 @@ def shared(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("website"):  # honeypot: bots fill every field
             return redirect("surveys_public:thanks")
+        if _too_many(request, survey):
+            return render(
+                request,
+                "surveys/public/gone.html",
+                {
+                    "title": "Too many answers",
+                    "text": "Too many answers from here in a short time. Please try again later.",
+                },
+                status=429,
+            )
         return _submit(request, survey, invitation=None, previous=None)
     return render(
         request, "surveys/public/answer.html", _context(survey, shared=True, selected=request.GET.get("score", ""))
     )
+
+
+def _too_many(request: HttpRequest, survey: Survey) -> bool:
+    """A fixed-window count in the cache (per process with the default local-memory cache)."""
+    import time
+
+    from django.core.cache import cache
+
+    key = f"harken.surveys.shared:{survey.pk}:{client_ip(request)}:{int(time.time() // SHARED_WINDOW)}"
+    cache.add(key, 0, timeout=SHARED_WINDOW * 2)
+    try:
+        count = int(cache.incr(key))
+    except ValueError:
+        cache.set(key, 1, timeout=SHARED_WINDOW * 2)
+        count = 1
+    return count > SHARED_LIMIT
 
 
 def _submit(
