@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "harken.conversations",
     "harken.digests",
     "harken.portal",
+    "harken.surveys",
+    "harken.advocacy",
     "harken.demo",
 ]
 

@@ -19,6 +19,8 @@ HARKEN_APPS = [
     "conversations",
     "digests",
     "portal",
+    "surveys",
+    "advocacy",
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 

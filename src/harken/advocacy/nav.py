@@ -1,0 +1,5 @@
+NAV = [
+    ("Listen", "Advocacy", "advocacy:queue"),
+    ("Listen", "Case-study candidates", "advocacy:candidates"),
+    ("Listen", "Referrals & rewards", "advocacy:referrals"),
+]

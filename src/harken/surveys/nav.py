@@ -1,0 +1,3 @@
+NAV = [
+    ("Listen", "Surveys", "surveys:list"),
+]
