@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "harken.conversations",
     "harken.digests",
     "harken.portal",
+    "harken.scorecard",
     "harken.demo",
 ]
 

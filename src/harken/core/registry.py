@@ -19,6 +19,7 @@ HARKEN_APPS = [
     "conversations",
     "digests",
     "portal",
+    "scorecard",  # reads every other app; nobody imports it
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 
