@@ -69,7 +69,11 @@ def evidence(workspace: Workspace, user: Any, now: dt.datetime | None = None) ->
     jobs = CustomerJob.objects.for_workspace(workspace).filter(created_by=user).count()
     decided = Triage.objects.for_workspace(workspace).filter(decided_by=user, decided_at__gte=since)
     answered = Triage.objects.for_workspace(workspace).filter(first_response_by=user, first_response_at__gte=since)
-    promises = Promise.objects.for_workspace(workspace).filter(made_by=user).exclude(status=PromiseStatus.WITHDRAWN)
+    promises = (
+        Promise.objects.for_workspace(workspace)
+        .filter(made_by=user, original_target_date__lt=now.date())  # due ones: the others cannot be late yet
+        .exclude(status=PromiseStatus.WITHDRAWN)
+    )
     kept = promises.filter(status=PromiseStatus.KEPT, kept_on_time=True).count()
     notices = notices_in_time(scope, since, now, now)
     owned = RoadmapItem.objects.for_workspace(workspace).filter(owner=user, deleted_at__isnull=True)
@@ -89,7 +93,7 @@ def evidence(workspace: Workspace, user: Any, now: dt.datetime | None = None) ->
             f"in the last {weeks} weeks"
         ],
         "committing": [
-            f"{kept} of {promises.count()} promise{'s' * (promises.count() != 1)} kept on time",
+            f"{kept} of {promises.count()} due promise{'s' * (promises.count() != 1)} kept on time",
             "delay notices in time: "
             + ("no slipped promises" if notices.value is None else f"{notices.numerator:g} of {notices.denominator:g}"),
         ],
