@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from harken.customers import value
 from harken.customers.models import Account, ValueSettings
+from harken.feedback.models import Feedback
 from harken.insight.themes import problems
 from harken.insight.themes.models import Theme, ThemeAssignment
-from harken.feedback.models import Feedback
 from tests.base import World, make_token
 
 pytestmark = pytest.mark.django_db

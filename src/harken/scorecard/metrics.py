@@ -258,8 +258,10 @@ def notices_in_time(scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
 def evidence(scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> Reading:
     from harken.roadmap.models import RoadmapItem
 
-    rows = RoadmapItem.objects.for_workspace(scope.workspace).filter(created_at__lt=end).filter(
-        Q(deleted_at__isnull=True) | Q(deleted_at__gte=end)
+    rows = (
+        RoadmapItem.objects.for_workspace(scope.workspace)
+        .filter(created_at__lt=end)
+        .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gte=end))
     )
     if scope.kind == "line" and scope.line is not None:
         rows = rows.filter(product_line=scope.line)
@@ -298,16 +300,20 @@ def talk_texts(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[tuple
     ws = scope.workspace
     notes = Note.objects.for_workspace(ws).filter(created_at__gte=start, created_at__lt=end)
     reasons = _triage(scope).filter(decided_at__gte=start, decided_at__lt=end).exclude(decision_reason="")
-    items = RoadmapItem.objects.for_workspace(ws).filter(
-        created_at__gte=start, created_at__lt=end, deleted_at__isnull=True
-    ).exclude(description="")
+    items = (
+        RoadmapItem.objects.for_workspace(ws)
+        .filter(created_at__gte=start, created_at__lt=end, deleted_at__isnull=True)
+        .exclude(description="")
+    )
     if scope.kind == "line" and scope.line is not None:
         notes = notes.filter(triage__feedback__product_line=scope.line)
         items = items.filter(product_line=scope.line)
     elif scope.kind == "pm":
         notes = notes.filter(author=scope.user)
-        reasons = _triage(Scope(ws)).filter(decided_at__gte=start, decided_at__lt=end, decided_by=scope.user).exclude(
-            decision_reason=""
+        reasons = (
+            _triage(Scope(ws))
+            .filter(decided_at__gte=start, decided_at__lt=end, decided_by=scope.user)
+            .exclude(decision_reason="")
         )
         items = items.filter(owner=scope.user)
     texts = [("triage note", t) for t in notes.values_list("body", flat=True)]

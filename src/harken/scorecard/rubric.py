@@ -27,7 +27,11 @@ PRACTICES = [
         "Understanding goals and processes",
         "Knows each key account's goals, jobs and process steps, and where they hurt.",
     ),
-    ("talking", "Talking to customers", "Talks to customers every week, on every product line, and shares what was heard."),
+    (
+        "talking",
+        "Talking to customers",
+        "Talks to customers every week, on every product line, and shares what was heard.",
+    ),
     (
         "evaluating",
         "Evaluating requests",

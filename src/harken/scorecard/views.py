@@ -43,7 +43,9 @@ def scorecard(request: HttpRequest, actor: Actor) -> HttpResponse:
 def chat_import(request: HttpRequest, actor: Actor) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
-        return render(request, "scorecard/error.html", {"errors": ["Choose a chat export file (text or JSON)."]}, status=400)
+        return render(
+            request, "scorecard/error.html", {"errors": ["Choose a chat export file (text or JSON)."]}, status=400
+        )
     try:
         export = actions.import_chat(actor, upload.read(MAX_EXPORT_BYTES + 1), upload.name or "")
     except ValidationError as e:

@@ -158,9 +158,7 @@ class Problem:
 WEIGHTS = {"arr": "ARR", "clv": "Customer lifetime value"}
 
 
-def top_problems(
-    actor: Actor, limit: int = 20, now: dt.datetime | None = None, weight: str = "arr"
-) -> list[Problem]:
+def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None, weight: str = "arr") -> list[Problem]:
     """Active themes by score, highest first, each with its full breakdown.
 
     `weight`: "arr" (default) or "clv" — what an account's revenue factor is computed from.
