@@ -78,11 +78,15 @@ def test_top_problems_weight_by_clv(world: World) -> None:
     big = Account.objects.create(workspace=ws, name="Big", arr=Decimal("100000"))
     unknown = Account.objects.create(workspace=ws, name="No revenue")
     theme = Theme.objects.create(workspace=ws, name="Exports")
-    for account in (big, unknown):
-        f = Feedback.objects.create(workspace=ws, text="x", account=account, received_at=now - dt.timedelta(days=1))
-        ThemeAssignment.objects.create(workspace=ws, feedback=f, theme=theme)
+    other = Theme.objects.create(workspace=ws, name="Login")
+    for t in (theme, other):
+        for account in (big, unknown):
+            f = Feedback.objects.create(workspace=ws, text="x", account=account, received_at=now - dt.timedelta(days=1))
+            ThemeAssignment.objects.create(workspace=ws, feedback=f, theme=t)
     actor = world.actor(world.alice)
-    by_clv = problems.top_problems(actor, now=now, weight="clv")[0]
+    ranked = problems.top_problems(actor, now=now, weight="clv")
+    assert ranked[0].score == pytest.approx(ranked[1].score)  # every theme weighed by CLV, not just the first
+    by_clv = ranked[0]
     contributions = {c.label: c for c in by_clv.contributions}
     # CLV of Big = 100 000 × 0.8 × 10 = 800 000 → revenue = 1 + log10(1 + 800) ; unknown CLV → 1
     assert contributions["Big"].revenue == pytest.approx(1 + __import__("math").log10(801))

@@ -238,9 +238,9 @@ def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None, 
             )
         contributions.sort(key=lambda c: -c.value)
         score = sum(c.value for c in contributions)
-        weight = score or 1.0
+        norm = score or 1.0
 
-        def mean(attr: str, cs: list[Contribution] = contributions, w: float = weight, total: float = score) -> float:
+        def mean(attr: str, cs: list[Contribution] = contributions, w: float = norm, total: float = score) -> float:
             return sum(getattr(c, attr) * c.value for c in cs) / w if total else 0.0
 
         problems.append(
