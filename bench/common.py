@@ -14,7 +14,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DATASETS = Path(os.environ.get("HARKEN_DATASETS", ROOT.parent / "shared" / "datasets"))
+_SHARED = ROOT.parent / "shared" / "datasets"
+if not _SHARED.exists():  # a git worktree one level deeper (/work/wt/<name>)
+    _SHARED = ROOT.parent.parent / "shared" / "datasets"
+DATASETS = Path(os.environ.get("HARKEN_DATASETS", _SHARED))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -85,3 +88,39 @@ def percentile(values: Sequence[float], q: float) -> float:
     import numpy as np
 
     return float(np.percentile(np.asarray(values), q)) if len(values) else float("nan")
+
+
+CACHE = ROOT / "bench" / ".cache"
+
+
+def cached_embeddings(key: str, texts: Sequence[str], embedder_name: str | None = None) -> Any:
+    """Vectors of `texts` from Harken's embedder, cached once per dataset under bench/.cache (git-ignored).
+
+    The cache file is keyed by the dataset key, the embedder and a hash of the texts, so an edited
+    dataset is re-embedded. Returns an (n, dim) float32 array with L2-normalised rows.
+    """
+    import hashlib
+
+    import numpy as np
+
+    from harken.insight.embeddings import get_embedder
+
+    embedder = get_embedder(embedder_name)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ignore = CACHE / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    digest = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:12]
+    path = CACHE / f"{key}-{embedder.name}-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = embedder.encode(list(texts))
+    np.save(path, vectors)
+    return vectors
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))

@@ -66,7 +66,21 @@ def main() -> None:
     embedder = get_embedder()
     embedder.encode(["warm up"])
     owner = User.objects.create_user(email="bench@harken.test", password="x")
-    results = []
+    results: list[dict[str, object]] = []
+
+    def save(runs: list[dict[str, object]], statements: int | None) -> None:
+        """Written after every size, so a long run that is stopped keeps what it measured."""
+        write_results(
+            f"ingest-{args.name or vendor}{'' if not args.duplicates else '-duplicates'}",
+            {
+                "database": vendor,
+                "embedder": embedder.name,
+                "chunk": CHUNK,
+                "runs": runs,
+                "statements_per_single_create": statements,
+                "note": "shared 2-core machine with ~9 engineers running tests; figures are indicative",
+            },
+        )
 
     def run_without_duplicates() -> None:
         """The queued insight jobs, one per chunk, run with suggest=False (then marked done)."""
@@ -126,6 +140,7 @@ def main() -> None:
             }
         )
         print(results[-1], flush=True)
+        save(results, None)
     # statements per single create: known sender, two existing tags
     ws = Workspace.objects.create(name="Bench single", slug="bench-single")
     acme = Account.objects.create(workspace=ws, name="Acme", domain="acme.test")
@@ -154,17 +169,7 @@ def main() -> None:
         ],
     )
     print(f"statements per single create_feedback: {statements}")
-    write_results(
-        f"ingest-{args.name or vendor}{'' if not args.duplicates else '-duplicates'}",
-        {
-            "database": vendor,
-            "embedder": embedder.name,
-            "chunk": CHUNK,
-            "runs": results,
-            "statements_per_single_create": statements,
-            "note": "shared 2-core machine with ~9 engineers running tests; figures are indicative",
-        },
-    )
+    save(results, statements)
     connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
 
 

@@ -227,7 +227,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=["all", "ingest", "search"], default="all")
     parser.add_argument("--quick", action="store_true", help="small sizes while developing")
-    parser.add_argument("--embedders", default="minilm,minilm-static")
+    parser.add_argument("--embedders", default="minilm,minilm-int8,minilm-static")
     parser.add_argument("--backends", default="exact,usearch-hnsw,faiss-hnsw")
     parser.add_argument("--sizes", default="")
     parser.add_argument("--name", default="", help="results file name (default scale / scale-quick)")

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATASETS, ROOT, print_table, setup_django, write_results  # noqa: E402
+from common import DATASETS, ROOT, cached_embeddings, print_table, setup_django, write_results  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 SETS = ("banking77", "clinc150")
@@ -42,24 +42,10 @@ def load(name: str) -> tuple[list[str], list[str]]:
 
 
 def embeddings(name: str, texts: list[str]) -> tuple[np.ndarray, str, float | None]:
-    """Cached per dataset and embedder; returns (vectors, embedder name, seconds spent encoding or None)."""
+    """Cached once per dataset (bench/.cache); returns (vectors, embedder name, None)."""
     from harken.insight.embeddings import get_embedder
 
-    embedder = get_embedder()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    ignore = CACHE / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
-    path = CACHE / f"{name}-{embedder.name}.npy"
-    if path.exists():
-        cached = np.load(path)
-        if len(cached) == len(texts):
-            return cached, embedder.name, None
-    start = time.perf_counter()
-    vectors = embedder.encode(texts)
-    seconds = time.perf_counter() - start
-    np.save(path, vectors)
-    return vectors, embedder.name, seconds
+    return cached_embeddings(f"{name}-test", texts), get_embedder().name, None
 
 
 def scores(truth: list[str], labels: np.ndarray) -> dict[str, Any]:
@@ -74,13 +60,75 @@ def scores(truth: list[str], labels: np.ndarray) -> dict[str, Any]:
     }
 
 
-def run_harken(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float]:
+CONTENT_STOP = {
+    "my",
+    "a",
+    "the",
+    "to",
+    "of",
+    "or",
+    "and",
+    "in",
+    "on",
+    "for",
+    "is",
+    "what",
+    "how",
+    "why",
+    "not",
+    "can",
+    "i",
+}
+
+
+def title_check(titles: list[str], groups: np.ndarray, truth: list[str]) -> float:
+    """Share of themes whose title contains a content word of the majority gold label's name
+    (label names are words: "card_arrival", "freeze_account"). Crude stemming: first 4 letters."""
+    from collections import Counter
+
+    hits = 0
+    for t, title in enumerate(titles):
+        members = np.flatnonzero(groups == t)
+        if not len(members):
+            continue
+        label = Counter(truth[i] for i in members).most_common(1)[0][0]
+        words = {w[:4] for w in label.lower().replace("-", "_").split("_") if w not in CONTENT_STOP and len(w) > 2}
+        said = {w[:4] for w in title.lower().replace("-", " ").split() if len(w) > 2}
+        hits += bool(words & said)
+    return round(hits / max(len(titles), 1), 4)
+
+
+def run_harken(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Both levels with k unknown, plus titles (key phrases) and the title check inputs."""
+    from harken.insight.embeddings import get_embedder
     from harken.insight.themes import clustering, labeling
 
     start = time.perf_counter()
     result = clustering.cluster(vectors)
-    labeling.keywords_per_theme(texts, result.labels, result.n_themes)
-    return result.labels, time.perf_counter() - start
+    keywords = labeling.keywords_per_theme(texts, result.labels, result.n_themes)
+    cluster_s = time.perf_counter() - start
+    encode = get_embedder().encode
+    phrases = labeling.key_phrases(texts, result.labels, result.n_themes, result.centroids, encode)
+    titles = [labeling.title_from(p, k) for p, k in zip(phrases, keywords, strict=True)]
+    groups = result.groups if result.groups is not None else np.arange(result.n_themes)
+    top = np.where(result.labels >= 0, groups[np.maximum(result.labels, 0)], -1)
+    n_top = int(groups.max()) + 1 if len(groups) else 0
+    top_centroids = clustering.centroids_of(clustering.normalise(vectors), top, n_top)
+    top_phrases = labeling.key_phrases(texts, top, n_top, top_centroids, encode)
+    top_titles = [labeling.title_from(p) for p in top_phrases]
+    seconds = time.perf_counter() - start
+    return (
+        result.labels,
+        cluster_s,
+        {
+            "top": top,
+            "titles": titles,
+            "top_titles": top_titles,
+            "seconds_with_titles": round(seconds, 2),
+            "sub_resolution": result.params.chosen_resolution,
+            "top_resolution": result.params.chosen_top_resolution,
+        },
+    )
 
 
 def run_bertopic(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float]:
@@ -144,25 +192,40 @@ def main() -> None:
     warmed = False
     for name in [args.only] if args.only else SETS:
         texts, truth = load(name)
-        vectors, embedder, encode_s = embeddings(name, texts)
+        vectors, embedder, _ = embeddings(name, texts)
         entry: dict[str, Any] = {"items": len(texts), "labels": len(set(truth)), "embedder": embedder}
-        if encode_s is not None:
-            entry["encode_seconds"] = round(encode_s, 2)
-        labels, seconds = run_harken(texts, vectors)
+        labels, seconds, extra = run_harken(texts, vectors)
         entry["harken"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
-        rows.append([name, "Harken (kNN + Leiden)", *entry["harken"].values()])
+        entry["harken_top"] = {**scores(truth, extra["top"]), "seconds": extra["seconds_with_titles"]}
+        entry["title_check"] = {
+            "sub": title_check(extra["titles"], labels, truth),
+            "top": title_check(extra["top_titles"], extra["top"], truth),
+        }
+        entry["resolutions"] = {"sub": extra["sub_resolution"], "top": extra["top_resolution"]}
+        entry["example_titles"] = {"top": extra["top_titles"][:12], "sub": extra["titles"][:12]}
+        rows.append([name, "Harken sub-themes (kNN + Leiden, γ by stability)", *entry["harken"].values()])
+        rows.append([name, "Harken top level (themes grouped)", *entry["harken_top"].values()])
         if not args.no_bertopic:
-            if not warmed:
-                warm_up_bertopic(texts, vectors)
-                warmed = True
-            labels, seconds = run_bertopic(texts, vectors)
-            entry["bertopic"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
-            rows.append([name, "BERTopic (UMAP + HDBSCAN)", *entry["bertopic"].values()])
-            h, b = entry["harken"], entry["bertopic"]
-            entry["nmi_margin"] = round(h["nmi"] - b["nmi"], 4)
-            entry["time_ratio"] = round(h["seconds"] / b["seconds"], 4) if b["seconds"] else None
-            entry["meets_nmi_target"] = entry["nmi_margin"] >= 0.05
-            entry["meets_time_target"] = entry["time_ratio"] is not None and entry["time_ratio"] <= 1 / 3
+            try:
+                import bertopic  # noqa: F401
+            except ImportError:
+                entry["bertopic"] = "not installed"
+                print("BERTopic is not installed (pip install bertopic): skipped")
+            else:
+                if not warmed:
+                    warm_up_bertopic(texts, vectors)
+                    warmed = True
+                labels, seconds = run_bertopic(texts, vectors)
+                entry["bertopic"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
+                rows.append([name, "BERTopic (UMAP + HDBSCAN)", *entry["bertopic"].values()])
+                h, b = entry["harken"], entry["bertopic"]
+                entry["nmi_margin"] = round(h["nmi"] - b["nmi"], 4)
+                entry["time_ratio"] = round(h["seconds"] / b["seconds"], 4) if b["seconds"] else None
+                entry["meets_nmi_target"] = entry["nmi_margin"] >= 0.05
+                entry["meets_time_target"] = entry["time_ratio"] is not None and entry["time_ratio"] <= 1 / 3
+        print(f"{name}: title check sub {entry['title_check']['sub']:.0%}, top {entry['title_check']['top']:.0%}")
+        print(f"  top-level titles: {extra['top_titles'][:12]}")
+        print(f"  sub-theme titles: {extra['titles'][:12]}")
         results["datasets"][name] = entry
     print_table(
         "Themes: ground-truth labels as themes",

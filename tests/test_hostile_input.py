@@ -223,3 +223,27 @@ def test_inbound_email_with_a_nul_byte_still_becomes_feedback(world: World, sett
     item = result.feedback
     assert "\x00" not in item.text and "\x00" not in item.title
     assert "export" in item.text.lower()
+
+
+def test_nul_in_a_tag_or_a_widget_post_is_400(world: World) -> None:
+    from harken.channels.widget import services as widget_services
+    from harken.feedback.models import Feedback
+
+    item = Feedback.objects.create(workspace=world.alpha, text="x")
+    client = world.client_for(world.bob)
+    assert client.post(f"/w/alpha/feedback/{item.pk}/tags/", {"add": "bad\x00tag"}).status_code == 400
+    assert not item.tags.exists()
+    widget = widget_services.create_widget(
+        world.actor(world.alice), {"name": "Web", "allowed_origins": "https://app.test"}
+    )
+    response = Client().post(
+        f"/widget/{widget.public_key}/submit", {"text": "bad\x00text"}, HTTP_ORIGIN="https://app.test"
+    )
+    assert response.status_code == 400
+    assert world.alpha.feedback_items.count() == 1
+
+
+def test_a_long_number_is_a_fine_search(world: World) -> None:
+    client, auth = api(world)
+    assert client.get(FEEDBACK + "?q=123456789012345678901234", **auth).status_code == 200
+    assert world.client_for(world.bob).get("/w/alpha/feedback/?q=123456789012345678901234").status_code == 200

@@ -173,13 +173,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Insight: which embedder computes vectors (minilm | minilm-static | hashing), and up to how many
 # items per workspace similarity search stays exact before switching to an HNSW index.
-HARKEN_EMBEDDER = env_str("HARKEN_EMBEDDER", "minilm")
+HARKEN_EMBEDDER = env_str("HARKEN_EMBEDDER", "minilm-int8")
 HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
 
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "harken.core.backends.PriorityDatabaseBackend"),
-        "QUEUES": QUEUE_NAMES,  # mail, default, insight, bulk: see harken/core/queues.py
+        "QUEUES": QUEUE_NAMES,  # mail, webhooks, default, insight, bulk: see harken/core/queues.py
     }
 }
 

@@ -93,3 +93,32 @@ def test_import_feedback_csv_with_preview(page: Page, world: World) -> None:
     page.get_by_role("button", name="Check all rows (dry run)").click()
     page.goto(run_background_jobs(page))
     assert count(page, "Would create") == 0
+
+
+def test_import_a_zendesk_export_from_the_channels_page(page: Page, world: World) -> None:
+    """Another tool's export runs through the same pipeline: upload → preview → background run → job page."""
+    from tests.channels.test_importers import FIXTURES
+
+    login(page, world.bob.email)
+    page.goto(f"/w/{world.alpha.slug}/channels/")
+    page.get_by_role("row").filter(has_text="Zendesk tickets").get_by_role("link", name="Upload").click()
+    expect(page.locator("h1")).to_have_text("New import")
+    expect(page.get_by_role("link", name="Zendesk tickets")).to_have_attribute("aria-current", "page")
+    assert_accessible(page)
+    field(page, "Export file").set_input_files(str(FIXTURES / "zendesk_tickets.json"))
+    page.get_by_role("button", name="Upload and continue").click()
+
+    expect(page.locator("h1")).to_have_text("Preview")
+    page.goto(run_background_jobs(page))
+    assert count(page, "Would create") == 3 and count(page, "Errors") == 2
+    assert world.alpha.feedback_items.count() == 0, "a preview must not write anything"
+    assert_accessible(page)
+    page.get_by_role("button", name="Import 6 rows").click()
+    expect(page.get_by_text("Import started")).to_be_visible()
+    page.goto(run_background_jobs(page))
+    expect(page.locator("#job-progress")).to_contain_text("Done")
+    assert count(page, "Created") == 3
+    expect(page.get_by_role("main")).to_contain_text("yesterday afternoon")  # the row error, with its reason
+    assert world.alpha.feedback_items.filter(dedupe_key__startswith="zendesk:").count() == 3
+    page.goto(f"/w/{world.alpha.slug}/channels/")
+    expect(page.get_by_role("main")).to_contain_text("zendesk_tickets.json")

@@ -36,20 +36,30 @@ CASES = [
 # --- importers, feeds, webhooks, widget (harken.channels.{importers,feeds,webhook,widget}) ------------
 
 from harken.channels.feeds.models import Feed  # noqa: E402
-from harken.channels.importers.models import ChannelImport  # noqa: E402
 from harken.channels.webhook.models import WebhookDelivery, WebhookEndpoint  # noqa: E402
 from harken.channels.widget.models import Widget, WidgetSubmission  # noqa: E402
+from harken.imports.models import ImportJob  # noqa: E402
 from tests.tenancy import ApiCase  # noqa: E402
 
 
 def channel_import(ws: Workspace) -> dict[str, Any]:
-    run = ChannelImport(workspace=ws, source="zendesk", original_name=f"{ws.slug}-tickets.json", status="done")
-    run.file.save(f"tenancy-{ws.slug}.json", ContentFile(b"[]"), save=True)
-    return {"pk": run.pk}
+    """An export import job that was a channel import run before the pipeline was unified."""
+    legacy = 9000 + ws.pk
+    job = ImportJob(
+        workspace=ws,
+        kind="feedback",
+        source="zendesk",
+        original_name=f"{ws.slug}-tickets.json",
+        status="done",
+        options={"legacy_channel_import": legacy},
+    )
+    job.file.save(f"tenancy-{ws.slug}.json", ContentFile(b"[]"), save=True)
+    return {"pk": legacy}
 
 
 def channel_import_api(ws: Workspace) -> dict[str, Any]:
-    return {"run_id": channel_import(ws)["pk"]}
+    job = ws.imports.get(options__legacy_channel_import=channel_import(ws)["pk"])
+    return {"run_id": job.pk}
 
 
 def feed(ws: Workspace) -> dict[str, Any]:
@@ -83,9 +93,8 @@ WIDGET_FORM = {"name": "App", "button_label": "Feedback", "allowed_origins": "ht
 
 CASES += [
     Case("channels:overview"),
-    Case("channels:import_new", write=True, data={"source": "zendesk"}),
+    Case("channels:import_new"),
     Case("channels:import_detail", channel_import),
-    Case("channels:import_file", channel_import),
     Case("channels:feeds", write=True, data=FEED_FORM),
     Case("channels:feed_detail", feed, write=True, data=FEED_FORM),
     Case("channels:feed_delete", feed, read=False, write=True),

@@ -142,3 +142,22 @@ def test_a_sigkilled_workers_task_is_reclaimed_and_completed_by_another_worker(p
     assert str(second.process.pid) in task["worker_ids"][1]
     assert "stopped responding; requeued" in second.output
     assert proc_db.scalar("SELECT count(*) FROM core_tasklease") == 0
+
+
+@pytest.mark.django_db
+def test_a_failing_task_finished_receiver_does_not_stop_the_worker() -> None:
+    """Seen on PostgreSQL: the connection dropped while a receiver ran, after the result was recorded."""
+    from django.db import OperationalError
+    from django_tasks.signals import task_finished
+
+    def broken(**kwargs: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    task_finished.connect(broken, dispatch_uid="test-broken-receiver")
+    try:
+        shout.enqueue("one")
+        shout.enqueue("two")
+        assert drain(tick=False) == 2
+    finally:
+        task_finished.disconnect(dispatch_uid="test-broken-receiver")
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}

@@ -39,7 +39,7 @@ def test_queues_run_in_priority_order_then_oldest_first() -> None:
     create_user.enqueue("default-2@example.test")
 
     priorities = dict(DBTaskResult.objects.values_list("queue_name", "priority").distinct())
-    assert priorities == QUEUE_PRIORITIES
+    assert priorities == {q: QUEUE_PRIORITIES[q] for q in ("mail", "default", "insight", "bulk")}
     order = []
     while drain(tick=False, max_tasks=1):
         done = DBTaskResult.objects.filter(status__in=["SUCCESSFUL", "FAILED"]).order_by("-finished_at").first()

@@ -52,6 +52,9 @@ def test_single_api_create_costs_at_most_8_statements() -> None:
         item, created = create_feedback(bob, text="second", author_email="wile@acme.com", tags=["export", "perf"])
     assert created and item.contact.email == "wile@acme.com"
     assert len(_statements(service)) == 8, "\n".join(_statements(service))
+    with CaptureQueriesContext(connection) as keyed:  # a source id adds its one dedupe lookup
+        create_feedback(bob, text="keyed", author_email="wile@acme.com", tags=["export"], external_id="t-9")
+    assert len(_statements(keyed)) == 9, "\n".join(_statements(keyed))
     with CaptureQueriesContext(connection) as request:
         response = post({"text": "third", "email": "wile@acme.com", "tags": ["export", "perf"]})
     assert response.status_code == 201 and sorted(response.json()["tags"]) == ["export", "perf"]

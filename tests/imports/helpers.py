@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harken.imports import services
+from harken.imports import actions
 from harken.imports.models import ImportJob
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Workspace
@@ -15,14 +15,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 def upload(actor: Actor, path: Path | str, kind: str = "feedback", **options: Any) -> ImportJob:
     path = Path(path) if Path(path).is_absolute() else FIXTURES / path
     with path.open("rb") as handle:
-        return services.create_job(actor, kind, handle, filename=path.name, options=options)
+        return actions.create_job(actor, kind, handle, filename=path.name, options=options)
 
 
 def mapped(
     actor: Actor, path: Path | str, kind: str = "feedback", mapping: dict[str, str] | None = None, **options: Any
 ) -> ImportJob:
     job = upload(actor, path, kind, **options)
-    return services.set_mapping(actor, job, mapping if mapping is not None else job.mapping)
+    return actions.set_mapping(actor, job, mapping if mapping is not None else job.mapping)
 
 
 def make_job(workspace: Workspace) -> dict[str, Any]:

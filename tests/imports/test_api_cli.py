@@ -25,7 +25,7 @@ def test_api_dry_run_returns_counts_and_row_errors(world: World) -> None:
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "previewed" and body["dry_run"] is True
-    assert body["counts"] == {"created": 2, "updated": 0, "skipped": 0, "duplicates": 0, "errors": 3}
+    assert body["counts"] == {"created": 2, "updated": 0, "skipped": 0, "duplicates": 0, "errors": 3, "ignored": 0}
     assert body["errors"][0] == "Row 3, column 'Email': must be an email address, got 'not-an-email'"
     assert world.alpha.feedback_items.count() == 0
 
@@ -53,13 +53,12 @@ def test_api_explains_bad_requests(world: World) -> None:
     missing = post(token, "feedback", "feedback_missing_columns.csv")
     assert missing.status_code == 422
     assert "Missing required column: Feedback text (text)" in missing.json()["detail"]
-    assert missing.json()["job"]["columns"] == ["Ticket", "Who", "When"]
-    assert post(token, "feedback", "empty.csv").json()["detail"].startswith("The file is empty")
+    assert post(token, "feedback", "empty.csv").json()["errors"]["file"][0].startswith("The file is empty")
     assert (
         "mapping must be a JSON object" in post(token, "feedback", "feedback_utf8.csv", mapping="[1]").json()["detail"]
     )
     no_file = Client().post("/api/imports/feedback", {}, HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert no_file.status_code == 422 and "field named 'file'" in no_file.json()["detail"]
+    assert no_file.status_code == 422 and "field named 'file'" in no_file.json()["errors"]["file"][0]
     read_only = make_token(world.alpha, world.vera, can_write=False)
     assert post(read_only, "feedback", "feedback_utf8.csv").status_code == 403
     assert ImportJob.objects.filter(workspace=world.alpha, status=ImportStatus.DONE).count() == 0

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from harken.customers.models import Account, Contact
 from harken.feedback import actions as feedback_actions
 from harken.feedback.models import Feedback
-from harken.imports import services
+from harken.imports import actions, queries, runner
 from harken.imports.models import ImportJob, ImportStatus
 from harken.workspaces.access import Actor
 from tests.base import World
@@ -19,7 +19,7 @@ from tests.imports.helpers import EXAMPLES, FIXTURES, mapped, upload
 
 
 def problems(job: ImportJob, level: str = "error") -> list[str]:
-    return [services.describe(p) for p in job.error_report if p["level"] == level]
+    return [queries.describe(p) for p in job.error_report if p["level"] == level]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def problems(job: ImportJob, level: str = "error") -> list[str]:
 )
 def test_feedback_import_in_every_encoding_and_delimiter(world: World, name: str) -> None:
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, name, channel="support"))
+    job = actions.run(bob, mapped(bob, name, channel="support"))
     assert job.status == ImportStatus.DONE, job.failure
     assert (job.created, job.errors, job.total_rows) == (3, 0, 3)
     items = {f.external_id: f for f in world.alpha.feedback_items.all()}
@@ -57,14 +57,14 @@ def test_feedback_import_in_every_encoding_and_delimiter(world: World, name: str
 
 def test_quoted_newlines_are_kept_in_feedback_text(world: World) -> None:
     bob = world.actor(world.bob)
-    services.run(bob, mapped(bob, "feedback_quoted_newlines.csv"))
+    actions.run(bob, mapped(bob, "feedback_quoted_newlines.csv"))
     item = world.alpha.feedback_items.get(external_id="Q-1")
     assert item.text == 'First line\nSecond line, with comma\n"Quoted" third line'
 
 
 def test_duplicate_rows_within_a_file_are_counted_once(world: World) -> None:
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, "feedback_duplicates.csv"))
+    job = actions.run(bob, mapped(bob, "feedback_duplicates.csv"))
     assert (job.created, job.duplicates, job.errors) == (2, 2, 0)
     assert world.alpha.feedback_items.count() == 2
     assert problems(job, "warning") == ["Row 4: duplicate of row 2; skipped", "Row 5: duplicate of row 2; skipped"]
@@ -73,19 +73,19 @@ def test_duplicate_rows_within_a_file_are_counted_once(world: World) -> None:
 
 def test_reimporting_the_same_file_creates_nothing(world: World) -> None:
     bob = world.actor(world.bob)
-    first = services.run(bob, mapped(bob, "feedback_utf8.csv"))
-    again = services.run(bob, mapped(bob, "feedback_utf8.csv"))
+    first = actions.run(bob, mapped(bob, "feedback_utf8.csv"))
+    again = actions.run(bob, mapped(bob, "feedback_utf8.csv"))
     assert (first.created, again.created, again.skipped) == (3, 0, 3)
-    hashed = services.run(bob, mapped(bob, "feedback_duplicates.csv"))
-    hashed_again = services.run(bob, mapped(bob, "feedback_duplicates.csv"))
+    hashed = actions.run(bob, mapped(bob, "feedback_duplicates.csv"))
+    hashed_again = actions.run(bob, mapped(bob, "feedback_duplicates.csv"))
     assert (hashed.created, hashed_again.created, hashed_again.skipped) == (2, 0, 2)
     assert world.alpha.feedback_items.count() == 5
 
 
 def test_the_same_rows_in_another_workspace_are_separate(world: World) -> None:
-    services.run(world.actor(world.bob), mapped(world.actor(world.bob), "feedback_utf8.csv"))
+    actions.run(world.actor(world.bob), mapped(world.actor(world.bob), "feedback_utf8.csv"))
     charlie = world.actor(world.charlie)
-    job = services.run(charlie, mapped(charlie, "feedback_utf8.csv"))
+    job = actions.run(charlie, mapped(charlie, "feedback_utf8.csv"))
     assert job.created == 3
     assert world.bravo.feedback_items.count() == 3
     # Bravo has no "Mobile" line; Alpha's is never used for Bravo's feedback.
@@ -95,7 +95,7 @@ def test_the_same_rows_in_another_workspace_are_separate(world: World) -> None:
 
 def test_accounts_upsert_and_reimport(world: World, tmp_path: Path) -> None:
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
+    job = actions.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
     assert (job.created, job.updated, job.errors) == (8, 0, 0), problems(job)
     northwind = world.alpha.accounts.get(external_id="ACC-1001")
     assert (northwind.name, northwind.domain, str(northwind.arr)) == (
@@ -104,13 +104,13 @@ def test_accounts_upsert_and_reimport(world: World, tmp_path: Path) -> None:
         "184000.00",
     )
     assert northwind.lifecycle_stage == "active"
-    again = services.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
+    again = actions.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
     assert (again.created, again.updated, again.skipped) == (0, 0, 8)
 
     changed = tmp_path / "accounts.csv"
     text = (EXAMPLES / "accounts.csv").read_text().replace('"$184,000"', '"$200,000"')
     changed.write_text(text)
-    third = services.run(bob, mapped(bob, changed, "accounts"))
+    third = actions.run(bob, mapped(bob, changed, "accounts"))
     assert (third.created, third.updated, third.skipped) == (0, 1, 7)
     northwind.refresh_from_db()
     assert str(northwind.arr) == "200000.00"
@@ -119,19 +119,19 @@ def test_accounts_upsert_and_reimport(world: World, tmp_path: Path) -> None:
 
 def test_contacts_link_to_their_accounts(world: World) -> None:
     bob = world.actor(world.bob)
-    services.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
-    job = services.run(bob, mapped(bob, EXAMPLES / "contacts.csv", "contacts"))
+    actions.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
+    job = actions.run(bob, mapped(bob, EXAMPLES / "contacts.csv", "contacts"))
     assert (job.created, job.errors) == (13, 0), problems(job)
     maya = world.alpha.contacts.get(email="maya@northwind.example")
     assert maya.account is not None and maya.account.name == "Northwind Traders"
-    assert services.run(bob, mapped(bob, EXAMPLES / "contacts.csv", "contacts")).skipped == 13
+    assert actions.run(bob, mapped(bob, EXAMPLES / "contacts.csv", "contacts")).skipped == 13
 
 
 def test_contact_with_unknown_company_is_a_row_error(world: World, tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("Email,Company\nnew@x.test,Nobody Inc\n")
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, path, "contacts"))
+    job = actions.run(bob, mapped(bob, path, "contacts"))
     assert job.errors == 1
     assert problems(job) == [
         "Row 2, column 'Company': No account named 'Nobody Inc'; import accounts first or fix the name."
@@ -141,8 +141,8 @@ def test_contact_with_unknown_company_is_a_row_error(world: World, tmp_path: Pat
 def test_example_feedback_links_to_customers(world: World) -> None:
     bob = world.actor(world.bob)
     for kind in ("accounts", "contacts"):
-        services.run(bob, mapped(bob, EXAMPLES / f"{kind}.csv", kind))
-    job = services.run(bob, mapped(bob, EXAMPLES / "feedback.csv"))
+        actions.run(bob, mapped(bob, EXAMPLES / f"{kind}.csv", kind))
+    job = actions.run(bob, mapped(bob, EXAMPLES / "feedback.csv"))
     assert (job.created, job.errors, job.total_rows) == (30, 0, 30)
     item = world.alpha.feedback_items.get(external_id="FB-3003")
     assert item.account is not None and item.account.name == "Bluebird Logistics"
@@ -156,7 +156,7 @@ def test_example_feedback_links_to_customers(world: World) -> None:
 
 def test_per_row_errors_name_row_and_column(world: World) -> None:
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, "accounts_errors.csv", "accounts"))
+    job = actions.run(bob, mapped(bob, "accounts_errors.csv", "accounts"))
     assert (job.created, job.errors, job.total_rows) == (17, 2, 19)
     assert problems(job) == [
         "Row 17, column 'ARR': ARR must be a number, got 'abc'",
@@ -164,7 +164,7 @@ def test_per_row_errors_name_row_and_column(world: World) -> None:
     ]
     assert not world.alpha.accounts.filter(name="Company 17").exists()
 
-    job = services.run(bob, mapped(bob, "feedback_errors.csv"))
+    job = actions.run(bob, mapped(bob, "feedback_errors.csv"))
     assert (job.created, job.errors) == (2, 3)
     assert problems(job) == [
         "Row 3, column 'Email': must be an email address, got 'not-an-email'",
@@ -175,7 +175,7 @@ def test_per_row_errors_name_row_and_column(world: World) -> None:
 
 def test_stop_on_first_error_writes_nothing(world: World) -> None:
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, "feedback_errors.csv", stop_on_first_error=True))
+    job = actions.run(bob, mapped(bob, "feedback_errors.csv", stop_on_first_error=True))
     assert job.status == ImportStatus.FAILED
     assert "Row 3, column 'Email'" in job.failure and "nothing was imported" in job.failure
     assert world.alpha.feedback_items.count() == 0  # row 2 was valid but is rolled back too
@@ -183,18 +183,18 @@ def test_stop_on_first_error_writes_nothing(world: World) -> None:
 
 def test_dry_run_writes_nothing_and_counts_what_would_happen(world: World) -> None:
     bob = world.actor(world.bob)
-    services.run(bob, mapped(bob, "feedback_utf8.csv"))
-    job = services.run_dry(bob, mapped(bob, "feedback_duplicates.csv"))
+    actions.run(bob, mapped(bob, "feedback_utf8.csv"))
+    job = actions.run_dry(bob, mapped(bob, "feedback_duplicates.csv"))
     assert job.status == ImportStatus.PREVIEWED and job.dry_run
     assert (job.created, job.duplicates) == (2, 2)
     assert world.alpha.feedback_items.count() == 3
-    again = services.run_dry(bob, mapped(bob, "feedback_utf8.csv"))
+    again = actions.run_dry(bob, mapped(bob, "feedback_utf8.csv"))
     assert (again.created, again.skipped) == (0, 3)
     assert [row["result"] for row in again.preview] == ["skipped"] * 3
-    accounts = services.run_dry(bob, mapped(bob, "accounts_errors.csv", "accounts"))
+    accounts = actions.run_dry(bob, mapped(bob, "accounts_errors.csv", "accounts"))
     assert (accounts.created, accounts.errors) == (17, 2)
     assert world.alpha.accounts.count() == 0
-    table = services.preview_table(accounts)
+    table = queries.preview_table(accounts)
     assert table["headers"] == ["Account name", "Domain", "ARR", "Renewal date"]
     assert table["rows"][0]["cells"] == ["Company 2", "company2.test", "2000", "2027-01-31"]
     assert table["rows"][15]["result"] == "error" and "Row 17" in table["rows"][15]["message"]
@@ -202,25 +202,25 @@ def test_dry_run_writes_nothing_and_counts_what_would_happen(world: World) -> No
 
 def test_an_unexpected_failure_leaves_nothing_and_keeps_the_file(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     bob = world.actor(world.bob)
-    real = feedback_actions.create_feedback
+    real = feedback_actions.create_feedback_batch
     calls = []
 
     def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 1:
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(feedback_actions, "create_feedback", flaky)
-    job = services.run(bob, mapped(bob, "feedback_utf8.csv"))
+    monkeypatch.setattr(feedback_actions, "create_feedback_batch", flaky)
+    job = actions.run(bob, mapped(bob, "feedback_utf8.csv"))
     assert job.status == ImportStatus.FAILED
     assert "disk on fire" in job.failure and "nothing was imported" in job.failure
-    assert Feedback.objects.count() == 0  # the first row was written, then rolled back
+    assert Feedback.objects.count() == 0  # its one chunk was rolled back
     assert Path(job.file.path).read_bytes() == (FIXTURES / "feedback_utf8.csv").read_bytes()
-    monkeypatch.setattr(feedback_actions, "create_feedback", real)
-    services.start_import(bob, job)  # a failed job can be run again
+    monkeypatch.setattr(feedback_actions, "create_feedback_batch", real)
+    actions.start_import(bob, job)  # a failed job can be run again
     job.refresh_from_db()
-    assert services.run(bob, job).created == 3
+    assert actions.run(bob, job).created == 3
 
 
 @pytest.mark.parametrize(
@@ -239,7 +239,7 @@ def test_unreadable_files_fail_but_are_kept(world: World, name: str, message: st
     assert Path(job.file.path).read_bytes() == (FIXTURES / name).read_bytes()
     assert f"imports/alpha/{name.split('.')[0]}" in job.file.name
     with pytest.raises(ValidationError):
-        services.start_import(bob, job)
+        actions.start_import(bob, job)
 
 
 def test_missing_required_columns_block_the_import(world: World) -> None:
@@ -247,9 +247,9 @@ def test_missing_required_columns_block_the_import(world: World) -> None:
     job = upload(bob, "feedback_missing_columns.csv")
     assert job.status == ImportStatus.UPLOADED and job.header == ["Ticket", "Who", "When"]
     with pytest.raises(ValidationError, match=r"Missing required column: Feedback text \(text\)"):
-        services.set_mapping(bob, job, job.mapping)
+        actions.set_mapping(bob, job, job.mapping)
     with pytest.raises(ValidationError, match="Missing required column"):
-        services.start_import(bob, job)
+        actions.start_import(bob, job)
 
 
 def test_viewers_cannot_import_and_jobs_stay_in_their_workspace(world: World) -> None:
@@ -257,12 +257,12 @@ def test_viewers_cannot_import_and_jobs_stay_in_their_workspace(world: World) ->
     with pytest.raises(PermissionDenied):
         upload(vera, "feedback_utf8.csv")
     job = mapped(world.actor(world.bob), "feedback_utf8.csv")
-    for action in (services.start_import, services.start_preview, services.run, services.run_dry):
+    for action in (actions.start_import, actions.start_preview, actions.run, actions.run_dry):
         with pytest.raises(PermissionDenied):
             action(vera, job)
     charlie = world.actor(world.charlie)
     with pytest.raises(ValidationError, match="another workspace"):
-        services.run(charlie, job)
+        actions.run(charlie, job)
     assert world.bravo.imports.count() == 0
     assert Feedback.objects.count() == 0
 
@@ -271,45 +271,32 @@ def test_tasks_run_preview_then_import_with_the_uploader_as_actor(world: World) 
     from harken.core.taskrun import run_pending_tasks
 
     bob = world.actor(world.bob)
-    job = services.start_preview(bob, mapped(bob, "feedback_utf8.csv"))
+    job = actions.start_preview(bob, mapped(bob, "feedback_utf8.csv"))
     assert job.status == ImportStatus.VALIDATING
     run_pending_tasks()
     job.refresh_from_db()
     assert (job.status, job.created, job.progress) == (ImportStatus.PREVIEWED, 3, 100)
     assert Feedback.objects.count() == 0
-    services.start_import(bob, job)
+    actions.start_import(bob, job)
     run_pending_tasks()
     job.refresh_from_db()
     assert (job.status, job.created, job.dry_run) == (ImportStatus.DONE, 3, False)
     assert set(world.alpha.feedback_items.values_list("created_by", flat=True)) == {world.bob.pk}
     with pytest.raises(ValidationError, match="done"):
-        services.start_import(bob, job)
-
-
-def test_progress_goes_to_a_side_file_while_the_transaction_is_open(world: World) -> None:
-    from django.db import transaction
-
-    bob = world.actor(world.bob)
-    job = mapped(bob, "feedback_utf8.csv")
-    job.status = ImportStatus.RUNNING
-    with transaction.atomic():
-        services._write_progress(job, 42, 1000)
-    assert services.live_progress(job) == {"progress": 42, "processed_rows": 1000}
-    job.status = ImportStatus.DONE
-    assert services.live_progress(job) == {"progress": 0, "processed_rows": 0}
+        actions.start_import(bob, job)
 
 
 def test_error_report_is_capped_but_counts_stay_exact(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "MAX_REPORT", 5)
+    monkeypatch.setattr(runner, "MAX_REPORT", 5)
     path = tmp_path / "bad.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["Feedback", "Email"])
         writer.writerows([[f"text {i}", "bad"] for i in range(12)])
     bob = world.actor(world.bob)
-    job = services.run_dry(bob, mapped(bob, path))
+    job = actions.run_dry(bob, mapped(bob, path))
     assert job.errors == 12 and len(job.error_report) == 5
 
 
@@ -318,7 +305,7 @@ def test_account_rows_are_not_touched_in_other_workspaces(world: World) -> None:
         workspace=world.bravo, name="Northwind Traders", domain="northwind.example", external_id="ACC-1001"
     )
     bob = world.actor(world.bob)
-    job = services.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
+    job = actions.run(bob, mapped(bob, EXAMPLES / "accounts.csv", "accounts"))
     assert job.created == 8
     assert world.bravo.accounts.get().arr == 0
     assert Contact.objects.count() == 0
@@ -331,7 +318,7 @@ def test_a_job_another_worker_has_claimed_is_not_run_again(world: World) -> None
     from harken.core.taskrun import run_pending_tasks
 
     bob = world.actor(world.bob)
-    job = services.start_import(bob, mapped(bob, "feedback_utf8.csv"))
+    job = actions.start_import(bob, mapped(bob, "feedback_utf8.csv"))
     ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())  # a first worker is on it
     run_pending_tasks()
     job.refresh_from_db()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harken.imports import services
+from harken.imports import actions
 from harken.imports.models import ImportStatus
 from tests.base import World
 from tests.imports.helpers import mapped
@@ -46,15 +46,15 @@ def test_a_50_mb_file_imports_in_one_pass(world: World, tmp_path: Path) -> None:
 
     tracemalloc.start()
     try:
-        job = services.run_dry(bob, job)
+        job = actions.run_dry(bob, job)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert (job.status, job.created, job.errors) == (ImportStatus.PREVIEWED, ROWS, 0)
     assert peak < 25 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB: the file is being held in memory"
 
-    services.start_import(bob, job)
-    job = services.run(bob, job)
+    actions.start_import(bob, job)
+    job = actions.run(bob, job)
     assert (job.status, job.created, job.total_rows) == (ImportStatus.DONE, ROWS, ROWS), job.failure
     assert world.alpha.feedback_items.count() == ROWS
     assert world.alpha.feedback_items.get(external_id="BIG-42").text.startswith("Ticket 42: The export times out")

@@ -64,9 +64,9 @@ def test_a_new_user_imports_the_examples(world: World) -> None:
 
 def test_preview_page_shows_counts_and_row_errors(world: World) -> None:
     bob = world.actor(world.bob)
-    from harken.imports import services
+    from harken.imports import actions
 
-    job = services.run_dry(bob, mapped(bob, "accounts_errors.csv", "accounts"))
+    job = actions.run_dry(bob, mapped(bob, "accounts_errors.csv", "accounts"))
     page = world.client_for(world.bob).get(url("preview", pk=job.pk)).content.decode()
     assert "Would create" in page
     assert "Row 17, column &#x27;ARR&#x27;: ARR must be a number, got &#x27;abc&#x27;" in page

@@ -98,11 +98,14 @@ def test_duplicate_suggestion_for_new_item_and_dismiss(world) -> None:  # type: 
     run_pending_tasks()
     suggestion = DuplicateSuggestion.objects.get()
     assert (suggestion.item, suggestion.candidate) == (repeat, original)
-    assert suggestion.score >= duplicates.SUGGEST_THRESHOLD and set(suggestion.signals) == {
+    assert suggestion.score >= duplicates.COLD_START_THRESHOLD and set(suggestion.signals) == {
         "cosine",
         "hub",
         "lexical",
         "identifiers",
+        "conflict",
+        "z_hub",
+        "z_lexical",
     }
     assert list(services.open_suggestions(world.actor(world.vera))) == [suggestion]
     with pytest.raises(PermissionDenied):
@@ -246,3 +249,43 @@ def test_merged_items_leave_the_inbox_until_the_merge_is_undone(world) -> None: 
     services.undo_merge(bob, record)
     b.refresh_from_db()
     assert b.merged_into is None and b.pk in inbox()
+
+
+def test_version_conflicts_are_not_duplicates() -> None:
+    from harken.insight import lexical
+
+    def conflict(a: str, b: str) -> bool:
+        return duplicates.version_conflict(lexical.tokens(a), lexical.tokens(b))
+
+    assert conflict("Upgrade Django to 3.1", "Upgrade Django to 3.2")
+    assert conflict("Bump lodash from 4.17.20 to 4.17.21", "Bump lodash from 4.17.19 to 4.17.20") is False  # shares one
+    assert not conflict("Upgrade Django to 3.1", "Upgrade Django to 3.1 please")
+    assert not conflict(
+        "Crash on start in 2.4.1 when opening the PDF export dialog from the toolbar",
+        "App 2.5.0 crashes at launch since the update, nothing opens at all",
+    )
+    stats = lexical.CorpusStats.from_texts(["Upgrade Django to 3.1", "Upgrade Django to 3.2", "other"])
+    sig = duplicates.signals(
+        0.98, 0.1, 0.1, lexical.tokens("Upgrade Django to 3.1"), lexical.tokens("Upgrade Django to 3.2"), stats
+    )
+    assert sig.conflict == 1.0
+    model = duplicates.Model()
+    assert not model.is_suggestion(sig, duplicates.PoolStats.of([sig]))
+
+
+def test_learning_from_decisions_adapts_threshold_and_ranking() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    # This team's duplicates share rare words; its non-duplicates are templated look-alikes that
+    # embed closer than the real duplicates: the equal-weight fusion cannot tell them apart.
+    pos = np.column_stack([rng.normal(1, 1, 40), rng.normal(4, 1.5, 40), np.zeros(40)])
+    neg = np.column_stack([rng.normal(3, 1, 40), rng.normal(2, 1.5, 40), np.zeros(40)])
+    x, y = np.vstack([pos, neg]), np.array([1] * 40 + [0] * 40)
+    model = duplicates.learn(x, y)
+    assert model.learned and model.calibrated and model.labels == 80
+    assert model.weights is not None and model.weights[1] > 0 > model.weights[0]
+    assert model.cv["learned_ap"] > model.cv["cold_start_ap"]
+    # Too few labels of one kind: the cold start stays.
+    cold = duplicates.learn(x[:44], y[:44])
+    assert not cold.learned and cold.threshold == duplicates.COLD_START_THRESHOLD

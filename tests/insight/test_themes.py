@@ -95,6 +95,51 @@ def test_recluster_groups_topics_with_readable_labels(world) -> None:  # type: i
     assert not world.bravo.themes.exists()
 
 
+def test_recluster_builds_top_level_themes_that_keep_their_identity(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.insight.themes.models import ThemeGroup
+
+    seed(world.alpha)
+    stats = services.recluster(world.alpha)
+    groups = list(ThemeGroup.objects.for_workspace(world.alpha).filter(status=ThemeStatus.ACTIVE))
+    themes = list(world.alpha.themes.filter(status=ThemeStatus.ACTIVE))
+    assert stats["top_level"] == len(groups) >= 1
+    assert all(t.parent in groups for t in themes)  # every sub-theme sits under a top-level theme
+    assert sum(g.size for g in groups) == sum(t.size for t in themes) == 18
+    assert all(g.name and g.summary.startswith(f"{g.size} items") for g in groups)
+    assert all(t.summary and "“" in t.summary for t in themes)
+    before = {g.pk: g.name for g in groups}
+    services.recluster(world.alpha)
+    after = {g.pk: g.name for g in world.alpha.theme_groups.filter(status=ThemeStatus.ACTIVE)}
+    assert after == before
+    assert not world.bravo.theme_groups.exists()
+    sections = services.grouped_summaries(world.actor(world.vera))
+    assert [s.group for s in sections if s.group] and sum(len(s.rows) for s in sections) == len(themes)
+
+
+def test_key_phrase_titles_read_like_feedback() -> None:
+    from harken.insight.embeddings import get_embedder
+    from harken.insight.themes import labeling
+
+    texts = [
+        "SSO login fails with Okta since this morning",
+        "Our SSO login fails with Okta again",
+        "sso login fails with okta for every user",
+        "Blank PDF report after 4.2 upgrade",
+        "Since 4.2 the PDF report is blank",
+        "blank pdf report after 4.2, please fix",
+    ]
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    emb = get_embedder("hashing")
+    vectors = emb.encode(texts)
+    centroids = clustering.centroids_of(vectors, labels, 2)
+    phrases = labeling.key_phrases(texts, labels, 2, centroids, emb.encode)
+    titles = [labeling.title_from(p) for p in phrases]
+    assert "okta" in titles[0].lower() or "sso" in titles[0].lower()
+    assert "pdf" in titles[1].lower() or "blank" in titles[1].lower()
+    assert titles[0][0].isupper() and "·" not in titles[0]
+    assert labeling.summary_from(["Blank PDF. Since 4.2."], 3) == "3 items, e.g. “Blank PDF.”"
+
+
 def test_recluster_keeps_theme_identity_and_name(world) -> None:  # type: ignore[no-untyped-def]
     ids = seed(world.alpha)
     services.recluster(world.alpha)

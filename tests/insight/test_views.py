@@ -47,7 +47,7 @@ def test_review_merge_and_undo_through_the_ui(world) -> None:  # type: ignore[no
     )
     client = world.client_for(world.bob)
     page = client.get(url("duplicates")).content.decode()
-    assert "Merge new into earlier" in page and "Not a duplicate" in page and "0.91" in page
+    assert "Merge new into earlier" in page and "Not a duplicate" in page and "0.9" in page
     response = client.post(url("merge_suggestion", pk=s.pk), {"keep": "candidate"})
     assert response.status_code == 302
     record = FeedbackMerge.objects.get()

@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from harken.channels.email.models import EmailAttachment, InboundEmail, InboundMailbox
 from harken.channels.feeds import admin as _feeds_admin  # noqa: F401  (registers its models)
-from harken.channels.importers import admin as _importers_admin  # noqa: F401
 from harken.channels.webhook import admin as _webhook_admin  # noqa: F401
 from harken.channels.widget import admin as _widget_admin  # noqa: F401
 

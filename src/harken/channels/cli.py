@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    from harken.channels.importers.cli import register as register_importers
+    channels_app = typer.Typer(help="Bring feedback in from other tools' exports.", no_args_is_help=True)
+    app.add_typer(channels_app, name="channels")
 
-    register_importers(app)  # `harken channels import …`
+    @channels_app.command("import")
+    def import_export(
+        source: Annotated[str, typer.Argument(help="zendesk, intercom, appstore, googleplay or json")],
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The export file")],
+        workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug")],
+        mapping: Annotated[
+            str, typer.Option(help='json importer: field → path as JSON, e.g. \'{"text": "message.body"}\'')
+        ] = "",
+        channel: Annotated[str, typer.Option(help="json importer: feedback channel")] = "",
+        product_line: Annotated[str, typer.Option("--product-line", help="Product line slug for every item")] = "",
+    ) -> None:
+        """Same as `harken import feedback FILE --source SOURCE` (kept for existing scripts)."""
+        from harken.cli import setup_django
+        from harken.imports.cli import Options, console, run_cli
+
+        if source not in ("zendesk", "intercom", "appstore", "googleplay", "json"):
+            console.print(f"[red]Unknown importer '{source}'.[/red]")
+            raise typer.Exit(2)
+        pairs: list[str] = []
+        if mapping:
+            try:
+                pairs = [f"{k}={v}" for k, v in dict(json.loads(mapping)).items()]
+            except (ValueError, TypeError) as exc:
+                console.print(f"[red]--mapping is not a JSON object: {exc}[/red]")
+                raise typer.Exit(2) from None
+        setup_django()
+        options = Options(source=source, pairs=pairs, channel=channel, product_line=product_line)
+        raise typer.Exit(run_cli("feedback", file, workspace, options))
 
     @app.command("mail-in")
     def mail_in(

@@ -1,8 +1,8 @@
 from django.urls import path
 
+from harken.channels import overview as importers
 from harken.channels import views
 from harken.channels.feeds import views as feeds
-from harken.channels.importers import views as importers
 from harken.channels.webhook import views as webhook
 from harken.channels.widget import views as widget
 
@@ -14,11 +14,10 @@ urlpatterns = [
     path("channels/email/<int:pk>/", views.email_message, name="email_message"),
     path("channels/email/<int:pk>/raw/", views.email_raw, name="email_raw"),
     path("channels/email/attachments/<int:pk>/", views.email_attachment, name="email_attachment"),
-    # importers, feeds, webhooks, widget (harken.channels.{importers,feeds,webhook,widget})
+    # overview (export uploads are imports: harken.imports), feeds, webhooks, widget
     path("channels/", importers.overview, name="overview"),
     path("channels/import/", importers.import_new, name="import_new"),
     path("channels/imports/<int:pk>/", importers.import_detail, name="import_detail"),
-    path("channels/imports/<int:pk>/file/", importers.import_file, name="import_file"),
     path("channels/feeds/", feeds.feed_list, name="feeds"),
     path("channels/feeds/<int:pk>/", feeds.feed_detail, name="feed_detail"),
     path("channels/feeds/<int:pk>/delete/", feeds.feed_delete, name="feed_delete"),

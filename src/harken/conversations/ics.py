@@ -7,7 +7,7 @@
 - Times with a TZID or in UTC keep their zone; floating times are read in the workspace's zone;
   all-day events are skipped (they are rarely conversations).
 - Attendees: workspace members by email; contacts by email; other addresses are matched to an
-  account by their email domain through `customers.services.match_sender` (which adds them as
+  account by their email domain through `customers.actions.match_sender_or_add_contact` (which adds them as
   contacts of that account). An event with no attendees, or with no customer among them, is
   skipped and reported.
 - Lines icalendar cannot parse are reported and the rest of the event is used; an event without a
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from harken.conversations.models import CalendarImport, Conversation, Kind, Source
 from harken.conversations.services import create_conversation, workspace_zone
-from harken.customers.queries import match_sender
+from harken.customers.actions import match_sender_or_add_contact
 from harken.workspaces.access import Actor
 from harken.workspaces.models import ProductLine, Role
 
@@ -303,9 +303,7 @@ def import_calendar(
                     for email in emails:
                         if email in members:
                             continue
-                        contact, account = match_sender(
-                            workspace, email, create_contact=True, name=names.get(email, "")
-                        )
+                        contact, account = match_sender_or_add_contact(workspace, email, name=names.get(email, ""))
                         if contact is not None:
                             contacts.append(contact)
                         if account is not None:

@@ -3,7 +3,7 @@
 Writes take an `Actor` first and need the member role (settings need admin). Everything a
 conversation points at — account, product line, contacts, members — must belong to the actor's
 workspace: a contact of another workspace is rejected with a ValidationError, never linked.
-Highlights become feedback through `feedback.services.create_feedback` (channel "conversation"), so
+Highlights become feedback through `feedback.actions.create_feedback` (channel "conversation"), so
 triage, insight and sender matching treat them like any other evidence.
 """
 

@@ -1,7 +1,8 @@
 """The request guard: hostile input is refused before any view runs, with a clear 4xx.
 
-- Query strings (every path): a NUL character, or an integer beyond 64 bits → 400 on pages,
-  422 on the API.
+- Query strings (every path): a NUL character, or an integer beyond 64 bits (except in the free-text
+  search `q`) → 400 on pages, 422 on the API.
+- Form posts on pages (urlencoded or multipart fields, not files): a NUL character → 400.
 - API JSON bodies (/api/): NUL, unpaired surrogates, integers beyond 64 bits, nesting deeper than
   32 levels, or JSON that cannot be decoded at all → 422.
 - API bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (multipart uploads excepted, which have their own
@@ -21,6 +22,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from harken.core import safeinput
 
 API_PREFIX = "/api/"
+FREE_TEXT_PARAMS = {"q"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _bad_request(problem: str) -> HttpResponse:
+    return HttpResponseBadRequest(f"Bad request: {problem}", content_type="text/plain; charset=utf-8")
 
 
 def _api_error(field: str, message: str, status: int = 422) -> JsonResponse:
@@ -39,12 +46,22 @@ class RequestGuardMiddleware:
         is_api = request.path.startswith(API_PREFIX)
         for key, values in request.GET.lists():
             for value in [key, *values]:
-                problem = safeinput.query_value_problem(value)
+                # Free-text search may be a long number (an order id): only NUL counts there.
+                check = safeinput.text_problem if key in FREE_TEXT_PARAMS else safeinput.query_value_problem
+                problem = check(value)
                 if problem:
                     if is_api:
                         return _api_error(safeinput.strip_nul(key)[:100] or "__all__", problem)
-                    return HttpResponseBadRequest(f"Bad request: {problem}", content_type="text/plain; charset=utf-8")
-        if not is_api or request.method in ("GET", "HEAD", "OPTIONS"):
+                    return _bad_request(problem)
+        if not is_api:
+            if request.method == "POST" and (request.content_type or "").startswith(FORM_TYPES):
+                for key, values in request.POST.lists():  # fields only; uploaded files may be binary
+                    for value in [key, *values]:
+                        problem = safeinput.text_problem(value)
+                        if problem:
+                            return _bad_request(problem)
+            return None
+        if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         content_type = request.content_type or ""
         if content_type.startswith("multipart/"):

@@ -255,7 +255,10 @@ class HarkenWorker(Worker):
         except (ImportError, SuspiciousOperation):
             log.exception("Task id=%s failed unexpectedly", db_task_result.id)
             return
-        task_finished.send(sender=sender, task_result=result)
+        # Robust: a receiver that fails (its database connection just dropped, say) must not stop the worker.
+        for receiver, response in task_finished.send_robust(sender=sender, task_result=result):
+            if isinstance(response, Exception):
+                log.error("task_finished receiver %r failed for task %s: %r", receiver, db_task_result.id, response)
 
 
 def drain(queues: str = "*", *, tick: bool = True, max_tasks: int | None = None) -> int:

@@ -327,14 +327,17 @@ def _prepare(workspace: Workspace, row: NewItem) -> _Prepared:
 
 
 def _insert(
-    actor: Actor, rows: list[_Prepared], matcher: SenderMatcher, now: datetime
+    actor: Actor, rows: list[_Prepared], matcher: SenderMatcher, now: datetime, *, keys_checked: bool = False
 ) -> tuple[list[Feedback], dict[int, Feedback]]:
     """Write one chunk of validated rows: the queries of the path of an item, once per chunk.
 
-    Returns (new items, index → existing item for rows whose dedupe key was already known)."""
+    Returns (new items, index → existing item for rows whose dedupe key was already known).
+    `keys_checked`: the caller already looked the dedupe keys up (and found none)."""
     workspace = actor.workspace
     keys = [r.dedupe_key for r in rows if r.dedupe_key]
-    known = {f.dedupe_key: f for f in workspace.feedback_items.filter(dedupe_key__in=keys)} if keys else {}
+    known: dict[str, Feedback] = {}
+    if keys and not keys_checked:
+        known = {f.dedupe_key: f for f in workspace.feedback_items.filter(dedupe_key__in=keys) if f.dedupe_key}
     existing: dict[int, Feedback] = {}
     todo: list[_Prepared] = []
     for r in rows:
@@ -481,6 +484,7 @@ def create_feedback(
         source_ref=source_ref,
     )
     workspace = actor.workspace
+    checked = False
     if row.dedupe_key or (row.external_id or "").strip():
         # a known key returns before validation, as before: re-sending the same record is harmless
         key = row.dedupe_key or external_dedupe_key(str(row.channel), row.external_id.strip())
@@ -488,6 +492,7 @@ def create_feedback(
         found = _find_existing(workspace, key)
         if found is not None:
             return found, False
+        checked = True
     prepared = _prepare(workspace, row)
     matcher = SenderMatcher(workspace)
     if prepared.dedupe_key is None:
@@ -495,7 +500,7 @@ def create_feedback(
     else:
         try:
             with transaction.atomic():  # savepoint: a concurrent duplicate must not poison the outer transaction
-                items, existing = _insert(actor, [prepared], matcher, timezone.now())
+                items, existing = _insert(actor, [prepared], matcher, timezone.now(), keys_checked=checked)
         except IntegrityError:
             found = _find_existing(workspace, prepared.dedupe_key)
             if found is not None:

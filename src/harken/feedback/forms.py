@@ -1,4 +1,4 @@
-"""Forms only parse and present; `feedback.services` validates and writes."""
+"""Forms only parse and present; `feedback.actions` validates and writes."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -108,17 +107,10 @@ def search_feedback(workspace: Workspace, params: Mapping[str, Any] | FeedbackFi
         .select_related("account", "contact", "product_line")
         .prefetch_related("tags")
     )
-    if f.q:
-        for word in re.findall(r'"[^"]+"|\S+', f.q)[:8]:
-            word = word.strip('"')
-            qs = qs.filter(
-                Q(text__icontains=word)
-                | Q(title__icontains=word)
-                | Q(author_email__icontains=word)
-                | Q(author_name__icontains=word)
-                | Q(account__name__icontains=word)
-                | Q(contact__name__icontains=word)
-            )
+    if f.q:  # words (typos forgiven) or meaning: harken.insight.search
+        from harken.insight.search import text_query
+
+        qs = text_query(workspace, qs, f.q)
     if f.channel:
         qs = qs.filter(channel=f.channel)
     if f.product_line:

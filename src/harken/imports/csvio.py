@@ -90,7 +90,7 @@ def _sample_text(sample: bytes, encoding: str) -> str:
 
 def detect_delimiter(text: str) -> str:
     """csv.Sniffer on whole lines, checked for consistency; else the most frequent candidate in the header."""
-    cut = text.rfind("\n")
+    cut = max(text.rfind("\n"), text.rfind("\r"))
     lines_text = text[: cut + 1] if cut > 0 else text
     try:
         dialect = csv.Sniffer().sniff(lines_text[: 64 * 1024], delimiters="".join(DELIMITERS))
@@ -125,7 +125,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 
 
 def _consistent(text: str, delimiter: str) -> bool:
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:50]
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[:50]
     rows = [r for r in rows if r]
     if not rows or len(rows[0]) < 2:
         return False
@@ -138,7 +138,7 @@ def clean_header(raw: list[str]) -> list[str]:
     header: list[str] = []
     seen: dict[str, int] = {}
     for i, name in enumerate(raw, start=1):
-        name = " ".join((name or "").split()) or f"Column {i}"
+        name = " ".join((name or "").replace("\x00", "").split()) or f"Column {i}"
         key = name.lower()
         if key in seen:
             seen[key] += 1
@@ -158,10 +158,15 @@ def sniff(binary: IO[bytes]) -> Layout:
     text = _sample_text(sample, encoding)
     if not text.strip():
         raise ValidationError("The file is empty.")
-    delimiter = detect_delimiter(text)
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        if any(cell.strip() for cell in row):
-            return Layout(encoding=encoding, delimiter=delimiter, header=clean_header(row))
+    try:
+        delimiter = detect_delimiter(text)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if any(cell.strip() for cell in row):
+                return Layout(encoding=encoding, delimiter=delimiter, header=clean_header(row))
+    except csv.Error as exc:  # never a 500: the reason, with what to do
+        raise ValidationError(
+            f"The first rows could not be read as CSV ({exc}). Save the file as CSV and upload it again."
+        ) from None
     raise ValidationError("The file is empty.")
 
 
@@ -188,28 +193,79 @@ class Record:
     number: int  # spreadsheet row number: the header is row 1, the first data row is row 2
     values: dict[str, str]
     width: int
+    problem: str = ""  # the row could not be read as it stands (unterminated quote, NUL byte): an error row
+
+
+class _Lines:
+    """Feeds lines to csv.reader and remembers the raw lines of the record being read."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.current: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.current.append(line)
+        return line
+
+
+def _unterminated(lines: list[str], delimiter: str) -> bool:
+    """True when these raw lines (one record) end inside a quoted cell: the quote was never closed."""
+    try:
+        for _ in csv.reader(iter(lines), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def iter_records(binary: IO[bytes], layout: Layout) -> tuple[CountingReader, Iterator[Record]]:
-    """Stream data rows as {header: value}; blank lines are skipped, quoted newlines kept."""
+    """Stream data rows as {header: value}; blank lines are skipped, quoted newlines kept.
+
+    A quote that is never closed would swallow every later row into one cell (the csv module reads
+    to the end of the file): that row is reported as an error row and the lines after it are read
+    again as rows of their own, so nothing is dropped silently. A cell with a NUL byte is an error row.
+    """
     binary.seek(0)
     counter = CountingReader(binary)
     text = io.TextIOWrapper(io.BufferedReader(counter, buffer_size=64 * 1024), encoding=layout.encoding, newline="")
 
     def records() -> Iterator[Record]:
-        reader = csv.reader(text, delimiter=layout.delimiter)
         number = 0
         header_seen = False
+        sources: list[Iterator[str]] = [iter(text)]
         try:
-            for row in reader:
-                number += 1
-                if not any(cell.strip() for cell in row):
-                    continue
-                if not header_seen:
-                    header_seen = True
-                    continue
-                values = {name: (row[i] if i < len(row) else "") for i, name in enumerate(layout.header)}
-                yield Record(number=number, values=values, width=len(row))
+            while sources:
+                lines = _Lines(sources.pop())
+                reader = csv.reader(lines, delimiter=layout.delimiter)
+                for row in reader:
+                    raw, lines.current = lines.current, []
+                    number += 1
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    if not header_seen:
+                        header_seen = True
+                        continue
+                    if len(raw) > 1 and _unterminated(raw, layout.delimiter):
+                        yield Record(
+                            number=number,
+                            values={name: "" for name in layout.header},
+                            width=len(row),
+                            problem='a quoted cell starts here and is never closed (a " without its closing "), '
+                            f"so the {len(raw) - 1} line(s) after it were read again as rows of their own. "
+                            "Fix the quote in this row and import it again.",
+                        )
+                        sources.append(iter(raw[1:]))
+                        break
+                    values = {name: (row[i] if i < len(row) else "") for i, name in enumerate(layout.header)}
+                    problem = ""
+                    nul = next((name for name, value in values.items() if "\x00" in value), None)
+                    if nul is not None:
+                        problem = f"column '{nul}' contains a NUL byte (\\x00); remove it and import the row again."
+                    yield Record(number=number, values=values, width=len(row), problem=problem)
         except UnicodeDecodeError as exc:
             raise ValidationError(
                 f"Row {number + 1}: the file is not valid {layout.encoding} from here on ({exc.reason}). "

@@ -1,9 +1,17 @@
+"""The import pipeline's two background tasks, on the default queue: a preview (dry run) and the run.
+
+Both claim their job first, so of two tasks queued for one job (a double click) only one works on
+it. A run whose worker died (no heartbeat for `actions.STALE_AFTER`) may be claimed again: it
+resumes after its checkpoint, or finishes undoing.
+"""
+
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from harken.imports import services
+from harken.imports import actions
 from harken.imports.models import ImportJob, ImportStatus
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Membership
@@ -22,10 +30,16 @@ def _actor(job: ImportJob) -> Actor:
     return Actor.system(job.workspace)
 
 
-def _job(job_id: int, status: str) -> ImportJob | None:
-    """Claim the job: of two queued tasks for one job (a double click), only the first runs it."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=status, started_at__isnull=True).update(
-        started_at=timezone.now()
+def _claim(job_id: int, *statuses: str) -> ImportJob | None:
+    """Claim the job: unclaimed, or claimed by a run that stopped showing signs of life."""
+    now = timezone.now()
+    stale = now - actions.STALE_AFTER
+    claimed = (
+        ImportJob.objects.filter(pk=job_id, status__in=statuses)
+        .filter(
+            Q(started_at__isnull=True) | Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+        )
+        .update(started_at=now, heartbeat_at=now)
     )
     if not claimed:
         return None
@@ -34,15 +48,16 @@ def _job(job_id: int, status: str) -> ImportJob | None:
 
 @task()
 def preview_import(job_id: int) -> str:
-    job = _job(job_id, ImportStatus.VALIDATING)
+    job = _claim(job_id, ImportStatus.VALIDATING)
     if job is None:
         return "skipped"
-    return services.run_dry(_actor(job), job).status
+    return actions.run_dry(_actor(job), job).status
 
 
 @task()
 def run_import(job_id: int) -> str:
-    job = _job(job_id, ImportStatus.RUNNING)
+    """The one run of every file import (CSV or another tool's export)."""
+    job = _claim(job_id, ImportStatus.RUNNING, ImportStatus.ROLLING_BACK)
     if job is None:
         return "skipped"
-    return services.run(_actor(job), job).status
+    return actions.run(_actor(job), job).status

@@ -11,6 +11,7 @@ urlpatterns = [
     path("imports/<int:pk>/mapping/", views.mapping, name="mapping"),
     path("imports/<int:pk>/preview/", views.preview, name="preview"),
     path("imports/<int:pk>/run/", views.run, name="run"),
+    path("imports/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("imports/<int:pk>/progress/", views.progress, name="progress"),
     path("imports/<int:pk>/file/", views.download, name="download"),
     path("imports/<int:pk>/errors.csv", views.errors_csv, name="errors_csv"),

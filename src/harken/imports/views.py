@@ -1,4 +1,5 @@
-"""Import pages: history, upload, column mapping, preview (dry run), job detail. Thin: services do the work."""
+"""Import pages: history, upload (a CSV or another tool's export), column mapping, preview (dry run),
+the job page with live progress, cancel. Thin: `actions` write, `queries` read."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from harken.imports import services
+from harken.core.forms import add_service_errors
+from harken.imports import actions, queries, sources
 from harken.imports.csvio import DELIMITER_NAMES
 from harken.imports.fields import fields_for
-from harken.imports.forms import MappingForm, UploadForm
-from harken.imports.models import ImportJob, ImportStatus
+from harken.imports.forms import MappingForm, SourceUploadForm, UploadForm
+from harken.imports.models import ImportJob, ImportSource, ImportStatus
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
@@ -27,11 +29,12 @@ def _job(actor: Actor, pk: int) -> ImportJob:
 def _context(job: ImportJob, **extra: object) -> dict[str, object]:
     return {
         "job": job,
-        "live": services.live_progress(job),
+        "live": queries.live_progress(job),
+        "stalled": actions.is_stalled(job),
         "delimiter_name": DELIMITER_NAMES.get(job.delimiter, job.delimiter),
-        "problems": [{**p, "text": services.describe(p)} for p in job.error_report[:500]],
+        "problems": [{**p, "text": queries.describe(p)} for p in job.error_report[:500]],
         "more_problems": max(0, len(job.error_report) - 500),
-        "result_link": services.result_link(job) if job.status == ImportStatus.DONE else None,
+        "result_link": queries.result_link(job) if job.status == ImportStatus.DONE else None,
         **extra,
     }
 
@@ -39,19 +42,24 @@ def _context(job: ImportJob, **extra: object) -> dict[str, object]:
 @workspace_view()
 @require_GET
 def job_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    jobs = actor.workspace.imports.select_related("created_by").defer("sample", "preview", "error_report", "header")
-    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
+    page = Paginator(queries.jobs(actor), 25).get_page(request.GET.get("page"))
     return render(request, "imports/list.html", {"page_obj": page, "jobs": page.object_list})
 
 
 @workspace_view(Role.MEMBER)
 def new_import(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """`?source=zendesk` picks another tool's export (a query parameter: the URL names no tenant object)."""
+    source = request.GET.get("source") or request.POST.get("source") or ImportSource.CSV
+    if source not in ImportSource.values:
+        raise Http404("No such import source")
+    if source != ImportSource.CSV:
+        return _new_source_import(request, actor, source)
     form = UploadForm(
         request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind") or "feedback"}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.create_job(
+            job = actions.create_job(
                 actor,
                 form.cleaned_data["kind"],
                 form.cleaned_data["file"],
@@ -64,28 +72,51 @@ def new_import(request: HttpRequest, actor: Actor) -> HttpResponse:
                 messages.error(request, f"{job.original_name}: {job.failure} The file is kept on this page.")
                 return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
             return redirect("imports:mapping", ws=actor.workspace.slug, pk=job.pk)
-    return render(request, "imports/new.html", {"form": form})
+    return render(
+        request, "imports/new.html", {"form": form, "source": sources.source(source), "kinds": sources.kinds()}
+    )
+
+
+def _new_source_import(request: HttpRequest, actor: Actor, source: str) -> HttpResponse:
+    """Another tool's export: store it, check its start at once, then the preview runs in the worker."""
+    form = SourceUploadForm(actor.workspace, source, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = actions.create_job(
+                actor, "feedback", form.cleaned_data["file"], options=form.options(), source=source
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if job.status == ImportStatus.FAILED:
+                messages.error(request, f"{job.original_name}: {job.failure} The file is kept on this page.")
+                return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
+            actions.start_preview(actor, job)
+            return redirect("imports:preview", ws=actor.workspace.slug, pk=job.pk)
+    return render(
+        request, "imports/new.html", {"form": form, "source": sources.source(source), "kinds": sources.kinds()}
+    )
 
 
 @workspace_view(Role.MEMBER)
 def mapping(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     job = _job(actor, pk)
-    if job.status in (ImportStatus.RUNNING, ImportStatus.DONE) or not job.header or not job.sample:
+    if job.is_active or job.status == ImportStatus.DONE or not job.is_mapped_csv or not job.header or not job.sample:
         return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
     form = MappingForm(request.POST or None, job=job)
     if request.method == "POST" and form.is_valid():
         chosen = form.mapping()
         if not form.errors:
             try:
-                services.set_mapping(
+                actions.set_mapping(
                     actor, job, chosen, options={"stop_on_first_error": form.cleaned_data["stop_on_first_error"]}
                 )
-                services.start_preview(actor, job)
+                actions.start_preview(actor, job)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 return redirect("imports:preview", ws=actor.workspace.slug, pk=job.pk)
-    rows = services.mapping_rows(job)
+    rows = queries.mapping_rows(job)
     for row in rows:
         row["field"] = form[f"col_{row['index']}"]
     return render(
@@ -105,9 +136,9 @@ def mapping(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @require_GET
 def preview(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     job = _job(actor, pk)
-    if job.status in (ImportStatus.RUNNING, ImportStatus.DONE):
+    if job.status in (ImportStatus.RUNNING, ImportStatus.ROLLING_BACK, ImportStatus.DONE):
         return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
-    return render(request, "imports/preview.html", _context(job, table=services.preview_table(job)))
+    return render(request, "imports/preview.html", _context(job, table=queries.preview_table(job)))
 
 
 @workspace_view(Role.MEMBER)
@@ -116,11 +147,28 @@ def run(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     job = _job(actor, pk)
     stop = request.POST.get("stop_on_first_error") in ("1", "on", "true") if "set_options" in request.POST else None
     try:
-        services.start_import(actor, job, stop_on_first_error=stop)
+        actions.start_import(actor, job, stop_on_first_error=stop)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("imports:preview" if job.header else "imports:detail", ws=actor.workspace.slug, pk=job.pk)
+        return redirect(
+            "imports:preview" if job.status == ImportStatus.PREVIEWED else "imports:detail",
+            ws=actor.workspace.slug,
+            pk=job.pk,
+        )
     messages.success(request, "Import started. You can leave this page; it keeps running.")
+    return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
+
+
+@workspace_view(Role.MEMBER)
+@require_POST
+def cancel(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    job = _job(actor, pk)
+    try:
+        actions.cancel_import(actor, job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Cancelling: what this import wrote is being undone.")
     return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
 
 
@@ -146,7 +194,8 @@ def progress(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, actor: Actor, pk: int) -> FileResponse:
     job = _job(actor, pk)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name, content_type="text/csv")
+    content_type = "text/csv" if job.is_mapped_csv else "application/octet-stream"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.original_name, content_type=content_type)
 
 
 def _safe(cell: str) -> str:

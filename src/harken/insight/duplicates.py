@@ -1,38 +1,61 @@
 """The duplicate finder's scoring: pure functions, shared by the product and bench/dedup.py.
 
-A pair's score fuses four signals (weights tuned on duplicates_seamonkey, see docs/benchmarks.md):
+Signals of a pair (query item q, candidate c):
 
 - ``cosine`` — embedding cosine of the two texts;
-- ``hub`` — the same cosine corrected for "hubness" (CSLS): minus the average of each item's
-  mean cosine to its 10 nearest neighbours. Generic items ("app crashes") are close to everything;
-  this stops them topping every list, and was the largest single gain on the benchmark;
-- ``lexical`` — BM25 of the candidate for the query's words, divided by the query's self-score;
-- ``identifiers`` — Jaccard overlap of tokens carrying digits (versions, bug and error numbers),
-  which embeddings mostly ignore and which make two reports *the same* report.
+- ``hub`` — the cosine corrected for "hubness" (CSLS): minus the average of each item's mean cosine
+  to its 10 nearest neighbours, so generic items ("app crashes") do not top every list;
+- ``lexical`` — BM25 of c for q's words divided by q's self-score (rare shared words);
+- ``identifiers`` — Jaccard overlap of tokens carrying digits (versions, error and bug numbers);
+- ``conflict`` — 1 when the two texts are the same template with *different* version-like
+  identifiers ("upgrade X to 3.1" vs "upgrade X to 3.2"): those are not the same request.
+
+**Fusion without fitted weights.** Some trackers' duplicates share rare words, others share
+meaning, and weights grid-searched on one tracker did not carry over to another. So each signal is
+normalised *per query* against the query's own candidate pool (its 50 nearest items in the
+workspace): ``z = (x - mean_pool) / std_pool`` — how much this candidate stands out from the items
+that merely look alike. The fused score is the plain mean of the semantic and lexical z-scores plus
+the identifier overlap; no weight is tuned. A version conflict vetoes the pair.
+
+**From score to suggestion: a precision target.** A workspace states the precision it wants
+(``PRECISION_TARGET``, default 0.8): the share of suggestions that should turn out to be real
+duplicates. The score threshold that meets it is calibrated per workspace from its own decisions —
+every merge is a positive pair, every dismissed suggestion a negative one: the lowest threshold at
+which the decided pairs scoring at or above it reach the target precision. Before a workspace has
+``MIN_LABELS`` decisions of each kind, the cold-start threshold (``COLD_START_THRESHOLD``) applies;
+it was chosen once, on duplicates_seamonkey pairs.csv, as the lowest threshold with precision ≥ 0.8
+there, and is reported unchanged on duplicates_eclipse (docs/benchmarks.md).
+
+**Learning the ranking.** With enough decisions a small logistic regression on the same normalised
+signals (`learn`) re-weights them for the workspace — but only when, cross-validated on those
+decisions, it orders them better than the parameter-free fused score.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from harken.insight import lexical
 
 NEIGHBOURS = 10  # k of the hubness correction
+POOL = 50  # candidate pool per query: the nearest items by cosine
 
-# Tuned by grid search on duplicates_seamonkey (75 queries); bench/dedup.py re-runs the search with
-# leave-one-out cross-validation and reports it next to these fixed weights.
-WEIGHTS = {"cosine": 0.0, "hub": 1.0, "lexical": 0.0, "identifiers": 0.25}
-# A new item gets a suggestion when the fused score reaches SUGGEST_THRESHOLD *and* the raw cosine
-# reaches SUGGEST_MIN_COSINE. Chosen on seamonkey pairs.csv (whose negatives are hard, lexically
-# similar reports) for precision over recall: ~0.8 precision, ~0.3 recall. The cosine gate keeps
-# 95 % of true duplicates there and stops tiny workspaces — where the hubness correction has few
-# neighbours to learn from — from flagging every pair of loosely related items.
-SUGGEST_THRESHOLD = 0.15
-SUGGEST_MIN_COSINE = 0.5
+PRECISION_TARGET = 0.8
+# Lowest fused score with precision >= PRECISION_TARGET on duplicates_seamonkey pairs.csv, found by
+# `bench/dedup.py --fit-cold-start` and never re-fitted on another set.
+COLD_START_THRESHOLD = 4.0
+MIN_LABELS = 5  # per class, before a workspace's own model is considered
 SUGGEST_MAX = 5
+FEATURES = ("hub", "lexical", "identifiers")
+STORED_FEATURES = ("z_hub", "z_lexical", "identifiers")  # names in DuplicateSuggestion.signals
+# Smallest spread a pool may have (cosine and BM25-ratio units): resolution limits, not tuned weights.
+SPREAD_FLOOR = {"hub": 0.05, "lexical": 0.02}
+
+_VERSION = re.compile(r"^v?\d+(?:[._-]\d+)+[a-z]?$|^v\d+$")
 
 
 @dataclass(frozen=True)
@@ -41,21 +64,146 @@ class Signals:
     hub: float
     lexical: float
     identifiers: float
+    conflict: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
 
-def fuse(signals: Signals, weights: dict[str, float] | None = None) -> float:
-    """Weighted sum scaled so an exact duplicate in a large corpus scores about 1."""
-    weights = weights or WEIGHTS
-    total = sum(weights.values()) or 1.0
-    raw = sum(weights[name] * getattr(signals, name) for name in weights)
-    return float(raw / total)
+@dataclass(frozen=True)
+class PoolStats:
+    """Mean and standard deviation of each signal over a query's candidate pool.
+
+    A pool smaller than `POOL` (a young workspace) is padded with zeros — the missing neighbours
+    count as unrelated items, as in `neighbourhood` — so the one real duplicate in a workspace of
+    five items still stands out instead of defining the spread of its own pool.
+    """
+
+    mean: dict[str, float]
+    std: dict[str, float]
+
+    @classmethod
+    def of(cls, pool: Sequence[Signals]) -> PoolStats:
+        mean, std = {}, {}
+        for name in ("hub", "lexical"):
+            values = np.array([getattr(s, name) for s in pool], dtype=np.float64)
+            if len(values) < POOL:
+                values = np.concatenate([values, np.zeros(POOL - len(values))])
+            mean[name] = float(values.mean())
+            std[name] = float(values.std())
+        return cls(mean, std)
+
+    def z(self, sig: Signals, name: str) -> float:
+        # A floor on the spread: a pool of near-identical scores must not blow a tiny gap up.
+        spread = max(self.std.get(name, 0.0), SPREAD_FLOOR[name])
+        return (getattr(sig, name) - self.mean.get(name, 0.0)) / spread
 
 
-def is_suggestion(score: float, sig: Signals) -> bool:
-    return score >= SUGGEST_THRESHOLD and sig.cosine >= SUGGEST_MIN_COSINE
+def features(sig: Signals, stats: PoolStats) -> np.ndarray:
+    """The normalised signals a model sees: semantic z, lexical z, identifier overlap."""
+    return np.array([stats.z(sig, "hub"), stats.z(sig, "lexical"), sig.identifiers], dtype=np.float64)
+
+
+def fuse(sig: Signals, stats: PoolStats) -> float:
+    """Parameter-free fused score: mean of the semantic and lexical z-scores, plus identifier overlap."""
+    if sig.conflict:
+        return -10.0
+    f = features(sig, stats)
+    return float((f[0] + f[1]) / 2 + f[2])
+
+
+@dataclass
+class Model:
+    """How a workspace ranks pairs and where it draws the line. ``weights`` None = parameter-free fusion."""
+
+    weights: list[float] | None = None
+    bias: float = 0.0
+    threshold: float = COLD_START_THRESHOLD
+    labels: int = 0
+    target: float = PRECISION_TARGET
+    calibrated: bool = False
+    cv: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def learned(self) -> bool:
+        return self.weights is not None
+
+    def score(self, sig: Signals, stats: PoolStats) -> float:
+        """Ranking score (higher = more likely the same request)."""
+        if sig.conflict:
+            return -10.0
+        if self.weights is None:
+            return fuse(sig, stats)
+        return float(np.dot(self.weights, features(sig, stats)) + self.bias)
+
+    def is_suggestion(self, sig: Signals, stats: PoolStats) -> bool:
+        return self.score(sig, stats) >= self.threshold
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "learned": self.learned,
+            "calibrated": self.calibrated,
+            "labels": self.labels,
+            "threshold": round(self.threshold, 3),
+            "target": self.target,
+            **({"weights": [round(w, 3) for w in self.weights]} if self.weights else {}),
+            **self.cv,
+        }
+
+
+def cold_score(x: np.ndarray) -> np.ndarray:
+    """`fuse` on rows of `features` (conflicts are never stored as decisions' features)."""
+    return (x[:, 0] + x[:, 1]) / 2 + x[:, 2]
+
+
+def threshold_for(scores: np.ndarray, labels: np.ndarray, target: float) -> float | None:
+    """Lowest score t such that the decided pairs scoring >= t reach `target` precision (None: none does)."""
+    order = np.argsort(-scores, kind="stable")
+    hits = np.cumsum(labels[order])
+    precision = hits / np.arange(1, len(order) + 1)
+    ok = np.flatnonzero(precision >= target)
+    if not len(ok):
+        return None
+    return float(scores[order][ok[-1]])
+
+
+def learn(x: np.ndarray, y: np.ndarray, target: float = PRECISION_TARGET) -> Model:
+    """A workspace's model from its decisions (rows of `features`, 1 = merged, 0 = dismissed).
+
+    Ranking: logistic regression (L2, C=1), kept only if, cross-validated on the decisions, it
+    orders them better (average precision) than the parameter-free fused score. Threshold: from the
+    (cross-validated) scores of the decisions, the lowest that meets `target` precision.
+    """
+    y = np.asarray(y, dtype=int)
+    x = np.asarray(x, dtype=np.float64).reshape(len(y), len(FEATURES))
+    model = Model(target=target, labels=len(y))
+    positives, negatives = int(y.sum()), int(len(y) - y.sum())
+    if min(positives, negatives) < MIN_LABELS:
+        return model
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = min(5, positives, negatives)
+    clf = LogisticRegression(C=1.0, max_iter=500)
+    predicted = cross_val_predict(
+        clf, x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="decision_function"
+    )
+    cold = cold_score(x)
+    learned_ap = float(average_precision_score(y, predicted))
+    cold_ap = float(average_precision_score(y, cold))
+    model.cv = {"learned_ap": round(learned_ap, 4), "cold_start_ap": round(cold_ap, 4)}
+    scores = cold
+    if learned_ap > cold_ap:
+        clf.fit(x, y)
+        model.weights = [float(w) for w in clf.coef_[0]]
+        model.bias = float(clf.intercept_[0])
+        scores = predicted
+    threshold = threshold_for(scores, y, target)
+    # No threshold reaches the target: suggest only above every decided pair.
+    model.threshold = threshold if threshold is not None else float(scores.max()) + 1e-6
+    model.calibrated = True
+    return model
 
 
 def neighbourhood(top_scores: np.ndarray, self_hits: int = 1) -> float:
@@ -66,6 +214,26 @@ def neighbourhood(top_scores: np.ndarray, self_hits: int = 1) -> float:
 
 def identifier_tokens(tokens: Sequence[str]) -> set[str]:
     return {t for t in tokens if len(t) >= 3 and any(ch.isdigit() for ch in t)}
+
+
+def version_tokens(tokens: Sequence[str]) -> set[str]:
+    return {t for t in tokens if _VERSION.match(t)}
+
+
+def version_conflict(query_tokens: Sequence[str], candidate_tokens: Sequence[str]) -> bool:
+    """Same wording, different versions: both name versions, share none, and say little else apart.
+
+    "Upgrade Django to 3.1" vs "Upgrade Django to 3.2" → True; two crash reports that mention
+    different builds among many different words → False (those may well be duplicates).
+    """
+    qv, cv = version_tokens(query_tokens), version_tokens(candidate_tokens)
+    if not qv or not cv or qv & cv:
+        return False
+    q_rest = {t for t in query_tokens if t not in qv}
+    c_rest = {t for t in candidate_tokens if t not in cv}
+    if not q_rest or not c_rest:
+        return True
+    return len(q_rest & c_rest) / len(q_rest | c_rest) >= 0.5
 
 
 def signals(
@@ -82,4 +250,5 @@ def signals(
         hub=float(cosine - (query_hub + candidate_hub) / 2),
         lexical=lexical.bm25_normalised(query_tokens, candidate_tokens, stats),
         identifiers=len(q_ids & c_ids) / len(q_ids | c_ids) if q_ids and c_ids else 0.0,
+        conflict=1.0 if version_conflict(query_tokens, candidate_tokens) else 0.0,
     )

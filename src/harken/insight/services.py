@@ -167,25 +167,24 @@ class Candidate:
     feedback: Feedback
     score: float
     signals: duplicates.Signals
+    features: list[float] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 10) -> list[Candidate]:
-    """Items that may be the same request as `feedback`, by the fused duplicate score, best first.
-
-    The index proposes the nearest `CANDIDATE_POOL` items; the hybrid (hubness-corrected cosine,
-    BM25, shared identifiers) re-ranks them.
-    """
+def _pool_signals(
+    workspace: Workspace, feedback: Feedback, pool_size: int = CANDIDATE_POOL
+) -> tuple[list[tuple[Feedback, duplicates.Signals]], duplicates.PoolStats]:
+    """The item's nearest `pool_size` live items with their raw signals, and the pool's statistics."""
     embedder = get_embedder()
     vector = vector_of(feedback, embedder)
     if not np.any(vector):
-        return []
+        return [], duplicates.PoolStats.of([])
     index = index_for(workspace, embedder)
     hidden = hidden_ids(workspace) | {feedback.pk}
-    keys, scores = index.search(vector, CANDIDATE_POOL + len(hidden))
-    pool = [(int(k), float(s)) for k, s in zip(keys, scores, strict=True) if int(k) not in hidden][:CANDIDATE_POOL]
+    keys, scores = index.search(vector, pool_size + len(hidden))
+    pool = [(int(k), float(s)) for k, s in zip(keys, scores, strict=True) if int(k) not in hidden][:pool_size]
     if not pool:
-        return []
+        return [], duplicates.PoolStats.of([])
     # Hubness: each item's mean cosine to its nearest neighbours (self excluded when indexed).
     q_keys, q_scores = index.search(vector, duplicates.NEIGHBOURS + 1)
     query_hub = duplicates.neighbourhood(q_scores, self_hits=1 if feedback.pk in set(q_keys.tolist()) else 0)
@@ -203,16 +202,84 @@ def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 
         sig = duplicates.signals(
             cosine, query_hub, hub, q_tokens, lexical.tokens(item_text(item.title, item.text)), stats
         )
-        out.append(Candidate(item, duplicates.fuse(sig), sig))
+        out.append((item, sig))
+    return out, duplicates.PoolStats.of([sig for _, sig in out])
+
+
+def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 10) -> list[Candidate]:
+    """Items that may be the same request as `feedback`, by the workspace's duplicate score, best first.
+
+    The index proposes the nearest `CANDIDATE_POOL` items; their signals are normalised against that
+    pool and fused (parameter-free, or by the workspace's learned model once it has decisions).
+    """
+    pool, stats = _pool_signals(workspace, feedback)
+    model = duplicate_model(workspace)
+    out = [
+        Candidate(item, model.score(sig, stats), sig, duplicates.features(sig, stats).round(4).tolist())
+        for item, sig in pool
+    ]
     out.sort(key=lambda c: -c.score)
     return out[:limit]
+
+
+# Per-process cache of each workspace's model, keyed by its number of decisions.
+_models: dict[int, tuple[tuple[int, int], duplicates.Model]] = {}
+
+
+def duplicate_decisions(workspace: Workspace) -> tuple[np.ndarray, np.ndarray]:
+    """The team's labels: merged suggestions and merges (1), dismissed suggestions (0), as features.
+
+    Features are the normalised signals stored with each suggestion when it was filed; a merge
+    made without a suggestion (from the similar-items panel) has its features computed now.
+    """
+    x: list[list[float]] = []
+    y: list[int] = []
+    seen: set[frozenset[int]] = set()
+    decided = workspace.duplicate_suggestions.exclude(status=SuggestionStatus.OPEN).order_by("id")
+    for s in decided.only("item_id", "candidate_id", "status", "signals"):
+        stored = s.signals or {}
+        if not all(k in stored for k in duplicates.STORED_FEATURES):
+            continue  # filed before this model existed
+        feats = [stored[k] for k in duplicates.STORED_FEATURES]
+        seen.add(frozenset((s.item_id, s.candidate_id)))
+        x.append([float(v) for v in feats])
+        y.append(1 if s.status == SuggestionStatus.MERGED else 0)
+    merges = workspace.feedback_merges.filter(undone_at__isnull=True).select_related("survivor", "merged")
+    for m in merges.order_by("-id")[:200]:
+        if frozenset((m.survivor_id, m.merged_id)) in seen:
+            continue
+        pool, stats = _pool_signals(workspace, m.merged)
+        sig = next((sg for item, sg in pool if item.pk == m.survivor_id), None)
+        if sig is None:  # the survivor is not among its 50 nearest: compute against it directly
+            continue
+        x.append(duplicates.features(sig, stats).tolist())
+        y.append(1)
+    return np.array(x, dtype=np.float64).reshape(len(y), len(duplicates.FEATURES)), np.array(y, dtype=int)
+
+
+def duplicate_model(workspace: Workspace) -> duplicates.Model:
+    """The workspace's duplicate model: parameter-free until its decisions say otherwise (cached)."""
+    key = (
+        workspace.duplicate_suggestions.exclude(status=SuggestionStatus.OPEN).count(),
+        workspace.feedback_merges.filter(undone_at__isnull=True).count(),
+    )
+    cached = _models.get(workspace.pk)
+    if cached and cached[0] == key:
+        return cached[1]
+    if min(key) == 0 and key[0] + key[1] < duplicates.MIN_LABELS:
+        model = duplicates.Model()
+    else:
+        model = duplicates.learn(*duplicate_decisions(workspace))
+    _models[workspace.pk] = (key, model)
+    return model
 
 
 def suggest_duplicates(feedback: Feedback) -> list[DuplicateSuggestion]:
     """Store suggestions for a new item (worker side). Pairs already decided are not raised again."""
     workspace = feedback.workspace
-    candidates = [c for c in duplicate_candidates(workspace, feedback, limit=duplicates.SUGGEST_MAX * 2)]
-    candidates = [c for c in candidates if duplicates.is_suggestion(c.score, c.signals)][: duplicates.SUGGEST_MAX]
+    model = duplicate_model(workspace)
+    candidates = duplicate_candidates(workspace, feedback, limit=duplicates.SUGGEST_MAX * 2)
+    candidates = [c for c in candidates if c.score >= model.threshold][: duplicates.SUGGEST_MAX]
     if not candidates:
         return []
     ids = [c.feedback.pk for c in candidates]
@@ -229,10 +296,22 @@ def suggest_duplicates(feedback: Feedback) -> list[DuplicateSuggestion]:
             continue
         created.append(
             DuplicateSuggestion.objects.create(
-                workspace=workspace, item=feedback, candidate=c.feedback, score=c.score, signals=c.signals.as_dict()
+                workspace=workspace,
+                item=feedback,
+                candidate=c.feedback,
+                score=c.score,
+                signals={**c.signals.as_dict(), **dict(zip(duplicates.STORED_FEATURES, c.features, strict=True))},
             )
         )
     return created
+
+
+def suggest_duplicates_for(workspace: Workspace, item_ids: Iterable[int]) -> int:
+    """Batch entry point for the insight chain: suggestions for each of these items; returns how many."""
+    found = 0
+    for item in workspace.feedback_items.filter(pk__in=list(item_ids)).order_by("pk"):
+        found += len(suggest_duplicates(item))
+    return found
 
 
 def open_suggestions(actor: Actor) -> QuerySet[DuplicateSuggestion]:

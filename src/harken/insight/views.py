@@ -45,7 +45,12 @@ def duplicates(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Review page: open suggestions side by side, Merge / Not a duplicate."""
     page = Paginator(services.open_suggestions(actor), 20).get_page(request.GET.get("page"))
     decided = actor.workspace.duplicate_suggestions.exclude(status=SuggestionStatus.OPEN).count()
-    return render(request, "insight/duplicates.html", {"page_obj": page, "decided": decided})
+    model = services.duplicate_model(actor.workspace)
+    return render(
+        request,
+        "insight/duplicates.html",
+        {"page_obj": page, "decided": decided, "model": model, "target_pct": round(model.target * 100)},
+    )
 
 
 @require_POST

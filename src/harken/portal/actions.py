@@ -7,7 +7,7 @@ Two kinds of callers:
 - staff, described by an `Actor` (`workspaces.access`), for settings and moderation. Each
   moderation action writes an `AuditEntry`.
 
-Ideas reach the feedback record only through `feedback.services` (channel "portal"), and merges
+Ideas reach the feedback record only through `feedback.actions` (channel "portal"), and merges
 only through `insight.services.merge` / `undo_merge`. Emails go through the outbox, enqueued in the
 transaction of the change (`tasks.notify_followers`, `notify.services.queue_email`).
 """
@@ -230,11 +230,11 @@ def _clean_email(email: Any) -> str:
 
 def _ensure_user(portal: Portal, email: str, name: str = "") -> PortalUser:
     """The portal user for this email, linked to the matching contact (so the account's revenue counts)."""
-    from harken.customers.queries import match_sender
+    from harken.customers.actions import match_sender_or_add_contact
 
     user = portal.users.filter(email=email).first()
     if user is None:
-        contact, _ = match_sender(portal.workspace, email, create_contact=True, name=name)
+        contact, _ = match_sender_or_add_contact(portal.workspace, email, name=name)
         try:
             with transaction.atomic():
                 user = PortalUser.objects.create(
@@ -243,7 +243,7 @@ def _ensure_user(portal: Portal, email: str, name: str = "") -> PortalUser:
         except IntegrityError:
             user = portal.users.get(email=email)
     elif user.contact_id is None:
-        contact, _ = match_sender(portal.workspace, email, create_contact=True, name=name or user.name)
+        contact, _ = match_sender_or_add_contact(portal.workspace, email, name=name or user.name)
         if contact is not None:
             user.contact = contact
             user.save(update_fields=["contact", "updated_at"])
@@ -291,16 +291,18 @@ def request_magic_link(portal: Portal, email: str, next_path: str = "") -> Magic
             next_path=next_path[:300],
         )
         minutes = int(MAGIC_LINK_TTL.total_seconds() // 60)
+        url = magic_link_url(portal, raw)
         queue_email(
             to=address,
             subject=f"Sign in to {portal.name}",
             text=(
-                f"Hello,\n\nUse this link to sign in to {portal.name}:\n\n{magic_link_url(portal, raw)}\n\n"
+                f"Hello,\n\nUse this link to sign in to {portal.name}:\n\n{url}\n\n"
                 f"It works once, within {minutes} minutes. If you did not ask for it, ignore this email."
             ),
             workspace=portal.workspace,
             kind="portal.magic_link",
             related_object=f"portal:{portal.pk}",
+            secrets={"sign-in link": url},  # stored as a placeholder; never shown in the outbox
         )
     return link
 

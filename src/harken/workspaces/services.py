@@ -183,7 +183,7 @@ def _queue_invitation_email(invitation: Invitation, raw_token: str) -> None:
         workspace=invitation.workspace,
         kind="invitation",
         related_object=f"workspaces.invitation:{invitation.pk}",
-        secrets={"invitation link": context["url"]},
+        secrets={"invitation link": str(context["url"])},
     )
 
 

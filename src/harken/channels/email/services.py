@@ -6,7 +6,7 @@ Order of work, so nothing valid is ever lost:
    same bytes delivered twice, is recognised here and stored once);
 3. the message is parsed with the stdlib `email` package (policy=default); a reply to a known
    thread becomes a follow-up on that item, anything else becomes new feedback through
-   `feedback.services.create_feedback`. A parse failure leaves the raw message with a clear error.
+   `feedback.actions.create_feedback`. A parse failure leaves the raw message with a clear error.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from harken.channels.feeds.models import Feed, FeedPoll, PollOutcome
-from harken.channels.importers.base import Problem, Record, as_text, html_to_text, ingest_records
+from harken.channels.ingest import Problem, Record, as_text, html_to_text, ingest_records
 from harken.core import netguard
 from harken.feedback.models import Channel
 from harken.workspaces.access import Actor

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 from django.core.exceptions import ValidationError
 
-from harken.channels.importers.base import (
+from harken.channels.ingest import (
     Problem,
     Record,
     as_tags,
@@ -30,13 +30,21 @@ Parser = Callable[[IO[bytes], dict[str, Any]], Iterator[Record | Problem]]
 # --- CSV helpers (encoding and dialect detection come from the generic CSV importer) -------------
 
 
-def _csv_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+def _csv_rows(binary: IO[bytes]) -> tuple[set[str], Iterator[tuple[int, Any]]]:
+    """The lower-cased header and the rows; a row csvio could not read comes as (number, ValueError)."""
     from harken.imports.csvio import iter_records, sniff
 
     layout = sniff(binary)
     _, records = iter_records(binary, layout)
-    for row in records:
-        yield row.number, {key.lower(): value for key, value in row.values.items()}
+
+    def rows() -> Iterator[tuple[int, Any]]:
+        for row in records:
+            if row.problem:
+                yield row.number, ValueError(row.problem)
+            else:
+                yield row.number, {key.lower(): value for key, value in row.values.items()}
+
+    return {name.lower() for name in layout.header}, rows()
 
 
 def _col(row: dict[str, str], *names: str) -> str:
@@ -140,11 +148,8 @@ def _zendesk_json(number: int, ticket: Any) -> Record | Problem:
 
 
 def _zendesk_csv(binary: IO[bytes]) -> Iterator[Record | Problem]:
-    rows = _csv_rows(binary)
-    first = next(rows, None)
-    if first is None:
-        return iter(())
-    _require_columns(set(first[1]), "Zendesk tickets", ("Id", "Ticket ID"), ("Subject",))
+    header, rows = _csv_rows(binary)
+    _require_columns(header, "Zendesk tickets", ("Id", "Ticket ID"), ("Subject",))
 
     def build(number: int, row: dict[str, str]) -> Record | Problem:
         ticket_id = _col(row, "Id", "Ticket ID")
@@ -167,11 +172,7 @@ def _zendesk_csv(binary: IO[bytes]) -> Iterator[Record | Problem]:
             raw=row,
         )
 
-    def all_rows() -> Iterator[tuple[int, Any]]:
-        yield first
-        yield from rows
-
-    return _guarded(all_rows(), build)
+    return _guarded(rows, build)
 
 
 # --- Intercom ----------------------------------------------------------------------------------------
@@ -219,11 +220,8 @@ def _intercom_conversation(number: int, conversation: Any) -> Record | Problem:
 
 def appstore(binary: IO[bytes], options: dict[str, Any]) -> Iterator[Record | Problem]:
     """App Store Connect customer reviews (CSV; also the API's attribute names)."""
-    rows = _csv_rows(binary)
-    first = next(rows, None)
-    if first is None:
-        return iter(())
-    _require_columns(set(first[1]), "App Store Connect reviews", ("Review ID", "id"), ("Review", "body", "Review Text"))
+    header, rows = _csv_rows(binary)
+    _require_columns(header, "App Store Connect reviews", ("Review ID", "id"), ("Review", "body", "Review Text"))
 
     def build(number: int, row: dict[str, str]) -> Record | Problem:
         review_id = _col(row, "Review ID", "id")
@@ -250,11 +248,7 @@ def appstore(binary: IO[bytes], options: dict[str, Any]) -> Iterator[Record | Pr
             raw=row,
         )
 
-    def all_rows() -> Iterator[tuple[int, Any]]:
-        yield first
-        yield from rows
-
-    return _guarded(all_rows(), build)
+    return _guarded(rows, build)
 
 
 # --- Google Play -------------------------------------------------------------------------------------
@@ -262,11 +256,8 @@ def appstore(binary: IO[bytes], options: dict[str, Any]) -> Iterator[Record | Pr
 
 def googleplay(binary: IO[bytes], options: dict[str, Any]) -> Iterator[Record | Problem]:
     """Google Play `reviews_<package>_<YYYYMM>.csv` from the Cloud Storage export (UTF-16, as Google ships it)."""
-    rows = _csv_rows(binary)
-    first = next(rows, None)
-    if first is None:
-        return iter(())
-    _require_columns(set(first[1]), "Google Play reviews", ("Review Text",), ("Review Submit Date and Time",))
+    header, rows = _csv_rows(binary)
+    _require_columns(header, "Google Play reviews", ("Review Text",), ("Review Submit Date and Time",))
 
     def build(number: int, row: dict[str, str]) -> Record | Problem:
         link = _col(row, "Review Link")
@@ -296,11 +287,7 @@ def googleplay(binary: IO[bytes], options: dict[str, Any]) -> Iterator[Record | 
             raw=row,
         )
 
-    def all_rows() -> Iterator[tuple[int, Any]]:
-        yield first
-        yield from rows
-
-    return _guarded(all_rows(), build)
+    return _guarded(rows, build)
 
 
 # --- Generic JSON / CSV mapper -----------------------------------------------------------------------
@@ -366,7 +353,7 @@ def generic(binary: IO[bytes], options: dict[str, Any]) -> Iterator[Record | Pro
     head = binary.read(4096)
     binary.seek(0)
     is_json = head.lstrip(b"\xef\xbb\xbf \r\n\t")[:1] in (b"{", b"[")
-    rows: Iterator[tuple[int, Any]] = iter_json_records(binary.read()) if is_json else _csv_rows(binary)
+    rows: Iterator[tuple[int, Any]] = iter_json_records(binary.read()) if is_json else _csv_rows(binary)[1]
     state: dict[str, dict[str, str]] = {}
 
     def build(number: int, value: Any) -> Record | Problem:

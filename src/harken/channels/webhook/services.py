@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from harken.channels.importers.base import Record, as_tags, as_text, dig, ingest_records, parse_when
 from harken.channels.importers.sources import clean_mapping
+from harken.channels.ingest import Record, as_tags, as_text, dig, ingest_records, parse_when
 from harken.channels.webhook.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, new_secret
 from harken.core import safeinput
 from harken.feedback.models import Channel

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from harken.channels.importers.base import Record, ingest_records
+from harken.channels.ingest import Record, ingest_records
 from harken.channels.widget.models import Widget, WidgetSubmission
 from harken.feedback.models import Channel
 from harken.workspaces.access import Actor

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -42,6 +43,12 @@ CATEGORY_PROTOTYPES: dict[str, list[str]] = {
         "Can you support single sign-on in a future version?",
         "I wish I could schedule reports to be sent weekly.",
         "Allow us to customise the dashboard widgets.",
+        "Add support for exporting to PDF.",
+        "Support dark theme in the editor.",
+        "Option to disable notifications for a project.",
+        "It should be possible to filter the list by date.",
+        "Suggestion: show the total next to each group.",
+        "Enhancement: let users choose the default view.",
     ],
     Category.QUESTION: [
         "How do I change my billing address?",
@@ -58,6 +65,14 @@ CATEGORY_PROTOTYPES: dict[str, list[str]] = {
         "Your customer service is terrible.",
         "We are disappointed, the product got worse.",
         "Too expensive for what it does.",
+    ],
+    Category.USABILITY: [
+        "The settings are hard to find, the menu is confusing.",
+        "It takes too many clicks to create a report.",
+        "The layout is cluttered and the text is too small to read.",
+        "I could not figure out how to use the new editor, it is not intuitive.",
+        "The button is hidden and the labels are unclear.",
+        "Navigation between pages is awkward on mobile.",
     ],
     Category.PRAISE: [
         "I love this product, it saves me hours every week.",
@@ -133,6 +148,29 @@ CATEGORY_CUES: dict[str, tuple[re.Pattern[str], float]] = {
             r"\bwould love\b",
             r"\bit'?d be\b",
             r"\bneed a way\b",
+            r"\bsupport (for )?\w+ in\b",
+            r"\boption to\b",
+            r"\bability to\b",
+            r"\bshould be (able|possible)\b",
+            r"\b(enhancement|suggestion|proposal)\b",
+            r"\bfeature\b",
+            r"\bnew (option|setting|api)\b",
+        ),
+        0.12,
+    ),
+    Category.USABILITY: (
+        _cues(
+            r"\bconfus",
+            r"\bhard to (find|use|read|see|understand|navigate)",
+            r"\bnot intuitive\b",
+            r"\bunintuitive\b",
+            r"\btoo many clicks\b",
+            r"\bcluttered\b",
+            r"\bhard to tell\b",
+            r"\busability\b",
+            r"\bux\b",
+            r"\bclunky\b",
+            r"\bcan'?t find\b",
         ),
         0.12,
     ),
@@ -283,7 +321,76 @@ INCOMPATIBLE = {
     (str(Category.PRAISE), str(Sentiment.NEGATIVE)),
     (str(Category.COMPLAINT), str(Sentiment.POSITIVE)),
     (str(Category.BUG), str(Sentiment.POSITIVE)),
+    (str(Category.USABILITY), str(Sentiment.POSITIVE)),
 }
+
+# ---------------------------------------------------------------- learning from corrections
+
+MIN_CORRECTIONS = 20  # corrected items (with at least two categories) before a model is tried
+LEARNED_PREFIX = "learned:"
+
+
+@dataclass
+class LearnedCategories:
+    """A workspace's own category model: logistic regression on the embeddings of corrected items."""
+
+    model: Any
+    corrections: int
+    cv_accuracy: float
+    zero_shot_accuracy: float
+
+
+_learned_cache: dict[int, tuple[tuple[int, int], LearnedCategories | None]] = {}
+
+
+def fit_learned(vectors: np.ndarray, labels: Sequence[str], zero_shot: Sequence[str]) -> LearnedCategories | None:
+    """Fit on corrected items; keep it only if its cross-validated accuracy beats zero-shot's on them."""
+    y = np.asarray(labels)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(y) < MIN_CORRECTIONS or len(classes) < 2:
+        return None
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = int(min(5, counts.min())) if counts.min() >= 2 else 0
+    clf = LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced")
+    if folds >= 2:
+        predicted = cross_val_predict(clf, vectors, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0))
+    else:  # a class with a single example: leave-one-out is impossible for it; use a 2-fold split
+        predicted = cross_val_predict(clf, vectors, y, cv=2)
+    cv_accuracy = float((predicted == y).mean())
+    zero_accuracy = float((np.asarray(zero_shot) == y).mean())
+    if cv_accuracy <= zero_accuracy:
+        return LearnedCategories(None, len(y), cv_accuracy, zero_accuracy)
+    clf.fit(vectors, y)
+    return LearnedCategories(clf, len(y), cv_accuracy, zero_accuracy)
+
+
+def learned_categories(workspace: Workspace) -> LearnedCategories | None:
+    """The workspace's learned category model (None until it has enough corrections), cached per process."""
+    corrected = workspace.item_classifications.filter(corrected_by_user=True)
+    key = (corrected.count(), int(corrected.order_by("-updated_at").values_list("pk", flat=True).first() or 0))
+    cached = _learned_cache.get(workspace.pk)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    result = None
+    if key[0] >= MIN_CORRECTIONS:
+        from harken.insight.embeddings import item_text
+        from harken.insight.themes.services import workspace_vectors
+
+        rows = {c.feedback_id: c.category for c in corrected}
+        data = workspace_vectors(workspace, ids=list(rows))
+        if len(data):
+            labels = [rows[int(k)] for k in data.ids]
+            texts = dict(workspace.feedback_items.filter(pk__in=list(rows)).values_list("pk", "text"))
+            titles = dict(workspace.feedback_items.filter(pk__in=list(rows)).values_list("pk", "title"))
+            zero = [
+                g.category
+                for g in guess([item_text(titles.get(int(k)), texts.get(int(k))) for k in data.ids], data.matrix)
+            ]
+            result = fit_learned(data.matrix, labels, zero)
+    _learned_cache[workspace.pk] = (key, result)
+    return result
 
 
 def _corrections(workspace: Workspace) -> tuple[np.ndarray, list[tuple[str, str]]]:
@@ -321,6 +428,18 @@ def classify_items(workspace: Workspace, items: Sequence[Feedback]) -> list[Item
     texts = [item_text(f.title, f.text) for f in todo]
     vectors = np.vstack([stored[f.pk] for f in todo])
     guesses = guess(texts, vectors)
+    learned = learned_categories(workspace)
+    model = get_embedder().name
+    models = [model] * len(todo)
+    if learned is not None and learned.model is not None:
+        predicted = learned.model.predict(vectors)
+        for i, cat in enumerate(predicted.tolist()):
+            g = guesses[i]
+            sentiment = g.sentiment
+            if (str(cat), str(sentiment)) in INCOMPATIBLE:
+                sentiment = str(Sentiment.NEUTRAL)
+            guesses[i] = Guess(str(cat), g.category_score, sentiment, g.sentiment_score)
+            models[i] = f"{LEARNED_PREFIX}{learned.corrections}"
     corr_vectors, corr_labels = _corrections(workspace)
     if len(corr_labels):
         sims = vectors @ corr_vectors.T
@@ -329,10 +448,10 @@ def classify_items(workspace: Workspace, items: Sequence[Feedback]) -> list[Item
             if sims[i, nearest[i]] >= CORRECTION_SIMILARITY:
                 cat, sen = corr_labels[int(nearest[i])]
                 guesses[i] = Guess(cat, float(sims[i, nearest[i]]), sen, float(sims[i, nearest[i]]))
-    model = get_embedder().name
+                models[i] = model
     out = []
     with transaction.atomic():
-        for f, g in zip(todo, guesses, strict=True):
+        for f, g, model in zip(todo, guesses, models, strict=True):
             row = done.get(f.pk) or ItemClassification(workspace=workspace, feedback=f)
             row.category, row.category_score, row.sentiment, row.sentiment_score, row.model = (
                 g.category,

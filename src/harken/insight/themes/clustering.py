@@ -23,16 +23,27 @@ Everything is deterministic for a given seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 NEIGHBOURS = 15
 RESOLUTION = 16.0
-# Modularity at resolution γ cannot keep a community much larger than n / γ items, so γ grows with
-# the data: small workspaces get standard modularity (γ = 1), large ones up to RESOLUTION.
+# Louvain fallback only (no leidenalg): modularity at resolution γ cannot keep a community much
+# larger than n / γ items, so γ grows with the data, between 1 and RESOLUTION.
 ITEMS_PER_RESOLUTION = 200
+# With leidenalg the resolution is chosen by the data: the most *stable* γ of a fixed ladder — the
+# one whose partitions agree best (adjusted Rand) across STABILITY_SEEDS random seeds. Fine level
+# (themes) from SUB_RESOLUTIONS, top level (groups of themes, on the graph of themes) from
+# TOP_RESOLUTIONS. The ladders are octaves around standard modularity (γ = 1), not fitted values.
+SUB_RESOLUTIONS = (1.0, 2.0, 4.0, 8.0, 16.0)
+TOP_RESOLUTIONS = (0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0)
+# The top level is for reading: a PM scans 8–25 groups, not 70. Among the resolutions whose number of
+# groups falls in that range (the nearest one if none does), the most stable wins.
+TOP_GROUPS = (8, 25)
+STABILITY_SEEDS = 3
 MIN_SIMILARITY = 0.3
 MIN_SIZE = 3
 EXACT_KNN_MAX = 20_000
@@ -51,6 +62,8 @@ class Params:
     sample_limit: int = SAMPLE_LIMIT
     assign_threshold: float = ASSIGN_THRESHOLD
     seed: int = 0
+    chosen_resolution: float | None = None  # set by clustering: the γ stability picked
+    chosen_top_resolution: float | None = None
 
 
 @dataclass
@@ -60,6 +73,7 @@ class Clustering:
     labels: np.ndarray
     centroids: np.ndarray
     params: Params = field(default_factory=Params)
+    groups: np.ndarray | None = None  # top-level group index per theme (see `group_themes`)
 
     @property
     def n_themes(self) -> int:
@@ -147,25 +161,107 @@ def communities(idx: np.ndarray, sims: np.ndarray, n: int, params: Params) -> np
         return labels
     try:
         import igraph as ig  # type: ignore[import-untyped]
-        import leidenalg as la  # type: ignore[import-untyped]
+        import leidenalg  # type: ignore[import-untyped]  # noqa: F401  (availability check)
     except ImportError:
         found = _louvain(edges, weights, n, params)
     else:
         graph = ig.Graph(n=n, edges=edges)
         graph.es["weight"] = weights
-        partition = la.find_partition(
-            graph,
-            la.RBConfigurationVertexPartition,
-            weights="weight",
-            resolution_parameter=effective_resolution(n, params.resolution),
-            seed=params.seed,
-            n_iterations=-1,
-        )
-        found = [set(c) for c in partition]
+        membership, gamma, _ = stable_partition(graph, SUB_RESOLUTIONS, params.seed)
+        params.chosen_resolution = gamma
+        found = [set(np.flatnonzero(membership == c).tolist()) for c in range(int(membership.max()) + 1)]
     for c, members in enumerate(sorted(found, key=lambda m: (-len(m), min(m)))):
         if len(members) > 1:
             labels[list(members)] = c
     return labels
+
+
+def stable_partition(
+    graph: Any,
+    resolutions: Sequence[float],
+    seed: int = 0,
+    weights: str = "weight",
+    count_range: tuple[int, int] | None = None,
+) -> tuple[np.ndarray, float, dict[float, float]]:
+    """Leiden at each resolution with STABILITY_SEEDS seeds; keep the resolution whose partitions
+    agree most (mean pairwise adjusted Rand index). With `count_range`, only resolutions giving that
+    many communities compete (if none does, the one nearest to the range wins).
+    Returns (membership, γ, stability per γ)."""
+    import leidenalg as la
+    from sklearn.metrics import adjusted_rand_score
+
+    best: tuple[float, float, np.ndarray] | None = None
+    table: dict[float, float] = {}
+    found: list[tuple[float, float, np.ndarray, int]] = []
+    for gamma in resolutions:
+        runs = [
+            np.asarray(
+                la.find_partition(
+                    graph,
+                    la.RBConfigurationVertexPartition,
+                    weights=weights,
+                    resolution_parameter=gamma,
+                    seed=seed + s,
+                    n_iterations=-1,
+                ).membership
+            )
+            for s in range(STABILITY_SEEDS)
+        ]
+        agreement = float(
+            np.mean([adjusted_rand_score(runs[i], runs[j]) for i in range(len(runs)) for j in range(i + 1, len(runs))])
+        )
+        if len(set(runs[0].tolist())) in (1, len(runs[0])):
+            agreement = 0.0  # one community, or all apart: trivially "stable", says nothing
+        table[gamma] = round(agreement, 4)
+        found.append((agreement, gamma, runs[0], len(set(runs[0].tolist()))))
+    if count_range is not None:
+        lo, hi = count_range
+        distance = [max(lo - k, k - hi, 0) for *_, k in found]
+        found = [f for f, d in zip(found, distance, strict=True) if d == min(distance)]
+    for agreement, gamma, membership, _ in found:
+        if best is None or agreement > best[0] + 1e-9:
+            best = (agreement, gamma, membership)
+    assert best is not None
+    return best[2], best[1], table
+
+
+def group_themes(
+    idx: np.ndarray, sims: np.ndarray, labels: np.ndarray, n_themes: int, params: Params | None = None
+) -> np.ndarray:
+    """Top-level groups of themes: Leiden on the graph of themes (edge weight = the item edges
+    between two themes, self-loops = those inside one), resolution chosen by stability.
+    Returns a group index per theme (0..); a theme linked to no other stays a group of its own."""
+    params = params or Params()
+    if n_themes <= 1:
+        return np.zeros(n_themes, dtype=np.int64)
+    weight = np.zeros((n_themes, n_themes))
+    rows, cols = np.nonzero(sims >= params.min_similarity)
+    a, b = labels[rows], labels[idx[rows, cols]]
+    ok = (a >= 0) & (b >= 0)
+    np.add.at(weight, (a[ok], b[ok]), sims[rows, cols][ok])
+    weight = (weight + weight.T) / 2
+    try:
+        import igraph as ig  # type: ignore[import-untyped]
+    except ImportError:
+        return np.arange(n_themes, dtype=np.int64)
+    iu = np.triu_indices(n_themes)
+    keep = weight[iu] > 0
+    edges = list(zip(iu[0][keep].tolist(), iu[1][keep].tolist(), strict=True))
+    if not edges:
+        return np.arange(n_themes, dtype=np.int64)
+    graph = ig.Graph(n=n_themes, edges=edges)
+    graph.es["weight"] = weight[iu][keep].tolist()
+    lo, hi = TOP_GROUPS
+    wanted = (min(lo, max(1, n_themes // 3)), hi)
+    membership, gamma, _table = stable_partition(graph, TOP_RESOLUTIONS, params.seed, count_range=wanted)
+    params.chosen_top_resolution = gamma
+    # Number groups by decreasing size in items.
+    sizes = np.bincount(labels[labels >= 0], minlength=n_themes)
+    group_sizes = np.bincount(membership, weights=sizes)
+    order = np.argsort(-group_sizes, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[membership].astype(np.int64)
 
 
 def _louvain(edges: list[tuple[int, int]], weights: list[float], n: int, params: Params) -> list[set[int]]:
@@ -236,6 +332,7 @@ def cluster(vectors: np.ndarray, params: Params | None = None, progress: Progres
     labels[sample] = local
     n_themes = int(local.max()) + 1 if (local >= 0).any() else 0
     centroids = centroids_of(x[sample], local, n_themes)
+    groups = group_themes(idx, sims, local, n_themes, params)
     if len(sample) < len(live):
         if progress:
             progress("assigning the rest", 0.8)
@@ -244,4 +341,4 @@ def cluster(vectors: np.ndarray, params: Params | None = None, progress: Progres
         centroids = centroids_of(x, labels, n_themes)
     if progress:
         progress("done", 1.0)
-    return Clustering(labels, centroids, params)
+    return Clustering(labels, centroids, params, groups)

@@ -18,6 +18,7 @@ __all__ = [
     "Theme",
     "ThemeAssignment",
     "ThemeEdit",
+    "ThemeGroup",
     "ThemeRun",
     "ThemeStatus",
     "TrendAlert",
@@ -28,6 +29,28 @@ class ThemeStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     MERGED = "merged", "Merged"
     RETIRED = "retired", "Retired"  # did not survive a re-clustering
+
+
+class ThemeGroup(TenantModel):
+    """A top-level theme: a group of related themes (sub-themes) — what a PM scans first.
+
+    Found by re-clustering (themes grouped on the graph of themes), matched to the previous groups
+    by the items they hold, so a surviving group keeps its id and name like a theme does.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="theme_groups")
+    name = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    user_named = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=ThemeStatus.choices, default=ThemeStatus.ACTIVE)
+
+    class Meta:
+        ordering = ["-size", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Theme(TenantModel):
@@ -44,6 +67,10 @@ class Theme(TenantModel):
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     embedder = models.CharField(max_length=60, blank=True)
     centroid = models.BinaryField(default=b"", blank=True)
+    parent = models.ForeignKey(
+        ThemeGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="themes", help_text="Top-level theme"
+    )
+    summary = models.CharField(max_length=300, blank=True, help_text="One line from the representative quotes")
 
     class Meta:
         ordering = ["-size", "id"]
@@ -101,6 +128,7 @@ class Category(models.TextChoices):
     QUESTION = "question", "Question"
     COMPLAINT = "complaint", "Complaint"
     PRAISE = "praise", "Praise"
+    USABILITY = "usability", "Usability"
 
 
 class Sentiment(models.TextChoices):

@@ -38,6 +38,7 @@ from harken.insight.themes.models import (
     Theme,
     ThemeAssignment,
     ThemeEdit,
+    ThemeGroup,
     ThemeRun,
     ThemeStatus,
 )
@@ -112,11 +113,24 @@ class PlannedTheme:
     quotes: list[int]
     name: str
     existing: Theme | None = None
+    group: int = -1
+    summary: str = ""
+
+
+@dataclass
+class PlannedGroup:
+    name: str
+    summary: str
+    keywords: list[str]
+    size: int
+    existing: ThemeGroup | None = None
 
 
 @dataclass
 class Plan:
     themes: list[PlannedTheme] = field(default_factory=list)
+    groups: list[PlannedGroup] = field(default_factory=list)
+    retire_groups: list[ThemeGroup] = field(default_factory=list)
     retire: list[Theme] = field(default_factory=list)
     keep_user: dict[int, int | None] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
@@ -177,18 +191,22 @@ def plan_reclustering(
         if placed is not None and f in row_of:
             members_by_theme[placed].append(f)
     groups: list[tuple[list[int], Theme | None]] = []
+    cluster_of: list[int] = []  # the new cluster each planned theme came from (-1: kept by a person)
     for c, members in enumerate(new_members):
         theme = match.get(c)
         extra = members_by_theme.pop(theme.pk, []) if theme else []
         if len(members) + len(extra) >= params.min_size or theme is not None:
             groups.append((members + extra, theme))
+            cluster_of.append(c)
     survivors = {t.pk for _, t in groups if t is not None}
     for pk, extra in members_by_theme.items():  # pinned themes and themes that only keep user-placed items
         groups.append((extra, current[pk]))
+        cluster_of.append(-1)
         survivors.add(pk)
     for pk in pinned:
         if pk not in survivors:
             groups.append(([], current[pk]))
+            cluster_of.append(-1)
             survivors.add(pk)
 
     plan = Plan(keep_user=user_fixed)
@@ -198,6 +216,9 @@ def plan_reclustering(
         for f in members:
             label_rows[row_of[f]] = g
     keywords = labeling.keywords_per_theme(data.texts, label_rows, len(groups))
+    centroids = clustering.centroids_of(data.matrix, label_rows, len(groups)) if len(data) else np.zeros((0, 0))
+    encode = get_embedder().encode
+    phrases = labeling.key_phrases(data.texts, label_rows, len(groups), centroids, encode) if len(data) else []
     for g, (members, theme) in enumerate(groups):
         idx = np.asarray([row_of[f] for f in members], dtype=np.int64)
         if len(idx):
@@ -209,20 +230,100 @@ def plan_reclustering(
         else:
             centroid, scores, quotes = np.zeros(data.matrix.shape[1], np.float32), [], []
         kws = keywords[g] or (list(theme.keywords) if theme else [])
-        name = theme.name if theme is not None else labeling.name_from(kws)
-        plan.themes.append(PlannedTheme(members, scores, centroid, kws, quotes, name, theme))
+        name = theme.name if theme is not None else labeling.title_from(phrases[g] if phrases else [], kws)
+        quote_texts = [data.texts[row_of[q]] for q in quotes if q in row_of]
+        plan.themes.append(
+            PlannedTheme(
+                members,
+                scores,
+                centroid,
+                kws,
+                quotes,
+                name,
+                theme,
+                summary=labeling.summary_from(quote_texts, len(members)),
+            )
+        )
+    say("grouping themes", 0.9)
+    _plan_groups(workspace, plan, result, cluster_of, data, row_of, old_members, encode)
     plan.stats = {
         "items": len(data),
         "themes": len(plan.themes),
         "kept": sum(1 for p in plan.themes if p.existing is not None),
         "new": sum(1 for p in plan.themes if p.existing is None),
         "retired": len(plan.retire),
+        "top_level": len(plan.groups),
         "unassigned": len(data)
         - sum(len(p.members) for p in plan.themes)
         - sum(1 for t in user_fixed.values() if t is None),
         "user_placed": len(user_fixed),
     }
     return plan
+
+
+def _plan_groups(
+    workspace: Workspace,
+    plan: Plan,
+    result: clustering.Clustering,
+    cluster_of: list[int],
+    data: Vectors,
+    row_of: dict[int, int],
+    old_members: dict[int, set[int]],
+    encode: Callable[[list[str]], np.ndarray],
+) -> None:
+    """Top-level themes: the clustering's groups of themes; themes kept by a person join the group
+    with the nearest centroid. Groups are matched to the current ones by the items they hold."""
+    cluster_groups = result.groups if result.groups is not None else np.arange(result.n_themes)
+    index: dict[int, int] = {}
+    for p, c in zip(plan.themes, cluster_of, strict=True):
+        if c >= 0 and c < len(cluster_groups):
+            p.group = index.setdefault(int(cluster_groups[c]), len(index))
+    if not index and plan.themes:
+        for p in plan.themes:
+            p.group = 0
+        index = {0: 0}
+    n_groups = len(index)
+    if not n_groups:
+        return
+    dim = data.matrix.shape[1] if len(data) else 0
+    sums = np.zeros((n_groups, dim), dtype=np.float32)
+    for p in plan.themes:
+        if p.group >= 0 and len(p.centroid) == dim:
+            sums[p.group] += p.centroid * max(len(p.members), 1)
+    group_centroids = clustering.normalise(sums)
+    for p in plan.themes:
+        if p.group < 0:
+            p.group = int(np.argmax(group_centroids @ p.centroid)) if len(p.centroid) == dim else 0
+    members = [[f for p in plan.themes if p.group == g for f in p.members] for g in range(n_groups)]
+    # Match to current groups by item overlap (same rule as themes).
+    current = list(workspace.theme_groups.filter(status=ThemeStatus.ACTIVE))
+    old_items: dict[int, set[int]] = defaultdict(set)
+    for t_pk, g_pk in workspace.themes.filter(parent__in=current).values_list("pk", "parent_id"):
+        old_items[g_pk] |= old_members.get(t_pk, set())
+    match: dict[int, ThemeGroup] = {}
+    if current:
+        from scipy.optimize import linear_sum_assignment
+
+        overlap = np.array([[len(set(m) & old_items.get(c.pk, set())) for c in current] for m in members], dtype=float)
+        rows_i, cols_j = linear_sum_assignment(-overlap)
+        for g, j in zip(rows_i.tolist(), cols_j.tolist(), strict=True):
+            old = old_items.get(current[j].pk, set())
+            if old and overlap[g, j] >= MATCH_SHARE * len(old):
+                match[g] = current[j]
+    labels = np.full(len(data), -1, dtype=np.int64)
+    for g, ms in enumerate(members):
+        for f in ms:
+            labels[row_of[f]] = g
+    keywords = labeling.keywords_per_theme(data.texts, labels, n_groups)
+    phrases = labeling.key_phrases(data.texts, labels, n_groups, group_centroids, encode)
+    for g, ms in enumerate(members):
+        idx = np.asarray([row_of[f] for f in ms], dtype=np.int64)
+        quotes = labeling.representatives(data.matrix[idx], group_centroids[g], ms, [data.texts[i] for i in idx], 5)
+        existing = match.get(g)
+        name = existing.name if existing is not None else labeling.title_from(phrases[g], keywords[g])
+        summary = labeling.summary_from([data.texts[row_of[q]] for q in quotes], len(ms))
+        plan.groups.append(PlannedGroup(name, summary, keywords[g], len(ms), existing))
+    plan.retire_groups = [c for c in current if c not in match.values()]
 
 
 def apply_plan(workspace: Workspace, plan: Plan) -> dict[str, Any]:
@@ -232,9 +333,21 @@ def apply_plan(workspace: Workspace, plan: Plan) -> dict[str, Any]:
         workspace.theme_assignments.filter(source=AssignmentSource.AUTO).delete()
         retire_ids = [t.pk for t in plan.retire]
         workspace.themes.filter(pk__in=retire_ids).update(status=ThemeStatus.RETIRED, size=0, updated_at=timezone.now())
+        workspace.theme_groups.filter(pk__in=[g.pk for g in plan.retire_groups]).update(
+            status=ThemeStatus.RETIRED, size=0, updated_at=timezone.now()
+        )
+        group_rows: list[ThemeGroup] = []
+        for pg in plan.groups:
+            group = pg.existing or ThemeGroup(workspace=workspace)
+            group.name, group.summary, group.keywords, group.size = pg.name, pg.summary, pg.keywords, pg.size
+            group.status = ThemeStatus.ACTIVE
+            group.save()
+            group_rows.append(group)
         new_rows: list[ThemeAssignment] = []
         for p in plan.themes:
             theme = p.existing or Theme(workspace=workspace)
+            theme.parent = group_rows[p.group] if 0 <= p.group < len(group_rows) else None
+            theme.summary = p.summary
             theme.name = p.name
             theme.keywords = p.keywords
             theme.quote_ids = p.quotes
@@ -627,6 +740,40 @@ def summaries(actor: Actor, now: dt.datetime | None = None, weeks: int = TREND_W
         )
     out.sort(key=lambda s: (-s.size, s.theme.pk))
     return out
+
+
+@dataclass
+class GroupSection:
+    """A top-level theme with its sub-themes (the list page's two-level view)."""
+
+    group: ThemeGroup | None
+    rows: list[ThemeSummary]
+
+    @property
+    def size(self) -> int:
+        return sum(r.size for r in self.rows)
+
+    @property
+    def emerging(self) -> bool:
+        return any(r.emerging for r in self.rows)
+
+    @property
+    def weekly(self) -> list[int]:
+        return [sum(week) for week in zip(*(r.weekly for r in self.rows), strict=True)] if self.rows else []
+
+
+def grouped_summaries(actor: Actor, rows: list[ThemeSummary] | None = None) -> list[GroupSection]:
+    """Active themes under their top-level theme, biggest first; themes without one come last."""
+    rows = rows if rows is not None else summaries(actor)
+    groups = {g.pk: g for g in actor.workspace.theme_groups.filter(status=ThemeStatus.ACTIVE)}
+    by_group: dict[int | None, list[ThemeSummary]] = defaultdict(list)
+    for r in rows:
+        by_group[r.theme.parent_id if r.theme.parent_id in groups else None].append(r)
+    sections = [GroupSection(groups[pk], items) for pk, items in by_group.items() if pk is not None]
+    sections.sort(key=lambda s: (-s.size, s.group.pk if s.group else 0))
+    if by_group.get(None):
+        sections.append(GroupSection(None, by_group[None]))
+    return sections
 
 
 def theme_detail(actor: Actor, theme: Theme, weeks: int = 26) -> dict[str, Any]:

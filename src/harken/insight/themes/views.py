@@ -45,6 +45,7 @@ def theme_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         "insight/themes_list.html",
         {
             "rows": rows,
+            "sections": services.grouped_summaries(actor, rows),
             "themed": themed,
             "total": total,
             "last_run": last_run,

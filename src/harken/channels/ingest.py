@@ -1,16 +1,17 @@
-"""The one small interface every channel uses: a source yields normalised records, one service ingests them.
+"""What every channel shares: a source yields normalised records, and one function writes a chunk of them.
 
-A source (an export parser, a feed, a webhook) turns its own format into `Record`s, or `Problem`s for
-records it cannot read. `ingest_records` turns records into feedback through
-`harken.feedback.actions.create_feedback` with the dedupe key `<source>:<source's own id>`, so running
-the same export twice creates nothing the second time.
+A source (a file import's parser, a feed, a webhook, the widget) turns its own format into `Record`s, or
+`Problem`s for records it cannot read. `ingest_chunk` turns a chunk of records into feedback with the
+dedupe key `<source>:<source's own id>`, so ingesting the same records twice creates nothing the second
+time. Every write of ingested feedback goes through `create_items` (the one call to swap for a bulk
+insert), whether the records came from a channel or from a mapped CSV import.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from harken.feedback.models import content_hash
 from harken.workspaces.access import Actor
 
 MAX_ERRORS_KEPT = 500
+CHUNK_SIZE = 500  # records per write: one short transaction each on the import path
 
 
 @dataclass
@@ -52,6 +54,15 @@ class Problem:
 
 
 @dataclass
+class Written:
+    """What became of one payload handed to `create_items`."""
+
+    item: Any = None  # the Feedback row (new or already present); None when refused
+    created: bool = False
+    error: ValidationError | None = None
+
+
+@dataclass
 class IngestResult:
     total: int = 0
     created: int = 0
@@ -70,6 +81,16 @@ class IngestResult:
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append({"record": number, "reason": reason, "level": level})
 
+    def merge(self, other: IngestResult) -> None:
+        self.total += other.total
+        self.created += other.created
+        self.existing += other.existing
+        self.skipped += other.skipped
+        self.error_count += other.error_count
+        self.errors.extend(other.errors[: max(0, MAX_ERRORS_KEPT - len(self.errors))])
+        self.feedback_ids.extend(other.feedback_ids)
+        self.seen_ids.extend(other.seen_ids)
+
 
 def dedupe_key(source: str, record: Record) -> str:
     """`<source>:<id>`; without an id, a fingerprint of the content (still stable across re-runs)."""
@@ -86,6 +107,106 @@ def raw_json(raw: Any) -> str:
     return json.dumps(raw, ensure_ascii=False, default=str)
 
 
+def create_items(actor: Actor, payloads: Sequence[dict[str, Any]]) -> list[Written]:
+    """Write a chunk of feedback: THE one place where ingested records become feedback items.
+
+    Each payload holds `create_feedback`'s keyword arguments. The chunk goes through
+    `feedback.actions.create_feedback_batch` (bulk inserts, triage rows, one insight job per chunk)
+    inside the caller's transaction. The batch validates every row before writing anything; a row
+    it refuses is reported as that row's error and the others are written without it.
+    """
+    from harken.feedback.actions import BatchRowError, NewItem, create_feedback_batch
+
+    written: list[Written | None] = [None] * len(payloads)
+    pending = list(range(len(payloads)))
+    while pending:
+        try:
+            results = create_feedback_batch(actor, [NewItem(**payloads[i]) for i in pending])
+        except BatchRowError as exc:
+            written[pending.pop(exc.index)] = Written(error=exc)
+            continue
+        for i, (item, created) in zip(pending, results, strict=True):
+            written[i] = Written(item=item, created=created)
+        break
+    return [w if w is not None else Written(error=ValidationError("not written")) for w in written]
+
+
+class ProductLines:
+    """Product-line lookups for a run: a default for every record, plus per-record hints (cached)."""
+
+    def __init__(self, actor: Actor, default: Any = None) -> None:
+        from harken.feedback.actions import resolve_product_line
+
+        self.actor = actor
+        self.default = resolve_product_line(actor.workspace, default) if default else None
+        self._hints: dict[str, Any] = {}
+
+    def for_record(self, record: Record) -> Any:
+        if not record.product_hint:
+            return self.default
+        key = record.product_hint.lower()
+        if key not in self._hints:
+            self._hints[key] = _product_line_for(self.actor, record.product_hint)
+        return self._hints[key] or self.default
+
+
+def record_payload(source: str, record: Record, product_line: Any = None) -> dict[str, Any]:
+    """`create_feedback`'s keyword arguments for one record."""
+    return {
+        "text": record.text,
+        "title": " ".join(record.title.split())[:300],  # a long source title is shortened, not refused
+        "channel": record.channel,
+        "author_email": record.author_email,
+        "author_name": record.author_name,
+        "product_line": product_line,
+        "tags": [" ".join(t.split())[:60] for t in record.tags][:30],
+        "received_at": record.received_at,
+        "external_id": record.external_id[:300],
+        "dedupe_key": dedupe_key(source, record),
+        "raw_payload": raw_json(record.raw),
+        "raw_content_type": "application/json" if not isinstance(record.raw, str) else "text/plain",
+        "source_kind": source.split(":", 1)[0],  # "webhook:12" → kind webhook, ref 12
+        "source_ref": record.source_ref or source.partition(":")[2],
+    }
+
+
+def ingest_chunk(
+    actor: Actor,
+    source: str,
+    records: Sequence[Record | Problem],
+    *,
+    product_line: Any = None,
+    lines: ProductLines | None = None,
+) -> IngestResult:
+    """Create feedback for one chunk of records; a bad record never stops the others.
+
+    The caller decides the transaction: an import run wraps each chunk in one short transaction
+    (see `harken.imports.actions`); feeds, webhooks and the widget call it per delivery.
+    """
+    lines = lines or ProductLines(actor, product_line)
+    result = IngestResult()
+    payloads: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for item in records:
+        result.total += 1
+        if isinstance(item, Problem):
+            result.problem(item.number, item.reason, "skipped" if item.skipped else "error")
+            continue
+        payloads.append(record_payload(source, item, lines.for_record(item)))
+        numbers.append(item.number)
+    for number, written in zip(numbers, create_items(actor, payloads), strict=True):
+        if written.error is not None:
+            result.problem(number, error_message(written.error))
+            continue
+        result.seen_ids.append(written.item.pk)
+        if written.created:
+            result.created += 1
+            result.feedback_ids.append(written.item.pk)
+        else:
+            result.existing += 1
+    return result
+
+
 def ingest_records(
     actor: Actor,
     source: str,
@@ -94,53 +215,25 @@ def ingest_records(
     product_line: Any = None,
     progress: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Create feedback for every record; one bad record never stops the others.
-
-    Each `create_feedback` call is its own transaction, so a crash half-way keeps what was written
-    and re-running the same file resumes without duplicates.
-    """
-    from harken.feedback.actions import create_feedback, resolve_product_line
-
+    """Ingest any number of records chunk by chunk (feeds, webhooks, the widget: small deliveries)."""
+    lines = ProductLines(actor, product_line)
     result = IngestResult()
-    default_line = resolve_product_line(actor.workspace, product_line) if product_line else None
-    for item in records:
-        result.total += 1
-        if isinstance(item, Problem):
-            result.problem(item.number, item.reason, "skipped" if item.skipped else "error")
-        else:
-            try:
-                line = default_line
-                if item.product_hint:
-                    line = _product_line_for(actor, item.product_hint) or default_line
-                feedback, created = create_feedback(
-                    actor,
-                    text=item.text,
-                    title=" ".join(item.title.split())[:300],  # a long source title is shortened, not refused
-                    channel=item.channel,
-                    author_email=item.author_email,
-                    author_name=item.author_name,
-                    product_line=line,
-                    tags=[" ".join(t.split())[:60] for t in item.tags][:30],
-                    received_at=item.received_at,
-                    external_id=item.external_id[:300],
-                    dedupe_key=dedupe_key(source, item),
-                    raw_payload=raw_json(item.raw),
-                    raw_content_type="application/json" if not isinstance(item.raw, str) else "text/plain",
-                    source_kind=source.split(":", 1)[0],  # "webhook:12" → kind webhook, ref 12
-                    source_ref=item.source_ref or source.partition(":")[2],
-                )
-            except ValidationError as exc:
-                result.problem(item.number, _message(exc))
-            else:
-                result.seen_ids.append(feedback.pk)
-                if created:
-                    result.created += 1
-                    result.feedback_ids.append(feedback.pk)
-                else:
-                    result.existing += 1
+    for chunk in chunked(records, CHUNK_SIZE):
+        result.merge(ingest_chunk(actor, source, chunk, lines=lines))
         if progress is not None:
             progress(result)
     return result
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _product_line_for(actor: Actor, hint: str) -> Any:
@@ -153,7 +246,7 @@ def _product_line_for(actor: Actor, hint: str) -> Any:
         return None
 
 
-def _message(exc: ValidationError) -> str:
+def error_message(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
         return " ".join(m for messages in exc.message_dict.values() for m in messages)
     return " ".join(exc.messages)
