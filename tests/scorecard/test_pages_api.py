@@ -130,3 +130,17 @@ def test_chat_export_import_feeds_the_talk_index(scorecard_data: Data) -> None:
     assert ChatExport.objects.filter(workspace=w.alpha).count() == 2
     assert client.post(f"/w/alpha/scorecard/chat-exports/{export.pk}/delete/").status_code == 302
     assert not ChatExport.objects.filter(pk=export.pk).exists()
+
+
+def test_cli_show(scorecard_data: Data) -> None:
+    from typer.testing import CliRunner
+
+    from harken.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["scorecard", "show", "-w", "alpha", "--scope", "line:mobile"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Product line: Mobile" in result.output and "60 %" in result.output and "No survey data yet" in result.output
+    bad = runner.invoke(app, ["scorecard", "show", "-w", "alpha", "--scope", "line:web"])
+    assert bad.exit_code == 2 and "line:mobile" in bad.output
+    assert runner.invoke(app, ["scorecard", "show", "-w", "nope"]).exit_code == 2
