@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "harken.portal",
     "harken.surveys",
     "harken.advocacy",
+    "harken.scorecard",
     "harken.demo",
 ]
 

@@ -28,6 +28,13 @@ def api_contact(ws: Workspace) -> dict[str, Any]:
 
 
 CASES = [
+    Case(
+        "customers:value_settings",
+        write=True,
+        read=False,
+        write_role="admin",
+        data={"gross_margin": "70", "annual_churn": "20"},
+    ),
     Case("customers:account_list"),
     Case(
         "customers:account_create",

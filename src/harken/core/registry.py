@@ -21,6 +21,7 @@ HARKEN_APPS = [
     "portal",
     "surveys",
     "advocacy",
+    "scorecard",  # reads every other app; nobody imports it
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 

@@ -178,3 +178,23 @@ class StepPain(TenantModel):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ValueSettings(models.Model):
+    """Workspace-wide inputs of customer lifetime value (customers/value.py); absent row: the defaults."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="value_settings")
+    gross_margin = models.DecimalField(
+        "Gross margin (%)", max_digits=5, decimal_places=2, default=80, help_text="Share of revenue kept after COGS"
+    )
+    annual_churn = models.DecimalField(
+        "Annual churn rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        help_text="Share of customers lost per year; expected lifetime = 1 / churn",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"margin {self.gross_margin}%, churn {self.annual_churn}%"

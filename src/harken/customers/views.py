@@ -12,9 +12,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
-from harken.customers import actions, queries, understanding
+from harken.customers import actions, queries, understanding, value
 from harken.customers.forms import AccountForm, ContactForm, SegmentForm
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
@@ -143,8 +145,26 @@ def account_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         **queries.account_overview(account),
         **understanding.account_understanding(account),
         "sections": _account_sections(account),
+        **value.account_value(account),
     }
     return render(request, "customers/account_detail.html", context)
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def value_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Save the CLV inputs (gross margin, annual churn); back to where the form was."""
+    try:
+        value.update_settings(actor, request.POST.get("gross_margin", ""), request.POST.get("annual_churn", ""))
+        messages.success(request, "Lifetime value settings saved.")
+    except ValidationError as e:
+        for msg in e.messages:
+            messages.error(request, msg)
+        return render(request, "customers/value_settings_error.html", {"errors": e.messages}, status=400)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("customers:account_list", kwargs={"ws": actor.workspace.slug})
+    return redirect(target)
 
 
 @workspace_view(Role.MEMBER)

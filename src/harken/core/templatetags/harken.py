@@ -12,7 +12,7 @@ from harken.core.registry import HARKEN_APPS
 
 register = template.Library()
 
-SECTION_ORDER = ["Listen", "Customers", "Understand", "Decide", "Workspace"]
+SECTION_ORDER = ["Listen", "Customers", "Understand", "Decide", "Measure", "Workspace"]
 
 
 @register.filter

@@ -210,11 +210,15 @@ def move(request: HttpRequest, item_id: int, payload: MoveIn) -> dict | Status:
     return {"item_id": item.pk, "theme_id": row.theme_id, "source": row.source}
 
 
-@router.get("/problems", response=list[dict])
-def top_problems(request: HttpRequest, limit: int = 20) -> list[dict]:
-    """Themes by revenue-weighted evidence, each with the components of its score."""
+@router.get("/problems", response={200: list[dict], 422: Error})
+def top_problems(request: HttpRequest, limit: int = 20, weight: str = "arr") -> list[dict]:
+    """Themes by revenue-weighted evidence, each with the components of its score.
+
+    `weight`: `arr` (default) or `clv` — weigh each account by its customer lifetime value instead.
+    """
     actor = actor_of(request)
-    return [p.as_dict() for p in problems.top_problems(actor, limit=max(1, min(limit, 100)))]
+    rows = problems.top_problems(actor, limit=max(1, min(limit, 100)), weight=weight)
+    return [{**p.as_dict(), "weight": weight} for p in rows]
 
 
 @router.get("/trends", response=list[TrendAlertOut])

@@ -17,6 +17,10 @@ Items without an account count as one anonymous voice each, at ANONYMOUS_WEIGHT:
 
     contribution_i = ANONYMOUS_WEIGHT × w_i
 
+With `weight="clv"` (the "weight by CLV" option) revenue_a uses the account's customer lifetime
+value instead (customers/value.py) on the same scale: revenue_a = 1 + log10(1 + CLV_a / 1000),
+and an account whose CLV is unknown (no revenue data) counts like one with 0 ARR (revenue_a = 1).
+
 score = Σ contributions. So ten accounts outrank one loud account, paying accounts outrank free
 ones (but only logarithmically — a single whale cannot bury everyone else), old feedback fades,
 and bugs and complaints weigh more than praise. The breakdown lists each factor and each
@@ -151,8 +155,16 @@ class Problem:
         }
 
 
-def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None) -> list[Problem]:
-    """Active themes by score, highest first, each with its full breakdown."""
+WEIGHTS = {"arr": "ARR", "clv": "Customer lifetime value"}
+
+
+def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None, weight: str = "arr") -> list[Problem]:
+    """Active themes by score, highest first, each with its full breakdown.
+
+    `weight`: "arr" (default) or "clv" — what an account's revenue factor is computed from.
+    """
+    if weight not in WEIGHTS:
+        raise ValidationError({"weight": f"Weight must be one of: {', '.join(WEIGHTS)}."})
     workspace = actor.workspace
     now = now or timezone.now()
     themes = {t.pk: t for t in workspace.themes.filter(status=ThemeStatus.ACTIVE)}
@@ -163,6 +175,11 @@ def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None) 
         ).values_list("pk", "name")
     )
     segments = segment_weights(workspace) if rows else {}
+    clvs: dict[int, Decimal | None] = {}
+    if weight == "clv" and rows:
+        from harken.customers.value import clv_by_account
+
+        clvs = clv_by_account(workspace, {r["feedback__account_id"] for r in rows if r["feedback__account_id"]})
     by_theme: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_theme[r["theme_id"]].append(r)
@@ -203,7 +220,7 @@ def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None) 
             sev = severity(best["feedback__classification__category"], best["feedback__classification__sentiment"])
             arr = float(items[0]["feedback__account__arr"] or 0)
             arr_total += arr
-            rev = revenue(arr)
+            rev = revenue(clvs.get(account_id) or 0) if weight == "clv" else revenue(arr)
             seg, seg_name = segments.get(account_id, (1.0, ""))
             contributions.append(
                 Contribution(
@@ -221,9 +238,9 @@ def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None) 
             )
         contributions.sort(key=lambda c: -c.value)
         score = sum(c.value for c in contributions)
-        weight = score or 1.0
+        norm = score or 1.0
 
-        def mean(attr: str, cs: list[Contribution] = contributions, w: float = weight, total: float = score) -> float:
+        def mean(attr: str, cs: list[Contribution] = contributions, w: float = norm, total: float = score) -> float:
             return sum(getattr(c, attr) * c.value for c in cs) / w if total else 0.0
 
         problems.append(

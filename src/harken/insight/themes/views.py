@@ -206,7 +206,10 @@ def item_understanding(request: HttpRequest, actor: Actor, pk: int) -> HttpRespo
 
 @workspace_view()
 def problems(request: HttpRequest, actor: Actor) -> HttpResponse:
-    rows = problem_service.top_problems(actor, limit=30)
+    weight = request.GET.get("weight", "arr")
+    if weight not in problem_service.WEIGHTS:
+        weight = "arr"
+    rows = problem_service.top_problems(actor, limit=30, weight=weight)
     top = max((p.score for p in rows), default=1.0) or 1.0
     bars = [
         {
@@ -225,6 +228,8 @@ def problems(request: HttpRequest, actor: Actor) -> HttpResponse:
             "bars": bars,
             "half_life": problem_service.HALF_LIFE_DAYS,
             "anonymous_weight": problem_service.ANONYMOUS_WEIGHT,
+            "weight": weight,
+            "weights": problem_service.WEIGHTS,
         },
     )
 

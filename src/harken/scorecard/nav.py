@@ -1,0 +1,4 @@
+NAV = [
+    ("Measure", "Scorecard", "scorecard:scorecard"),
+    ("Measure", "PM growth", "scorecard:growth"),
+]
