@@ -187,4 +187,7 @@ def test_analysis_of_the_demo_is_left_to_the_worker() -> None:
     assert queued.status == "READY"
     assert not DBTaskResult.objects.filter(task_path="harken.insight.tasks.embed_workspace").exists()
     # triage opened the demo items' rows when they were loaded, not when a page is first shown
-    assert result.workspace.triage_items.count() == 30
+    # (other apps' demo hooks add items of their own: conversation highlights, survey answers, ideas)
+    items = result.workspace.feedback_items
+    assert items.count() >= 30
+    assert result.workspace.triage_items.count() == items.count()

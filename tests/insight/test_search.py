@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harken.core.taskrun import run_pending_tasks
-from harken.feedback import services as feedback_services
+from harken.feedback import queries as feedback_services
 from harken.insight import search
 from tests.insight.helpers import add
 
