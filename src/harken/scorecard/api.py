@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from harken.core.apierrors import ErrorOut
 from harken.scorecard import actions, metrics, rubric
+from harken.scorecard.models import SelfAssessment
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["scorecard"])
@@ -77,7 +78,7 @@ def _out(row: Any) -> dict[str, Any]:
 def assessments(request: HttpRequest) -> list[dict[str, Any]]:
     """Every self-assessment in the workspace, newest first (the rubric's history)."""
     actor = actor_of(request)
-    return [_out(r) for r in actor.workspace.self_assessments.select_related("user")[:500]]
+    return [_out(r) for r in SelfAssessment.objects.filter(workspace=actor.workspace).select_related("user")[:500]]
 
 
 @router.post("/assessments", response={201: AssessmentOut, 403: ErrorOut, 422: ErrorOut})

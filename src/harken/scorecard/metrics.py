@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from harken.core.charts import line_chart
 from harken.core.registry import collect
+from harken.scorecard.models import ChatExport
 from harken.workspaces.models import ProductLine, Workspace
 
 WINDOW_DAYS = 84
@@ -321,7 +322,7 @@ def talk_texts(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[tuple
     texts += [("roadmap description", t) for t in items.values_list("description", flat=True)]
     if scope.kind != "line":
         who = {scope.user.email.lower(), scope.user.display_name.lower()} if scope.kind == "pm" else None
-        for export in ws.chat_exports.filter(created_at__gte=start, created_at__lt=end):
+        for export in ChatExport.objects.filter(workspace=ws, created_at__gte=start, created_at__lt=end):
             for m in export.messages:
                 if who is None or str(m.get("author", "")).strip().lower() in who:
                     texts.append(("chat message", str(m.get("text", ""))))

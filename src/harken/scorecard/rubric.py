@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from harken.scorecard.models import SelfAssessment
 from harken.workspaces.models import Workspace
 
 LEVELS = [
@@ -119,7 +120,7 @@ def evidence(workspace: Workspace, user: Any, now: dt.datetime | None = None) ->
 
 def history(workspace: Workspace, user: Any) -> list[dict[str, Any]]:
     """The PM's self-assessments, newest first, with each practice's level and its change."""
-    rows = list(workspace.self_assessments.filter(user=user).order_by("-created_at", "-id"))
+    rows = list(SelfAssessment.objects.filter(workspace=workspace, user=user).order_by("-created_at", "-id"))
     out = []
     for i, row in enumerate(rows):
         before = rows[i + 1].levels if i + 1 < len(rows) else {}
@@ -143,7 +144,7 @@ def history(workspace: Workspace, user: Any) -> list[dict[str, Any]]:
 def team(workspace: Workspace) -> list[dict[str, Any]]:
     """Each member's latest self-assessment (members without one are left out)."""
     latest: dict[int, Any] = {}
-    for row in workspace.self_assessments.select_related("user").order_by("-created_at", "-id"):
+    for row in SelfAssessment.objects.filter(workspace=workspace).select_related("user").order_by("-created_at", "-id"):
         latest.setdefault(row.user_id, row)
     return [
         {"user": row.user, "assessment": row, "levels": [row.levels.get(k) for k in PRACTICE_KEYS]}

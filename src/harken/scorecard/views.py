@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from harken.scorecard import actions, metrics, rubric
+from harken.scorecard.models import ChatExport
 from harken.scorecard.talk import CUSTOMER_CUES, MAX_EXPORT_BYTES
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
@@ -33,7 +34,7 @@ def scorecard(request: HttpRequest, actor: Actor) -> HttpResponse:
             "period_weeks": metrics.PERIOD_DAYS // 7,
             "periods": metrics.TREND_PERIODS,
             "cues": CUSTOMER_CUES,
-            "exports": actor.workspace.chat_exports.all()[:20],
+            "exports": ChatExport.objects.filter(workspace=actor.workspace)[:20],
         },
     )
 
@@ -57,7 +58,7 @@ def chat_import(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MEMBER)
 def chat_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    export = get_object_or_404(actor.workspace.chat_exports, pk=pk)
+    export = get_object_or_404(ChatExport.objects.filter(workspace=actor.workspace), pk=pk)
     actions.delete_chat(actor, export)
     messages.success(request, "Chat export removed.")
     return redirect(reverse("scorecard:scorecard", kwargs={"ws": actor.workspace.slug}))
