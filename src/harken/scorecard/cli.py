@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
 scorecard_app = typer.Typer(help="The customer-focus scorecard.", no_args_is_help=True)
 
 
@@ -21,6 +20,7 @@ def show(
     from harken.scorecard import metrics
     from harken.workspaces.models import Workspace
 
+    console = Console()  # per call: the terminal's width now, not when the module was imported
     ws = Workspace.objects.filter(slug=workspace).first()
     if ws is None:
         console.print(f"[red]No workspace with the slug '{workspace}'.[/red]")
