@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from harken.core.views import redirect_back
 from harken.insight import services
 from harken.insight.models import SuggestionStatus
 from harken.workspaces.access import Actor, workspace_view
@@ -16,13 +17,6 @@ from harken.workspaces.models import Role
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
 
 
 @workspace_view()
@@ -69,7 +63,7 @@ def merge_suggestion(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
         messages.success(
             request, f"Merged #{record.merged_id} into #{record.survivor_id}. You can undo this under Merges."
         )
-    return _back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
+    return redirect_back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
 
 
 @require_POST
@@ -82,7 +76,7 @@ def dismiss(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         messages.info(request, "Marked as not a duplicate; this pair will not be suggested again.")
-    return _back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
+    return redirect_back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
 
 
 @require_POST
@@ -94,13 +88,13 @@ def merge_item(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         into = int(request.POST.get("into", ""))
     except ValueError:
         messages.error(request, "Say which item to merge into.")
-        return _back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
+        return redirect_back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
     survivor = get_object_or_404(actor.workspace.feedback_items, pk=into)
     try:
         record = services.merge(actor, survivor, merged)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return _back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
+        return redirect_back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
     messages.success(request, f"Merged #{record.merged_id} into #{record.survivor_id}.")
     return redirect(reverse("feedback:detail", kwargs={"ws": actor.workspace.slug, "pk": survivor.pk}))
 
@@ -121,4 +115,4 @@ def undo_merge(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, f"Undone: #{record.merged_id} is a separate item again.")
-    return _back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
+    return redirect_back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))

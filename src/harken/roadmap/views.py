@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.views import redirect_back
 from harken.roadmap import actions, loop, promises, public, queries, trackers
 from harken.roadmap import statuses as st
 from harken.roadmap.forms import (
@@ -51,13 +52,6 @@ def _item(actor: Actor, pk: int) -> RoadmapItem:
 
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
 
 
 def _detail_url(actor: Actor, item: RoadmapItem) -> str:
@@ -213,7 +207,7 @@ def change_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, "Status changed. Linked customers hear about it once it settles.")
-    return _back(request, _detail_url(actor, item))
+    return redirect_back(request, _detail_url(actor, item))
 
 
 @require_POST
@@ -231,30 +225,30 @@ def link(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     source = queries.EVIDENCE_SOURCES.get(kind)
     if (kind not in sources and source is None) or not raw.isdigit():
         messages.error(request, "Pick what to link and give its number (e.g. feedback #123).")
-        return _back(request, _detail_url(actor, item))
+        return redirect_back(request, _detail_url(actor, item))
     if source is not None:  # e.g. a conversation: its app says whether the id exists in this workspace
         found = source.describe(actor.workspace, [int(raw)]).get(int(raw))
         if found is None:
             messages.error(request, f"No {source.singular.lower()} #{raw} in this workspace.")
-            return _back(request, _detail_url(actor, item))
+            return redirect_back(request, _detail_url(actor, item))
         try:
             actions.link_evidence(actor, item, int(raw), kind=kind, note=request.POST.get("note", ""))
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
             messages.success(request, f"Linked {source.singular.lower()} “{found[0]}”.")
-        return _back(request, _detail_url(actor, item))
+        return redirect_back(request, _detail_url(actor, item))
     obj = sources[kind].filter(pk=int(raw)).first()
     if obj is None:
         messages.error(request, f"No {kind} #{raw} in this workspace.")
-        return _back(request, _detail_url(actor, item))
+        return redirect_back(request, _detail_url(actor, item))
     try:
         actions.link_evidence(actor, item, obj, note=request.POST.get("note", ""))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, f"Linked {kind} “{obj}”.")
-    return _back(request, _detail_url(actor, item))
+    return redirect_back(request, _detail_url(actor, item))
 
 
 @require_POST
@@ -264,7 +258,7 @@ def unlink(request: HttpRequest, actor: Actor, pk: int, evidence_id: int) -> Htt
     evidence = get_object_or_404(item.evidence, pk=evidence_id)
     actions.unlink_evidence(actor, evidence)
     messages.info(request, "Evidence removed.")
-    return _back(request, _detail_url(actor, item))
+    return redirect_back(request, _detail_url(actor, item))
 
 
 @require_POST
@@ -285,7 +279,7 @@ def link_feedback(request: HttpRequest, actor: Actor, feedback_id: int) -> HttpR
         messages.error(request, _errors(exc))
     else:
         messages.success(request, f"Linked to roadmap item “{item.title}”.")
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 @require_POST
@@ -350,7 +344,7 @@ def promise_withdraw(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
         messages.error(request, _errors(exc))
     else:
         messages.info(request, "Promise withdrawn.")
-    return _back(request, reverse("roadmap:promises", kwargs={"ws": actor.workspace.slug}))
+    return redirect_back(request, reverse("roadmap:promises", kwargs={"ws": actor.workspace.slug}))
 
 
 @workspace_view()

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from harken.core.views import redirect_back
 from harken.insight.embeddings import item_text
 from harken.insight.themes import classify, services
 from harken.insight.themes import problems as problem_service
@@ -21,13 +22,6 @@ from harken.workspaces.models import Role
 
 def _url(actor: Actor, name: str, **kwargs: object) -> str:
     return reverse(f"insight:{name}", kwargs={"ws": actor.workspace.slug, **kwargs})
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
 
 
 def _error(request: HttpRequest, exc: ValidationError) -> None:
@@ -101,7 +95,7 @@ def rename(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         _error(request, exc)
     else:
         messages.success(request, f"Renamed to “{theme.name}”. The name is kept when themes are recomputed.")
-    return _back(request, _url(actor, "theme", pk=theme.pk))
+    return redirect_back(request, _url(actor, "theme", pk=theme.pk))
 
 
 @require_POST
@@ -114,7 +108,7 @@ def pin(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         _error(request, exc)
     else:
         messages.success(request, "Pinned: re-clustering keeps this theme as it is." if theme.pinned else "Unpinned.")
-    return _back(request, _url(actor, "theme", pk=theme.pk))
+    return redirect_back(request, _url(actor, "theme", pk=theme.pk))
 
 
 @require_POST
@@ -126,13 +120,13 @@ def merge(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         into = int(request.POST.get("into", ""))
     except ValueError:
         messages.error(request, "Choose the theme to merge into.")
-        return _back(request, _url(actor, "theme", pk=source.pk))
+        return redirect_back(request, _url(actor, "theme", pk=source.pk))
     target = get_object_or_404(actor.workspace.themes, pk=into)
     try:
         services.merge_themes(actor, target, source)
     except ValidationError as exc:
         _error(request, exc)
-        return _back(request, _url(actor, "theme", pk=source.pk))
+        return redirect_back(request, _url(actor, "theme", pk=source.pk))
     messages.success(request, f"Merged “{source.name}” into “{target.name}”.")
     return redirect(_url(actor, "theme", pk=target.pk))
 
@@ -145,7 +139,7 @@ def split(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         other = services.split_theme(actor, theme, request.POST.get("name", ""))
     except ValidationError as exc:
         _error(request, exc)
-        return _back(request, _url(actor, "theme", pk=theme.pk))
+        return redirect_back(request, _url(actor, "theme", pk=theme.pk))
     messages.success(request, f"Split off “{other.name}” ({other.size} items).")
     return redirect(_url(actor, "theme", pk=other.pk))
 
@@ -160,7 +154,7 @@ def move(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     if raw != "none":
         if not raw.isdigit():
             messages.error(request, "Choose a theme (or “No theme”).")
-            return _back(request, _url(actor, "themes"))
+            return redirect_back(request, _url(actor, "themes"))
         theme = get_object_or_404(actor.workspace.themes, pk=int(raw))
     try:
         services.move_item(actor, item, theme)
@@ -170,7 +164,7 @@ def move(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         messages.success(
             request, f"Moved #{item.pk} to “{theme.name}”." if theme else f"Took #{item.pk} out of its theme."
         )
-    return _back(request, _url(actor, "theme", pk=theme.pk) if theme else _url(actor, "themes"))
+    return redirect_back(request, _url(actor, "theme", pk=theme.pk) if theme else _url(actor, "themes"))
 
 
 @require_POST
@@ -183,7 +177,7 @@ def correct(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         _error(request, exc)
     else:
         messages.success(request, f"Saved for #{item.pk}; Harken will not change it again.")
-    return _back(request, reverse("feedback:detail", kwargs={"ws": actor.workspace.slug, "pk": item.pk}))
+    return redirect_back(request, reverse("feedback:detail", kwargs={"ws": actor.workspace.slug, "pk": item.pk}))
 
 
 @workspace_view()
