@@ -24,7 +24,8 @@ class Data:
 
     @property
     def now(self) -> dt.datetime:
-        return timezone.now()
+        """The moment the hand-computed values hold: the data's base (see `scorecard_data`)."""
+        return self.base
 
 
 def _triage(world: World, base: dt.datetime, received: float, due: float | None, **kw: Any) -> Triage:
@@ -45,6 +46,11 @@ def _triage(world: World, base: dt.datetime, received: float, due: float | None,
 def scorecard_data(world: World) -> Data:
     """Alpha: bob manages Mobile (one PM × line pair). Hand-computed values, last 12 weeks:
 
+    The base is this week's Monday 00:00 UTC (Alpha's time zone), so the card's window — 12 weeks
+    back from the current week's Monday to now — is exactly [base − 84 days, base) at `now = base`,
+    and the same rows (plus nothing newer) whenever the page is read later this week. Rows whose
+    creation time the metrics read are dated a day before the base.
+
     conversations   4 on the pair / (1 pair × 12 weeks)                = 1/3 a week
     sla             t1 on time, t2 late, t3 overdue (t4 not yet due, t5 no reply needed) = 1/3
     decided         t1, t2, t5 of t1…t5                                = 3/5
@@ -55,8 +61,10 @@ def scorecard_data(world: World) -> Data:
     talk            cue, name (Acme), quote of 5 texts                  = 3/5
     """
     w = world
-    base = timezone.now()
     d = dt.timedelta
+    today = timezone.now().date()
+    base = dt.datetime.combine(today - d(days=today.weekday()), dt.time(0, 0), tzinfo=dt.UTC)
+    before = base - d(days=1)
     w.alpha_line.managers.add(w.bob)
     acme = Account.objects.create(workspace=w.alpha, name="Acme Corp", arr=120000)
 
@@ -97,6 +105,7 @@ def scorecard_data(world: World) -> Data:
 
     Note.objects.create(workspace=w.alpha, triage=t1, author=w.bob, body="Customer wants a CSV export")
     Note.objects.create(workspace=w.alpha, triage=t2, author=w.bob, body="Fix CI before the release")
+    Note.objects.filter(workspace=w.alpha).update(created_at=before)
 
     item = RoadmapItem.objects.create(
         workspace=w.alpha, title="Sync", product_line=w.alpha_line, owner=w.bob, description="Refactor the sync engine"
@@ -109,9 +118,11 @@ def scorecard_data(world: World) -> Data:
         owner=w.bob,
         description='Quote: "we export every Monday by hand"',
     )
-    gone = RoadmapItem.objects.create(workspace=w.alpha, title="Gone", deleted_at=base)
+    gone = RoadmapItem.objects.create(workspace=w.alpha, title="Gone", deleted_at=base - d(hours=1))
     Evidence.objects.create(workspace=w.alpha, item=gone, kind="account", account=acme)
     RoadmapItem.objects.create(workspace=w.bravo, title="Bravo item")
+    RoadmapItem.objects.filter(workspace=w.alpha).update(created_at=before)
+    Evidence.objects.filter(workspace=w.alpha).update(created_at=before)
 
     def promise(days: int, status: str = PromiseStatus.OPEN, on_time: bool | None = None) -> Promise:
         date = (base - d(days=days)).date()

@@ -1,16 +1,22 @@
 """The customer-focus scorecard: each metric for the team, a product line or a PM, with its trend.
 
 Every metric is a function `fn(scope, start, end, now) -> Reading` over a half-open period
-[start, end). The card's value covers the last WINDOW_DAYS (12 weeks); its trend is the same
-function over the last TREND_PERIODS periods of PERIOD_DAYS (4 weeks) each. A trend needs at
-least two periods with data, otherwise the card says "Not enough data" (new workspaces).
+[start, end). The card's value covers the last WINDOW_DAYS (12 weeks) plus the current week so
+far; its trend is the same function over TREND_PERIODS periods of PERIOD_DAYS (4 weeks) each, the
+last one also running to now. A trend needs at least two periods with data, otherwise the card
+says "Not enough data" (new workspaces).
+
+Weeks run Monday 00:00 to Sunday 24:00 in the scope's time zone: a PM's own (their conversations
+`MemberPreference`, else the workspace's), the workspace's for the team and a product line. So
+the window and every period start on a Monday at midnight, local: a call on Sunday 23:30 in Tokyo
+counts in the Tokyo PM's week and period it happened in, though it was already Monday in UTC.
 
 Definitions (docs/scorecard.md has the same, in words):
 
 - conversations: conversations in the period on a (PM, product line) pair of the scope — the PM
   owns or attended it and it is about that line — divided by (pairs × weeks in the period),
   against the cadence's weekly target. Pairs: members who manage a product line (conversations
-  cadence). Weeks are 7-day spans in UTC.
+  cadence). Weeks are calendar weeks in the scope's time zone (see above).
 - sla: of requests received in the period that need a reply, the share answered (first response)
   by their due time. Requests still waiting and not yet due are left out; overdue ones count as
   missed.
@@ -24,7 +30,8 @@ Definitions (docs/scorecard.md has the same, in words):
   the promised date.
 - evidence: of roadmap items that existed at the end of the period, the share with at least one
   piece of customer evidence linked by then.
-- survey: NPS/CSAT from a survey provider (see SURVEY_PROVIDERS); "No survey data yet" without one.
+- survey: NPS (or CSAT when a scope has no NPS answer) from a survey provider (`survey_providers`,
+  the surveys app's `surveys/scorecard.py`); "No survey data yet" without answers.
 - talk: the customer-vs-internal talk index (scorecard/talk.py) over texts written in the period.
 
 Scopes: the team (whole workspace); a product line (requests of that line, its roadmap items,
@@ -39,6 +46,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -83,7 +91,25 @@ class Reading:
     value: float | None  # None: nothing to measure in the period
     numerator: float = 0
     denominator: float = 0
-    note: str = ""
+    note: str = ""  # shown as the card's detail when set (a provider's own wording)
+    display: str = ""  # the value as shown, when the metric's unit does not say it (e.g. "NPS +23")
+    action: str = ""  # a suggested action computed from the data, instead of the metric's fixed one
+    target: tuple[float, float, str] | None = None  # (good, watch, label) instead of the metric's
+
+
+def scope_zone(scope: Scope) -> ZoneInfo:
+    """The time zone of the scope's weeks: the PM's own for a PM, else the workspace's."""
+    from harken.conversations.cadence import zone_for
+    from harken.conversations.services import workspace_zone
+
+    if scope.kind == "pm" and scope.user is not None:
+        return zone_for(scope.workspace, scope.user)
+    return workspace_zone(scope.workspace)
+
+
+def _local_date(moment: dt.datetime, like: dt.datetime) -> dt.date:
+    """`moment`'s date in the time zone of `like` (a period bound, aware in the scope's zone)."""
+    return moment.astimezone(like.tzinfo).date() if like.tzinfo is not None else moment.date()
 
 
 @dataclass
@@ -212,7 +238,7 @@ def _promises(scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.dateti
         Promise.objects.for_workspace(scope.workspace)
         .exclude(status=PromiseStatus.WITHDRAWN)
         .filter(original_target_date__gte=start.date(), original_target_date__lt=end.date())
-        .filter(original_target_date__lt=now.date())
+        .filter(original_target_date__lt=_local_date(now, start))
     )
     if scope.kind == "line" and scope.line is not None:
         rows = rows.filter(item__product_line=scope.line)
@@ -252,7 +278,7 @@ def notices_in_time(scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.
     for pk, at in sent:
         if pk not in first_sent or at < first_sent[pk]:
             first_sent[pk] = at
-    warned = sum(1 for pk, date in slipped if pk in first_sent and first_sent[pk].date() <= date)
+    warned = sum(1 for pk, date in slipped if pk in first_sent and _local_date(first_sent[pk], start) <= date)
     return Reading(warned / len(slipped), warned, len(slipped))
 
 
@@ -446,7 +472,7 @@ METRICS: list[Metric] = [
         30.0,
         0.0,
         "Send a survey to hear how customers feel, not just what they ask for.",
-        "",
+        "surveys:list",
     ),
     Metric(
         "talk",
@@ -495,18 +521,34 @@ def _status(metric: Metric, value: float | None, good: float, watch: float) -> s
     return "good" if value <= good else "watch" if value <= watch else "bad"
 
 
-def periods(now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The trend's periods, oldest first, the last one ending now."""
-    return [
-        (now - dt.timedelta(days=PERIOD_DAYS * (i + 1)), now - dt.timedelta(days=PERIOD_DAYS * i))
-        for i in range(TREND_PERIODS - 1, -1, -1)
-    ]
+def _midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
 
 
-def card(metric: Metric, scope: Scope, now: dt.datetime) -> Card:
-    reading = metric.fn(scope, now - dt.timedelta(days=WINDOW_DAYS), now, now)
-    good, watch, target = _target(metric, scope.workspace)
-    trend = [(s.date().isoformat(), metric.fn(scope, s, e, now).value) for s, e in periods(now)]
+def window(now: dt.datetime, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The card's window: from Monday 00:00 (local) twelve weeks before the current week, to now."""
+    from harken.conversations.cadence import week_start
+
+    return _midnight(week_start(now, zone) - dt.timedelta(days=WINDOW_DAYS), zone), now
+
+
+def periods(now: dt.datetime, zone: ZoneInfo | None = None) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The trend's 4-week periods, oldest first, each starting on a Monday 00:00 in `zone` (UTC by
+    default); the last one runs from four weeks before the current week to now."""
+    from harken.conversations.cadence import week_start
+
+    zone = zone or ZoneInfo("UTC")
+    this_week = week_start(now, zone)
+    bounds = [_midnight(this_week - dt.timedelta(days=PERIOD_DAYS * i), zone) for i in range(TREND_PERIODS, 0, -1)]
+    return list(zip(bounds, [*bounds[1:], now], strict=True))
+
+
+def card(metric: Metric, scope: Scope, now: dt.datetime, zone: ZoneInfo | None = None) -> Card:
+    zone = zone or scope_zone(scope)
+    start, end = window(now, zone)
+    reading = metric.fn(scope, start, end, now)
+    good, watch, target = reading.target or _target(metric, scope.workspace)
+    trend = [(s.date().isoformat(), metric.fn(scope, s, e, now).value) for s, e in periods(now, zone)]
     points = [(label, v) for label, v in trend if v is not None]
     enough = len(points) >= MIN_TREND_POINTS
     scale = 100.0 if metric.unit == "%" else 1.0
@@ -516,7 +558,9 @@ def card(metric: Metric, scope: Scope, now: dt.datetime) -> Card:
         else None
     )
     status = _status(metric, reading.value, good, watch)
-    if reading.value is None:
+    if reading.value is not None and reading.note:
+        detail = reading.note
+    elif reading.value is None:
         detail = reading.note or "Nothing to measure in the last 12 weeks."
     elif metric.key == "conversations":
         detail = f"{reading.numerator:g} conversations over {reading.denominator / (WINDOW_DAYS / 7):g} PM × line pairs in 12 weeks"
@@ -531,10 +575,10 @@ def card(metric: Metric, scope: Scope, now: dt.datetime) -> Card:
         metric.label,
         metric.unit,
         reading.value,
-        _display(metric, reading.value),
+        reading.display or _display(metric, reading.value),
         target,
         status,
-        metric.action if status in {"watch", "bad", "none"} else "Keep it up.",
+        reading.action or (metric.action if status in {"watch", "bad", "none"} else "Keep it up."),
         detail,
         trend,
         enough,
@@ -545,7 +589,8 @@ def card(metric: Metric, scope: Scope, now: dt.datetime) -> Card:
 
 def scorecard(scope: Scope, now: dt.datetime | None = None) -> list[Card]:
     now = now or timezone.now()
-    return [card(m, scope, now) for m in METRICS]
+    zone = scope_zone(scope)
+    return [card(m, scope, now, zone) for m in METRICS]
 
 
 def scopes(workspace: Workspace) -> list[Scope]:

@@ -17,11 +17,54 @@ from django.utils import timezone
 
 from harken.customers.models import Contact
 from harken.feedback.models import Channel
-from harken.surveys.models import DEFAULT_QUESTIONS, Invitation, Kind, Response, Status, Survey, band
+from harken.surveys.models import (
+    DEFAULT_QUESTIONS,
+    LIMITS,
+    Invitation,
+    Kind,
+    Response,
+    Status,
+    Survey,
+    SurveySettings,
+    band,
+)
 from harken.workspaces.access import Actor
-from harken.workspaces.models import ProductLine, Role, hash_secret
+from harken.workspaces.models import ProductLine, Role, Workspace, hash_secret
 
 MAX_COMMENT = 5000
+
+
+def survey_settings(workspace: Workspace) -> SurveySettings:
+    """The workspace's survey defaults (unsaved standard defaults when it never changed them)."""
+    found = SurveySettings.objects.filter(workspace=workspace).first()
+    return found or SurveySettings(workspace=workspace)
+
+
+def validate_thresholds(values: dict[str, object]) -> dict[str, int]:
+    """Whole numbers within `LIMITS` (ValidationError naming each bad field); returns them as ints."""
+    clean: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for name, raw in values.items():
+        low, high = LIMITS[name]
+        unit = "" if name == "csat_satisfied_from" else " days"
+        if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+            errors[name] = f"Between {low} and {high}{unit}."
+        else:
+            clean[name] = raw
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def update_settings(actor: Actor, **values: int) -> SurveySettings:
+    """Change the workspace's defaults for new surveys (admins). Existing surveys keep theirs."""
+    actor.require(Role.ADMIN)
+    unknown = set(values) - set(LIMITS)
+    if unknown:
+        raise ValidationError(f"Unknown setting: {', '.join(sorted(unknown))}.")
+    clean = validate_thresholds(values)
+    found, _ = SurveySettings.objects.update_or_create(workspace=actor.workspace, defaults=clean)
+    return found
 
 
 def create_survey(
@@ -32,10 +75,12 @@ def create_survey(
     question: str = "",
     product_line: ProductLine | None = None,
     shareable: bool = False,
-    throttle_days: int = 90,
-    remind_after_days: int = 4,
-    expires_after_days: int = 30,
+    throttle_days: int | None = None,
+    remind_after_days: int | None = None,
+    expires_after_days: int | None = None,
+    csat_satisfied_from: int | None = None,
 ) -> Survey:
+    """A new survey; thresholds left as None take the workspace's defaults (`survey_settings`)."""
     actor.require(Role.MEMBER)
     name = (name or "").strip()
     if not name:
@@ -44,15 +89,14 @@ def create_survey(
         raise ValidationError({"kind": f"Choose one of {', '.join(Kind.values)}."})
     if product_line is not None and product_line.workspace_id != actor.workspace.pk:
         raise ValidationError({"product_line": "Unknown product line."})
-    for label, value, top in (
-        ("throttle_days", throttle_days, 3650),
-        ("remind_after_days", remind_after_days, 365),
-        ("expires_after_days", expires_after_days, 365),
-    ):
-        if not isinstance(value, int) or value < 0 or value > top:
-            raise ValidationError({label: f"Between 0 and {top} days."})
-    if expires_after_days < 1:
-        raise ValidationError({"expires_after_days": "Links must live at least one day."})
+    defaults = survey_settings(actor.workspace)
+    given = {
+        "throttle_days": throttle_days,
+        "remind_after_days": remind_after_days,
+        "expires_after_days": expires_after_days,
+        "csat_satisfied_from": csat_satisfied_from,
+    }
+    clean = validate_thresholds({k: getattr(defaults, k) if v is None else v for k, v in given.items()})
     return Survey.objects.create(
         workspace=actor.workspace,
         name=name[:200],
@@ -60,10 +104,8 @@ def create_survey(
         question=(question or "").strip()[:300] or DEFAULT_QUESTIONS[Kind(kind)],
         product_line=product_line,
         share_key=secrets.token_urlsafe(18) if shareable else "",
-        throttle_days=throttle_days,
-        remind_after_days=remind_after_days,
-        expires_after_days=expires_after_days,
         created_by=actor.user,
+        **clean,
     )
 
 
@@ -325,7 +367,7 @@ def attach_feedback(response: Response) -> None:
     from harken.feedback.actions import create_feedback
 
     survey = response.survey
-    kind_band = band(survey.kind, response.score)
+    kind_band = band(survey.kind, response.score, survey.csat_satisfied_from)
     if not response.comment and kind_band != "detractor":
         return
     score_text = f"{response.score}/{survey.scale[1]}" if survey.scale and response.score is not None else ""

@@ -29,6 +29,7 @@ class SurveyOut(Schema):
     throttle_days: int
     remind_after_days: int
     expires_after_days: int
+    csat_satisfied_from: int
     created_at: dt.datetime
 
     @staticmethod
@@ -42,9 +43,18 @@ class SurveyIn(Schema):
     question: str = ""
     product_line_id: int | None = None
     shareable: bool = False
-    throttle_days: int = 90
-    remind_after_days: int = 4
-    expires_after_days: int = 30
+    # None: the workspace's default (GET /api/surveys/settings)
+    throttle_days: int | None = None
+    remind_after_days: int | None = None
+    expires_after_days: int | None = None
+    csat_satisfied_from: int | None = None
+
+
+class SettingsOut(Schema):
+    throttle_days: int
+    remind_after_days: int
+    expires_after_days: int
+    csat_satisfied_from: int
 
 
 class SendIn(Schema):
@@ -127,8 +137,15 @@ def create_survey(request: HttpRequest, payload: SurveyIn) -> Any:
         throttle_days=payload.throttle_days,
         remind_after_days=payload.remind_after_days,
         expires_after_days=payload.expires_after_days,
+        csat_satisfied_from=payload.csat_satisfied_from,
     )
     return Status(201, survey)
+
+
+@router.get("/settings", response=SettingsOut)
+def get_settings(request: HttpRequest) -> Any:
+    """The workspace's defaults for new surveys (admins change them on the Surveys → Defaults page)."""
+    return actions.survey_settings(actor_of(request).workspace)
 
 
 @router.get("/{survey_id}", response=SurveyOut)

@@ -130,7 +130,7 @@ def after_demo_load(workspace: Any) -> int:
                 answered_at=when,
             )
         )
-        kind_band = band(survey.kind, score)
+        kind_band = band(survey.kind, score, survey.csat_satisfied_from)
         comment = rng.choice(COMMENTS[kind_band]) if kind_band and rng.random() < 0.45 else ""
         responses.append(
             Response(
@@ -160,10 +160,10 @@ def after_demo_load(workspace: Any) -> int:
             sent_at=now - dt.timedelta(days=rng.randint(0, 6)),
             expires_at=now + dt.timedelta(days=24),
         )
-    written = [r for r in responses if r.comment or band(r.survey.kind, r.score) == "detractor"]
+    written = [r for r in responses if r.comment or band(r.survey.kind, r.score, r.survey.csat_satisfied_from) == "detractor"]
     rows = []
     for r in written:
-        kind_band = band(r.survey.kind, r.score)
+        kind_band = band(r.survey.kind, r.score, r.survey.csat_satisfied_from)
         scale_top = 10 if r.survey.kind == Kind.NPS else 5
         text = r.comment or f"Scored {r.score}/{scale_top} without a comment."
         rows.append(

@@ -26,6 +26,19 @@ class Kind(models.TextChoices):
 #: (lowest, highest) score per kind; a free question has no score.
 SCALES: dict[str, tuple[int, int] | None] = {Kind.NPS: (0, 10), Kind.CSAT: (1, 5), Kind.FREE: None}
 
+#: The standard defaults of the configurable thresholds (workspace `SurveySettings`, then each survey).
+DEFAULT_THROTTLE_DAYS = 90
+DEFAULT_REMIND_AFTER_DAYS = 4
+DEFAULT_EXPIRES_AFTER_DAYS = 30
+DEFAULT_CSAT_SATISFIED_FROM = 4
+#: (lowest, highest) of each configurable value, for validation and the forms.
+LIMITS = {
+    "throttle_days": (0, 3650),
+    "remind_after_days": (0, 365),
+    "expires_after_days": (1, 365),
+    "csat_satisfied_from": (2, 5),
+}
+
 DEFAULT_QUESTIONS = {
     Kind.NPS: "How likely are you to recommend us to a friend or colleague?",
     Kind.CSAT: "How satisfied are you with us?",
@@ -52,10 +65,13 @@ class Survey(TenantModel):
         max_length=40, blank=True, help_text="Shareable link key (empty: email invitations only)"
     )
     throttle_days = models.PositiveIntegerField(
-        default=90, help_text="Skip anyone invited to any survey of this workspace in the last N days"
+        default=DEFAULT_THROTTLE_DAYS, help_text="Skip anyone invited to any survey of this workspace in the last N days"
     )
-    remind_after_days = models.PositiveIntegerField(default=4, help_text="0: no reminder")
-    expires_after_days = models.PositiveIntegerField(default=30)
+    remind_after_days = models.PositiveIntegerField(default=DEFAULT_REMIND_AFTER_DAYS, help_text="0: no reminder")
+    expires_after_days = models.PositiveIntegerField(default=DEFAULT_EXPIRES_AFTER_DAYS)
+    csat_satisfied_from = models.PositiveSmallIntegerField(
+        default=DEFAULT_CSAT_SATISFIED_FROM, help_text="CSAT: answers at or above this score count as satisfied (2–5)"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -152,14 +168,36 @@ class Response(TenantModel):
     @property
     def band(self) -> str:
         """promoter / passive / detractor (NPS), satisfied / unsatisfied (CSAT), "" otherwise."""
-        return band(self.survey.kind, self.score)
+        return band(self.survey.kind, self.score, self.survey.csat_satisfied_from)
 
 
-def band(kind: str, score: int | None) -> str:
+#: NPS bands are the standard definition and not configurable: detractors 0–6, promoters 9–10.
+NPS_PROMOTER_FROM = 9
+NPS_PASSIVE_FROM = 7
+
+
+def band(kind: str, score: int | None, csat_satisfied_from: int = DEFAULT_CSAT_SATISFIED_FROM) -> str:
     if score is None:
         return ""
     if kind == Kind.NPS:
-        return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        return "promoter" if score >= NPS_PROMOTER_FROM else "passive" if score >= NPS_PASSIVE_FROM else "detractor"
     if kind == Kind.CSAT:
-        return "satisfied" if score >= 4 else "unsatisfied"
+        return "satisfied" if score >= csat_satisfied_from else "unsatisfied"
     return ""
+
+
+class SurveySettings(models.Model):
+    """A workspace's defaults for new surveys (each survey keeps its own copy, editable on its form).
+
+    Standard defaults: throttle 90 days, reminder after 4 days, links expire after 30 days, CSAT
+    satisfied from 4 (of 1–5). No row: the defaults."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="survey_settings")
+    throttle_days = models.PositiveIntegerField(default=DEFAULT_THROTTLE_DAYS)
+    remind_after_days = models.PositiveIntegerField(default=DEFAULT_REMIND_AFTER_DAYS)
+    expires_after_days = models.PositiveIntegerField(default=DEFAULT_EXPIRES_AFTER_DAYS)
+    csat_satisfied_from = models.PositiveSmallIntegerField(default=DEFAULT_CSAT_SATISFIED_FROM)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Survey settings of {self.workspace}"

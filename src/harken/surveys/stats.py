@@ -4,7 +4,7 @@ NPS = 100 × (p − d), p and d the promoter (9–10) and detractor (0–6) shar
 Its standard error treats each answer as +1 / 0 / −1: Var = (p + d − (p − d)²) / n, so
 SE = 100 × √Var and the interval is NPS ± 1.96 SE, clipped to [−100, 100].
 
-CSAT = share of satisfied answers (4–5 on 1–5), with the Wilson score interval:
+CSAT = share of satisfied answers (by default 4–5 on 1–5; each survey may move the threshold), with the Wilson score interval:
 centre = (p̂ + z²/2n) / (1 + z²/n), half-width = z √(p̂(1−p̂)/n + z²/4n²) / (1 + z²/n).
 
 Fewer than MIN_SAMPLE answers: "not enough data" (the score is still shown, the interval is not).
@@ -63,10 +63,13 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def csat(scores: Iterable[int], *, min_sample: int = MIN_SAMPLE) -> Score:
+def csat(scores: Iterable[int], *, satisfied_from: int = 4, min_sample: int = MIN_SAMPLE) -> Score:
     values = list(scores)
-    n = len(values)
-    satisfied = sum(1 for s in values if s >= 4)
+    return csat_counts(sum(1 for s in values if s >= satisfied_from), len(values), min_sample=min_sample)
+
+
+def csat_counts(satisfied: int, n: int, *, min_sample: int = MIN_SAMPLE) -> Score:
+    """CSAT from the count of satisfied answers out of n (the threshold already applied)."""
     counts = {"satisfied": satisfied, "unsatisfied": n - satisfied}
     if n == 0:
         return Score(0, None, None, None, False, counts)
@@ -75,9 +78,9 @@ def csat(scores: Iterable[int], *, min_sample: int = MIN_SAMPLE) -> Score:
     return Score(n, 100 * satisfied / n, 100 * low if enough else None, 100 * high if enough else None, enough, counts)
 
 
-def score_for(kind: str, scores: Iterable[int], *, min_sample: int = MIN_SAMPLE) -> Score:
+def score_for(kind: str, scores: Iterable[int], *, min_sample: int = MIN_SAMPLE, satisfied_from: int = 4) -> Score:
     if kind == "nps":
         return nps(scores, min_sample=min_sample)
     if kind == "csat":
-        return csat(scores, min_sample=min_sample)
+        return csat(scores, satisfied_from=satisfied_from, min_sample=min_sample)
     return Score(0, None, None, None, False, {})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
 from harken.surveys import actions, queries
-from harken.surveys.forms import SendForm, SurveyForm
+from harken.surveys.forms import THRESHOLDS, SendForm, SettingsForm, SurveyForm
 from harken.surveys.models import Survey
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
@@ -23,18 +23,17 @@ def _survey(actor: Actor, pk: int) -> Survey:
 
 @workspace_view()
 def survey_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    lines = list(actor.workspace.product_lines.all())
     return render(
         request,
         "surveys/list.html",
-        {"surveys": queries.surveys(actor.workspace), "form": SurveyForm(product_lines=lines)},
+        {"surveys": queries.surveys(actor.workspace), "defaults": actions.survey_settings(actor.workspace)},
     )
 
 
 @workspace_view(Role.MEMBER)
 def survey_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     lines = list(actor.workspace.product_lines.all())
-    form = SurveyForm(request.POST or None, product_lines=lines)
+    form = SurveyForm(request.POST or None, product_lines=lines, defaults=actions.survey_settings(actor.workspace))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -48,6 +47,7 @@ def survey_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                 throttle_days=data["throttle_days"],
                 remind_after_days=data["remind_after_days"],
                 expires_after_days=data["expires_after_days"],
+                csat_satisfied_from=data["csat_satisfied_from"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -106,3 +106,24 @@ def survey_close(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     survey = actions.close_survey(actor, _survey(actor, pk))
     messages.success(request, f"“{survey.name}” is closed: its links no longer accept answers.")
     return redirect("surveys:detail", ws=actor.workspace.slug, pk=survey.pk)
+
+
+@workspace_view()
+def survey_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The workspace's defaults for new surveys: everyone reads them, admins change them."""
+    current = actions.survey_settings(actor.workspace)
+    initial = {name: getattr(current, name) for name in THRESHOLDS}
+    form = SettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        actor.require(Role.ADMIN)
+        if form.is_valid():
+            try:
+                actions.update_settings(actor, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Survey defaults saved. New surveys start from them.")
+                return redirect("surveys:settings", ws=actor.workspace.slug)
+        status = 400
+    return render(request, "surveys/settings.html", {"form": form, "can_edit": actor.can(Role.ADMIN)}, status=status)
