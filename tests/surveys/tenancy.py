@@ -21,10 +21,17 @@ CASES = [
     Case("surveys:detail", survey),
     Case("surveys:send", survey, write=True, read=False),
     Case("surveys:close", survey, write=True, read=False),
+    Case(
+        "surveys:settings",
+        write=True,
+        data={"throttle_days": "30", "remind_after_days": "2", "expires_after_days": "30", "csat_satisfied_from": "5"},
+        write_role="admin",
+    ),
 ]
 
 API_CASES = [
     ApiCase("GET", "/surveys/"),
+    ApiCase("GET", "/surveys/settings"),
     ApiCase("POST", "/surveys/", write=True, json={"name": "Token survey"}),
     ApiCase("GET", "/surveys/{id}", api_survey),
     ApiCase("POST", "/surveys/{id}/send", api_survey, write=True, json={}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -203,3 +204,89 @@ def test_cli_lists_surveys_with_their_score(world: World) -> None:
     assert "80" in result.output and "49 to 94" in result.output
     assert CliRunner().invoke(app, ["surveys", "list", "-w", "nope"]).exit_code == 1
     assert "Queued 0 reminder" in CliRunner().invoke(app, ["surveys", "send-reminders"]).output
+
+
+def test_thresholds_default_from_the_workspace_and_are_validated(world: World) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from harken.surveys.models import SurveySettings, band
+
+    owner, member = world.actor(world.alice), world.actor(world.bob)
+    standard = actions.create_survey(member, name="Standard", kind="csat")
+    assert (standard.throttle_days, standard.remind_after_days, standard.csat_satisfied_from) == (90, 4, 4)
+    with pytest.raises(PermissionDenied):
+        actions.update_settings(member, throttle_days=30)
+    for bad in (
+        {"csat_satisfied_from": 1},
+        {"csat_satisfied_from": 6},
+        {"throttle_days": -1},
+        {"remind_after_days": 366},
+        {"expires_after_days": 0},
+        {"throttle_days": "30"},
+        {"throttle_days": True},
+    ):
+        with pytest.raises(ValidationError):
+            actions.update_settings(owner, **bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        actions.update_settings(owner, nps_promoter_from=8)  # NPS bands are the standard, fixed
+    actions.update_settings(owner, throttle_days=30, remind_after_days=0, csat_satisfied_from=5)
+    assert SurveySettings.objects.get(workspace=world.alpha).expires_after_days == 30
+    new = actions.create_survey(member, name="Strict", kind="csat")
+    assert (new.throttle_days, new.remind_after_days, new.csat_satisfied_from) == (30, 0, 5)
+    assert actions.create_survey(member, name="Own", kind="csat", csat_satisfied_from=3).csat_satisfied_from == 3
+    assert standard.csat_satisfied_from == 4  # existing surveys keep theirs
+    with pytest.raises(ValidationError):
+        actions.create_survey(member, name="Bad", kind="csat", csat_satisfied_from=7)
+    # bravo is untouched
+    assert actions.survey_settings(world.bravo).throttle_days == 90
+    # the band follows the survey's threshold; NPS bands do not move
+    assert band("csat", 4, 5) == "unsatisfied" and band("csat", 4) == "satisfied"
+    assert [band("nps", s) for s in (6, 7, 8, 9)] == ["detractor", "passive", "passive", "promoter"]
+
+
+def test_a_strict_csat_survey_sends_a_4_to_triage_as_unsatisfied(world: World) -> None:
+    survey = make_survey(world.alpha, "csat", csat_satisfied_from=5)
+    response = actions.record_answer(survey, score=4, comment="Okay, but slow", email="a@x.test")
+    assert response.band == "unsatisfied" and response.feedback.tags.filter(name="unsatisfied").exists()
+    from harken.surveys import queries
+
+    assert queries.results(survey)["score"].counts == {"satisfied": 0, "unsatisfied": 1}
+
+
+def test_settings_page_and_api(world: World) -> None:
+    from harken.surveys.models import SurveySettings
+
+    owner = world.client_for(world.alice)
+    page = owner.get("/w/alpha/surveys/settings/")
+    assert page.status_code == 200 and "Save defaults" in page.content.decode()
+    bad = owner.post(
+        "/w/alpha/surveys/settings/",
+        {"throttle_days": "-3", "remind_after_days": "4", "expires_after_days": "30", "csat_satisfied_from": "9"},
+    )
+    assert bad.status_code == 400 and not SurveySettings.objects.exists()
+    ok = owner.post(
+        "/w/alpha/surveys/settings/",
+        {"throttle_days": "45", "remind_after_days": "2", "expires_after_days": "20", "csat_satisfied_from": "5"},
+    )
+    assert ok.status_code == 302
+    form = owner.get("/w/alpha/surveys/new/").content.decode()
+    assert 'value="45"' in form and 'value="5"' in form
+    viewer = world.client_for(world.vera).get("/w/alpha/surveys/settings/").content.decode()
+    assert "Save defaults" not in viewer and "45 days" in viewer
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.alpha, world.bob, can_write=True)}"}
+    assert Client().get("/api/surveys/settings", **headers).json() == {
+        "throttle_days": 45,
+        "remind_after_days": 2,
+        "expires_after_days": 20,
+        "csat_satisfied_from": 5,
+    }
+    created = (
+        Client()
+        .post("/api/surveys/", {"name": "API", "kind": "csat"}, content_type="application/json", **headers)
+        .json()
+    )
+    assert created["csat_satisfied_from"] == 5 and created["throttle_days"] == 45
+    bad_api = Client().post(
+        "/api/surveys/", {"name": "API", "csat_satisfied_from": 0}, content_type="application/json", **headers
+    )
+    assert bad_api.status_code == 422 and "csat_satisfied_from" in bad_api.json()["errors"]

@@ -160,7 +160,9 @@ def after_demo_load(workspace: Any) -> int:
             sent_at=now - dt.timedelta(days=rng.randint(0, 6)),
             expires_at=now + dt.timedelta(days=24),
         )
-    written = [r for r in responses if r.comment or band(r.survey.kind, r.score, r.survey.csat_satisfied_from) == "detractor"]
+    written = [
+        r for r in responses if r.comment or band(r.survey.kind, r.score, r.survey.csat_satisfied_from) == "detractor"
+    ]
     rows = []
     for r in written:
         kind_band = band(r.survey.kind, r.score, r.survey.csat_satisfied_from)

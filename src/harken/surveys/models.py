@@ -65,7 +65,8 @@ class Survey(TenantModel):
         max_length=40, blank=True, help_text="Shareable link key (empty: email invitations only)"
     )
     throttle_days = models.PositiveIntegerField(
-        default=DEFAULT_THROTTLE_DAYS, help_text="Skip anyone invited to any survey of this workspace in the last N days"
+        default=DEFAULT_THROTTLE_DAYS,
+        help_text="Skip anyone invited to any survey of this workspace in the last N days",
     )
     remind_after_days = models.PositiveIntegerField(default=DEFAULT_REMIND_AFTER_DAYS, help_text="0: no reminder")
     expires_after_days = models.PositiveIntegerField(default=DEFAULT_EXPIRES_AFTER_DAYS)

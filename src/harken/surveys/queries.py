@@ -52,13 +52,17 @@ def results(survey: Survey, *, period: str = "month", min_sample: int = stats.MI
         .exclude(score__isnull=True)
         .values("score", "answered_at", "account__segment", "account__plan", "product_line__name")
     ]
-    overall = stats.score_for(survey.kind, [r["score"] for r in rows], min_sample=min_sample, satisfied_from=survey.csat_satisfied_from)
+    overall = stats.score_for(
+        survey.kind, [r["score"] for r in rows], min_sample=min_sample, satisfied_from=survey.csat_satisfied_from
+    )
     by_period: dict[dt.date, list[int]] = defaultdict(list)
     for r in rows:
         by_period[_period_start(r["answered_at"], period)].append(r["score"])
     trend: list[dict[str, Any]] = []
     for start in sorted(by_period):
-        s = stats.score_for(survey.kind, by_period[start], min_sample=min_sample, satisfied_from=survey.csat_satisfied_from)
+        s = stats.score_for(
+            survey.kind, by_period[start], min_sample=min_sample, satisfied_from=survey.csat_satisfied_from
+        )
         trend.append({"start": start, "score": s})
     plotted = [(t["start"].isoformat(), round(t["score"].value, 1)) for t in trend if t["score"].enough]
     unit = "" if survey.kind == "nps" else "%"
@@ -76,7 +80,12 @@ def results(survey: Survey, *, period: str = "month", min_sample: int = stats.MI
                 "label": label,
                 "rows": sorted(
                     (
-                        {"name": name, "score": stats.score_for(survey.kind, scores, min_sample=min_sample, satisfied_from=survey.csat_satisfied_from)}
+                        {
+                            "name": name,
+                            "score": stats.score_for(
+                                survey.kind, scores, min_sample=min_sample, satisfied_from=survey.csat_satisfied_from
+                            ),
+                        }
                         for name, scores in groups.items()
                     ),
                     key=lambda g: -g["score"].n,

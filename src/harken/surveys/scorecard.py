@@ -78,8 +78,7 @@ def survey_reading(scope: Any, start: dt.datetime, end: dt.datetime, now: dt.dat
         counts = score.counts
         if score.value >= NPS_TARGET:
             action = (
-                f"Ask the {counts['promoters']} promoters for a testimonial, review or reference "
-                "(Advocacy → queue)."
+                f"Ask the {counts['promoters']} promoters for a testimonial, review or reference (Advocacy → queue)."
             )
         else:
             action = (
