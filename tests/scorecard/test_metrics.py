@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from harken.scorecard import metrics
 from harken.scorecard.metrics import Scope
@@ -95,3 +98,45 @@ def test_scopes_list_team_lines_and_pms(world: World) -> None:
     assert keys == ["team", "line:mobile", f"pm:{world.bob.pk}"]
     with pytest.raises(LookupError):
         metrics.scope_for(world.alpha, "line:web")  # Bravo's line
+
+
+def test_weeks_start_on_monday_in_the_pms_time_zone(world: World) -> None:
+    """Periods start Monday 00:00 in the PM's zone (Tokyo, UTC+9) and in the workspace's (UTC) for the team.
+
+    W = Monday 00:00 in Tokyo (Sunday 15:00 UTC); now = W + 2 days, so the last period starts at
+    W − 4 weeks in Tokyo, and at W − 4 weeks + 9 hours for the team. A call at Sunday 23:30 Tokyo
+    (W − 4 weeks − 30 min) and one at Monday 00:30 Tokyo (W − 4 weeks + 30 min) fall in different
+    Tokyo periods but, both before Monday 00:00 UTC, in the same UTC period."""
+    from zoneinfo import ZoneInfo
+
+    from harken.conversations.models import Conversation, MemberPreference
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    world.alpha_line.managers.add(world.bob)
+    MemberPreference.objects.create(workspace=world.alpha, user=world.bob, time_zone="Asia/Tokyo")
+    today = timezone.now().astimezone(tokyo).date()
+    monday = dt.datetime.combine(today - dt.timedelta(days=today.weekday() + 7), dt.time(0, 0), tzinfo=tokyo)
+    now = monday + dt.timedelta(days=2)
+    boundary = monday - dt.timedelta(weeks=4)
+    for moment in (boundary - dt.timedelta(minutes=30), boundary + dt.timedelta(minutes=30)):
+        Conversation.objects.create(
+            workspace=world.alpha, title="c", happened_at=moment, owner=world.bob, product_line=world.alpha_line
+        )
+    pm, team = Scope(world.alpha, "pm", user=world.bob), Scope(world.alpha)
+    assert metrics.scope_zone(pm) == tokyo and metrics.scope_zone(team) == ZoneInfo("UTC")
+
+    def counts(scope: Scope) -> list[float]:
+        return [
+            metrics.conversations(scope, s, e, now).numerator
+            for s, e in metrics.periods(now, metrics.scope_zone(scope))
+        ]
+
+    assert counts(pm)[-2:] == [1, 1]  # Sunday 23:30 in the period before, Monday 00:30 in the last
+    assert counts(team)[-2:] == [2, 0]  # both on Sunday in UTC
+    pm_periods = metrics.periods(now, tokyo)
+    assert pm_periods[-1] == (boundary, now) and pm_periods[-2][0] == boundary - dt.timedelta(weeks=4)
+    assert all(s.astimezone(tokyo).weekday() == 0 and s.astimezone(tokyo).hour == 0 for s, _ in pm_periods)
+    # the card's trend labels are the local Mondays
+    card = next(c for c in metrics.scorecard(pm, now) if c.key == "conversations")
+    assert card.trend[-1][0] == boundary.date().isoformat()
+    assert metrics.periods(now, ZoneInfo("UTC"))[-1][0] == boundary + dt.timedelta(hours=9)
