@@ -1,5 +1,6 @@
 """Demo hook: asks of the happiest promoters (with consents, one expired), referrals with outcomes
-and a small rewards ledger. Runs after the surveys demo (app order in HARKEN_APPS)."""
+and a small rewards ledger, spread over the past six months (each ask after the promoter's answer).
+Runs after the surveys demo (app order in HARKEN_APPS)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,9 @@ def after_demo_load(workspace: Any) -> int:
     ]
     asks = []
     for i, (r, (kind, status, scope, where, until, quote)) in enumerate(zip(unique, plans, strict=False)):
-        asked = now - dt.timedelta(days=60 - i * 7)
+        # one ask every ~3–4 weeks over six months, never before the answer it follows up
+        asked = max(now - dt.timedelta(days=170 - i * 25), r.answered_at + dt.timedelta(days=2))
+        asked = min(asked, now - dt.timedelta(days=1))
         asks.append(
             Ask.objects.create(
                 workspace=workspace,
@@ -83,7 +86,9 @@ def after_demo_load(workspace: Any) -> int:
                 consent_scope=scope,
                 consent_where=where,
                 consent_until=until,
-                consent_given_at=asked + dt.timedelta(days=3) if status in (AskStatus.AGREED, AskStatus.DONE) else None,
+                consent_given_at=min(asked + dt.timedelta(days=3), now)
+                if status in (AskStatus.AGREED, AskStatus.DONE)
+                else None,
             )
         )
     referrals = []
@@ -104,7 +109,7 @@ def after_demo_load(workspace: Any) -> int:
                 person="",
                 outcome=outcome,
                 value=Decimal(value),
-                referred_at=now - dt.timedelta(days=50 - i * 10),
+                referred_at=now - dt.timedelta(days=150 - i * 35),
             )
         )
     for ask in asks[:3]:
@@ -115,7 +120,7 @@ def after_demo_load(workspace: Any) -> int:
                 description="Gift card",
                 amount=Decimal("50"),
                 ask=ask,
-                given_at=ask.asked_at + dt.timedelta(days=10),
+                given_at=min(ask.asked_at + dt.timedelta(days=10), now),
             )
     Reward.objects.create(
         workspace=workspace,
@@ -123,6 +128,6 @@ def after_demo_load(workspace: Any) -> int:
         description="Referral bonus: one month free",
         amount=Decimal("400"),
         referral=referrals[0],
-        given_at=now - dt.timedelta(days=20),
+        given_at=referrals[0].referred_at + dt.timedelta(days=45),
     )
     return 0

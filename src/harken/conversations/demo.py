@@ -1,4 +1,8 @@
-"""Demo hook: 12 weeks of conversations for each demo PM (some weeks met, some missed), with highlights."""
+"""Demo hook: about nine months of conversations for each demo PM, with highlights.
+
+The last 12 weeks follow PATTERNS (some weeks met, some missed: the cadence page's window); the
+HISTORY_WEEKS before them are sparser and grow towards the present (the team picked up the habit),
+so the scorecard's conversations trend has a shape."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ PATTERNS = [
     [2, 3, 3, 0, 3, 4, 3, 2, 3, 3, 3, 2],
     [3, 1, 2, 3, 3, 3, 3, 4, 2, 3, 3, 0],
 ]
+HISTORY_WEEKS = 28  # before the patterned 12 weeks: 40 weeks in all
 KINDS = ["interview", "call", "ride_along", "sales_call", "support_call", "co_invention", "sprint_review"]
 TITLES = {
     "interview": "Interview with {name}",
@@ -61,9 +66,15 @@ def after_demo_load(workspace: Any) -> int:
             actor = Actor.for_member(membership)
             zone = zone_for(workspace, pm)
             this_week = week_start(now, zone)
-            pattern = PATTERNS[index % len(PATTERNS)]
+            recent = PATTERNS[index % len(PATTERNS)]
+            # older weeks: 0–2 conversations early on, 1–3 closer to the patterned weeks
+            history = [
+                rng.choice([0, 1, 1, 2] if w < HISTORY_WEEKS // 2 else [1, 2, 2, 3]) for w in range(HISTORY_WEEKS)
+            ]
+            pattern = history + recent
             for offset, count in enumerate(pattern):
                 start = this_week - dt.timedelta(weeks=len(pattern) - 1 - offset)
+                old = offset < HISTORY_WEEKS
                 for n in range(count):
                     day = min(n * 2 + rng.randint(0, 1), 4)
                     when = dt.datetime.combine(
@@ -73,7 +84,7 @@ def after_demo_load(workspace: Any) -> int:
                         when = now - dt.timedelta(hours=1 + n)
                     contact = rng.choice(talkative or contacts)
                     kind = KINDS[rng.randrange(len(KINDS))]
-                    highlights = rng.sample(QUOTES, rng.randint(0, 2))
+                    highlights = rng.sample(QUOTES, rng.randint(0, 1) if old else rng.randint(0, 2))
                     services.create_conversation(
                         actor,
                         title=TITLES[kind].format(name=contact.name, account=contact.account.name),

@@ -4,6 +4,12 @@
 accounts, themes linked once insight has built them (a queued task), promises (kept, open, slipped
 with drafted and sent delay notices), a published changelog, a sneak preview, a public roadmap and a
 paused outgoing webhook with a delivery log.
+
+Dated like a year of use (`_backdate`, `_history`): items were added over the past ten months and
+their evidence linked after them (most of it early, some only recently, so the share of items
+backed by evidence rises over the year); a promise history over the past six months was kept on
+time or late, with delay notices sent before or after the promised day — so the scorecard's
+roadmap metrics have a trend.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from harken.roadmap import actions, promises, public
-from harken.roadmap.models import DelayNotice, Evidence, Promise, PromiseStatus, RoadmapSettings
+from harken.roadmap.models import (
+    DelayNotice,
+    Evidence,
+    NoticeStatus,
+    Promise,
+    PromiseStatus,
+    RoadmapSettings,
+    SlipReason,
+)
 from harken.workspaces.access import Actor
 
 # (title, product line, status, title pattern for evidence, impact, confidence, effort, fit, target in days, public, release)
@@ -223,6 +237,8 @@ def _build(ws: Any) -> None:
             Evidence.objects.create(workspace=ws, item=item, kind="account", account=biggest, note="Asked in a QBR")
         items[title] = (item, biggest)
     _promises(ws, items, today)
+    _history(ws, items, today)
+    _backdate(ws, items)
     _changelog(ws, actor, items)
     _webhook(ws)
     public.create_preview(
@@ -302,6 +318,77 @@ def _promises(ws: Any, items: dict[str, Any], today: dt.date) -> None:
     if acct:
         _promise(ws, item, acct, today + dt.timedelta(days=9), 25)
     promises.detect_slips(ws, today)
+
+
+def _backdate(ws: Any, items: dict[str, Any]) -> None:
+    """Items created over the past ten months, one every ~two weeks, oldest first; their evidence
+    linked within a week of creation — except every third item's, linked only in the last month
+    (so earlier periods show items without evidence, and the share rises)."""
+    now = timezone.now()
+    ordered = [item for item, _ in items.values()]
+    for n, item in enumerate(ordered):
+        created = now - dt.timedelta(days=300 - n * 13)
+        if item.shipped_at is not None and item.shipped_at < created:
+            created = item.shipped_at - dt.timedelta(days=60)
+        type(item).objects.filter(pk=item.pk).update(created_at=created)
+        linked = now - dt.timedelta(days=10 + n) if n % 3 == 2 else created + dt.timedelta(days=2 + n % 5)
+        Evidence.objects.filter(item=item).update(created_at=min(linked, now))
+
+
+# (item title, days from today of the original date, kept: True on time / False late / None open,
+#  delay notice sent this many days before (+) or after (−) the original date, or None for no notice)
+HISTORY: list[tuple[str, int, bool | None, int | None]] = [
+    ("Re-run failed pipeline runs", -165, True, None),
+    ("Scheduled dashboard emails", -150, False, -6),
+    ("Re-run failed pipeline runs", -138, True, None),
+    ("CSV and Excel export for every dashboard", -124, False, 3),
+    ("Scheduled dashboard emails", -110, True, None),
+    ("Fix crash on launch (Android 14)", -96, True, None),
+    ("CSV and Excel export for every dashboard", -83, False, 5),
+    ("Blank scheduled report emails fix", -70, True, None),
+    ("Re-run failed pipeline runs", -58, False, -2),
+    ("Fix crash on launch (Android 14)", -47, True, None),
+    ("Scheduled dashboard emails", -36, False, 4),
+    ("Blank scheduled report emails fix", -25, True, None),
+    ("CSV and Excel export for every dashboard", -16, False, 2),
+    ("Fix crash on launch (Android 14)", -9, True, None),
+]
+
+
+def _history(ws: Any, items: dict[str, Any], today: dt.date) -> None:
+    """Past promises (see HISTORY): kept on time, kept late, their delay notices before or after."""
+    now = timezone.now()
+    for title, days, on_time, notice_days in HISTORY:
+        item, acct = items[title]
+        if acct is None:
+            continue
+        date = today + dt.timedelta(days=days)
+        kept = date - dt.timedelta(days=1) if on_time else date + dt.timedelta(days=9)
+        promise = _promise(
+            ws,
+            item,
+            acct,
+            date,
+            -days + 45,
+            status=PromiseStatus.KEPT,
+            kept_at=dt.datetime.combine(kept, dt.time(15, 0), tzinfo=dt.UTC),
+            kept_on_time=bool(on_time),
+        )
+        if notice_days is None:
+            continue
+        sent = dt.datetime.combine(date - dt.timedelta(days=notice_days), dt.time(10, 0), tzinfo=dt.UTC)
+        DelayNotice.objects.create(
+            workspace=ws,
+            promise=promise,
+            reason=SlipReason.DATE_PASSED if notice_days < 0 else SlipReason.ITEM_MOVED,
+            detected_for=date,
+            revised_date=kept,
+            to_email=promise.contact.email if promise.contact else "",
+            subject=f"An update on {item.title}",
+            body=f"{item.title} will take a little longer than we promised: we now expect {kept:%B %-d}.",
+            status=NoticeStatus.SENT,
+            sent_at=min(sent, now),
+        )
 
 
 CHANGELOG = [

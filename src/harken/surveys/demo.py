@@ -145,6 +145,8 @@ def after_demo_load(workspace: Any) -> int:
                 answered_at=when,
             )
         )
+    # the surveys were set up just before their first answers
+    Survey.objects.filter(pk__in=[nps.pk, csat.pk]).update(created_at=now - dt.timedelta(days=MONTHS * 30 + 3))
     Invitation.objects.bulk_create(invitations, batch_size=500)
     for invitation, response in zip(invitations, responses, strict=True):
         response.invitation = invitation  # each wave is its own invitation: every answer is current
