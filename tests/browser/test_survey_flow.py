@@ -73,7 +73,8 @@ def test_nps_survey_goes_out_and_answers_land_in_triage_and_advocacy(
     answerer.close()
 
     page.reload()
-    expect(page.get_by_test_id("survey-score")).to_contain_text("0")  # one promoter, one detractor
+    # one promoter, one detractor: NPS 100 × (1/2 − 1/2) = 0
+    expect(page.get_by_test_id("survey-score").get_by_test_id("score-value").first).to_have_text("0")
     expect(page.get_by_test_id("survey-score")).to_contain_text("not enough data (n=2)")
     answers = page.get_by_test_id("survey-answers")
     expect(answers).to_contain_text("Pipelines failed twice")
@@ -90,3 +91,10 @@ def test_nps_survey_goes_out_and_answers_land_in_triage_and_advocacy(
     assert_accessible(page)
     queue.get_by_role("button", name="Ask").click()
     expect(page.locator("h1")).to_contain_text("Testimonial from")
+
+    # the scorecard's NPS / CSAT card reads the same answers
+    page.goto("/w/alpha/scorecard/")
+    card = page.locator('[data-metric="survey"]')
+    expect(card.get_by_test_id("metric-value")).to_have_text("NPS +0")
+    expect(card).to_contain_text("from 2 answers")
+    expect(card).to_contain_text("Call back the detractors (1)")

@@ -70,7 +70,7 @@ def test_team_card_is_nps_with_csat_beside_it(answered: tuple[World, dt.datetime
     assert card.value == pytest.approx(30.0)
     assert card.display == "NPS +30" and card.status == "good"
     assert "from 10 answers" in card.detail and "CSAT 50 % from 4" in card.detail
-    assert card.action.startswith("Ask the 6 promoters")
+    assert card.action.startswith("Ask the promoters (6)")
     # trend: the last period 5 promoters, 2 detractors of 8 (NPS +37.5); the one before 1 and 1 of 2 (0)
     assert card.trend[-1][1] == pytest.approx(37.5) and card.trend[-2][1] == pytest.approx(0.0)
     assert card.enough_for_trend and card.chart is not None
@@ -83,7 +83,7 @@ def test_line_and_pm_count_the_lines_answers(answered: tuple[World, dt.datetime]
     card = _card(scope, base)
     assert card.value == pytest.approx(0.0) and card.status == "watch"  # target +30, watch from 0
     assert "from 7 answers" in card.detail
-    assert card.action.startswith("Call back the 3 detractors")
+    assert card.action.startswith("Call back the detractors (3)")
     # the last period: 2 promoters, 2 detractors of 5 → 0; the one before: 1 and 1 of 2 → 0
     assert [v for _, v in card.trend[-2:]] == [pytest.approx(0.0), pytest.approx(0.0)]
 
@@ -105,7 +105,7 @@ def test_csat_only_scope_falls_back_to_csat_with_its_own_target(world: World) ->
     # threshold 5: only the two 5s are satisfied → 50 %, below the CSAT target of 80 % and watch of 60 %
     assert card.value == pytest.approx(50.0) and card.display == "CSAT 50 %"
     assert card.status == "bad" and card.target == "target CSAT ≥ 80 %"
-    assert "2 unsatisfied" in card.action
+    assert "unsatisfied answers (2)" in card.action
 
 
 def test_only_current_answers_count(answered: tuple[World, dt.datetime]) -> None:

@@ -78,11 +78,11 @@ def survey_reading(scope: Any, start: dt.datetime, end: dt.datetime, now: dt.dat
         counts = score.counts
         if score.value >= NPS_TARGET:
             action = (
-                f"Ask the {counts['promoters']} promoters for a testimonial, review or reference (Advocacy → queue)."
+                f"Ask the promoters ({counts['promoters']}) for a testimonial, review or reference (Advocacy → queue)."
             )
         else:
             action = (
-                f"Call back the {counts['detractors']} detractors — their answers wait in triage — "
+                f"Call back the detractors ({counts['detractors']}) — their answers wait in triage — "
                 "and fix what they name."
             )
         return Reading(
@@ -105,7 +105,7 @@ def survey_reading(scope: Any, start: dt.datetime, end: dt.datetime, now: dt.dat
         display=f"CSAT {csat.value:.0f} %",
         target=(CSAT_TARGET, CSAT_WATCH, f"target CSAT ≥ {CSAT_TARGET:.0f} %"),
         action=(
-            f"Read the {unsatisfied} unsatisfied answers in triage and follow up; send an NPS survey too."
+            f"Follow up the unsatisfied answers ({unsatisfied}) in triage; send an NPS survey too."
             if unsatisfied
             else "Send an NPS survey to hear whether customers would recommend you."
         ),
