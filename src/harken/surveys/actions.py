@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,7 +41,7 @@ def survey_settings(workspace: Workspace) -> SurveySettings:
     return found or SurveySettings(workspace=workspace)
 
 
-def validate_thresholds(values: dict[str, object]) -> dict[str, int]:
+def validate_thresholds(values: Mapping[str, object]) -> dict[str, int]:
     """Whole numbers within `LIMITS` (ValidationError naming each bad field); returns them as ints."""
     clean: dict[str, int] = {}
     errors: dict[str, str] = {}
