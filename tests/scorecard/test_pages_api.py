@@ -36,6 +36,7 @@ def test_scorecard_page_shows_every_metric_and_the_method(scorecard_data: Data) 
     assert "Not enough data for a trend" in page and "Suggested action" in page
     line = client.get("/w/alpha/scorecard/?scope=line:mobile").content.decode()
     assert "Product line: Mobile" in line
+    assert 'data-testid="scope-zone">UTC<' in line
     assert client.get(f"/w/alpha/scorecard/?scope=pm:{w.bob.pk}").status_code == 200
     assert client.get("/w/alpha/scorecard/?scope=line:web").status_code == 404  # Bravo's line
     assert client.get("/w/alpha/scorecard/?scope=<script>").status_code == 404
@@ -48,6 +49,7 @@ def test_scorecard_api(scorecard_data: Data) -> None:
     values = {m["key"]: m["value"] for m in body["metrics"]}
     assert values["decided"] == pytest.approx(0.6) and values["survey"] is None
     assert body["scope"]["label"] == "Product line: Mobile"
+    assert body["time_zone"] == "UTC"
     assert Client().get("/api/scorecard/?scope=line:web", **headers).status_code == 404
     scopes = Client().get("/api/scorecard/scopes", **headers).json()
     assert [s["key"] for s in scopes] == ["team", "line:mobile", f"pm:{w.bob.pk}"]

@@ -25,6 +25,7 @@ class ScorecardOut(Schema):
     scope: ScopeOut
     window_days: int
     period_days: int
+    time_zone: str  # the zone whose Mondays start the weeks (the PM's, else the workspace's)
     metrics: list[dict[str, Any]]
 
 
@@ -60,6 +61,7 @@ def scorecard(request: HttpRequest, scope: str = "team") -> dict[str, Any] | Sta
         "scope": {"key": chosen.key, "label": chosen.label},
         "window_days": metrics.WINDOW_DAYS,
         "period_days": metrics.PERIOD_DAYS,
+        "time_zone": metrics.scope_zone(chosen).key,
         "metrics": [c.as_dict() for c in metrics.scorecard(chosen)],
     }
 

@@ -28,6 +28,7 @@ def scorecard(request: HttpRequest, actor: Actor) -> HttpResponse:
         "scorecard/scorecard.html",
         {
             "scope": scope,
+            "zone": metrics.scope_zone(scope).key,
             "scopes": metrics.scopes(actor.workspace),
             "cards": metrics.scorecard(scope),
             "window_weeks": metrics.WINDOW_DAYS // 7,
