@@ -59,7 +59,7 @@ def demo(
 
 def served_url(host: str, port: int) -> str:
     """Where `harken serve --host HOST --port PORT` answers (a wildcard address is reached on localhost)."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - a URL to print, not a bind
     if ":" in shown:
         shown = f"[{shown}]"
     return f"http://{shown}:{port}"

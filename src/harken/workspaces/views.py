@@ -297,6 +297,16 @@ def token_revoke(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return redirect("workspaces:tokens", ws=actor.workspace.slug)
 
 
+# --- The Settings page: every app's settings pages, from their nav.py ------------------------
+
+
+@workspace_view()
+def settings_hub(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from harken.core.navigation import settings_links
+
+    return render(request, "workspaces/settings_hub.html", {"links": settings_links(actor.workspace, request)})
+
+
 # --- Audit log -----------------------------------------------------------------------------
 
 
