@@ -3,7 +3,8 @@
 An entry is `(section, label, url name[, attrs])`. Sections follow a product manager's loop —
 Listen, Understand, Decide, Commit, Measure — and every configuration page goes in "Settings",
 which the sidebar shows as one link to the Settings page (`workspaces:settings_hub`) listing them.
-Attrs: `min_role` (hidden below that role), `more` (under the section's "More" fold, so the
+Attrs: `min_role` (hidden below that role), `order` (position in its section, default 50; ties keep
+app order), `more` (under the section's "More" fold, so the
 sidebar fits a laptop screen), `help` (the line shown on the Settings page); any other attr is
 rendered on the link (e.g. `data-nav-inbox`).
 """
@@ -30,6 +31,7 @@ class NavLink:
     url: str
     more: bool = False
     help: str = ""
+    order: int = 50
     attrs: dict[str, str] = field(default_factory=dict)
     current: bool = False
 
@@ -59,9 +61,11 @@ def links(workspace: Any, request: HttpRequest) -> list[NavLink]:
             url = reverse(url_name, kwargs={"ws": workspace.slug})
         except NoReverseMatch:
             continue
+        order = int(attrs.pop("order", 50))
         more = bool(attrs.pop("more", False))
         help_text = str(attrs.pop("help", ""))
-        found.append(NavLink(section, label, url, more=more, help=help_text, attrs=attrs))
+        found.append(NavLink(section, label, url, more=more, help=help_text, attrs=attrs, order=order))
+    found.sort(key=lambda link: link.order)  # stable: app order within the same position
     # Highlight only the longest link that prefixes the current path (so /feedback/new/ is not also "Inbox").
     candidates = [
         link
