@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "harken.core.timezones.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -120,7 +121,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # pages use the member's time zone, else the workspace's (harken.core.timezones)
+# One way of writing dates everywhere: "Nov 30, 2026" and "Nov 30, 2026 15:57" (harken/formats/en).
+FORMAT_MODULE_PATH = ["harken.formats"]
+DATE_FORMAT = "M j, Y"
+DATETIME_FORMAT = "M j, Y H:i"
 USE_I18N = True
 USE_TZ = True
 
