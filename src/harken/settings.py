@@ -209,5 +209,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-tasks logs every task start and finish at INFO (a periodic job every minute: noise);
+        # failures still come through at ERROR, and each task logs what it actually did.
+        "django_tasks": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd (`harken mail-in`) logs every SMTP line at INFO
+    },
 }
