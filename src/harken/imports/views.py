@@ -34,6 +34,7 @@ def _context(job: ImportJob, **extra: object) -> dict[str, object]:
         "delimiter_name": DELIMITER_NAMES.get(job.delimiter, job.delimiter),
         "problems": [{**p, "text": queries.describe(p)} for p in job.error_report[:500]],
         "more_problems": max(0, len(job.error_report) - 500),
+        "notes": queries.notes_summary(job),
         "result_link": queries.result_link(job) if job.status == ImportStatus.DONE else None,
         **extra,
     }
