@@ -11,8 +11,8 @@ Order of work, so nothing valid is ever lost:
 
 from __future__ import annotations
 
-import ipaddress
 import hashlib
+import ipaddress
 import logging
 import os
 import re
