@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.views import flash_error
 from harken.imports import actions, queries, sources
 from harken.imports.csvio import DELIMITER_NAMES
 from harken.imports.fields import fields_for
@@ -150,7 +151,7 @@ def run(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         actions.start_import(actor, job, stop_on_first_error=stop)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
         return redirect(
             "imports:preview" if job.status == ImportStatus.PREVIEWED else "imports:detail",
             ws=actor.workspace.slug,
@@ -167,7 +168,7 @@ def cancel(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         actions.cancel_import(actor, job)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     else:
         messages.success(request, "Cancelling: what this import wrote is being undone.")
     return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)
