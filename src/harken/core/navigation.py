@@ -12,7 +12,7 @@ rendered on the link (e.g. `data-nav-inbox`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -51,9 +51,10 @@ def links(workspace: Any, request: HttpRequest) -> list[NavLink]:
     """Every nav entry this person may use, in app order, with the current page marked."""
     actor = getattr(request, "actor", None)
     found: list[NavLink] = []
-    for entry in collect("nav", "NAV"):
-        section, label, url_name = entry[:3]  # type: ignore[index]
-        attrs = dict(entry[3]) if len(entry) > 3 else {}  # type: ignore[arg-type]
+    for raw in collect("nav", "NAV"):
+        entry = cast("tuple[Any, ...]", raw)
+        section, label, url_name = entry[:3]
+        attrs = dict(entry[3]) if len(entry) > 3 else {}
         min_role = attrs.pop("min_role", None)
         if min_role and (actor is None or not actor.can(min_role)):
             continue  # e.g. "New feedback" is hidden from viewers, who could not use it
