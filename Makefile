@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export HARKEN_DEBUG ?= 1
+# `make demo PORT=8100` serves on another port (links in emails follow unless SITE_URL is set).
+PORT ?= 8000
 
 .PHONY: install demo serve test lint typecheck pytest browser-deps bench clean
 
@@ -16,13 +18,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+demo: export SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: install
 	$(BIN)/harken migrate
-	$(BIN)/harken demo
-	$(BIN)/harken serve --worker --host 127.0.0.1 --port 8000
+	$(BIN)/harken demo --host 127.0.0.1 --port $(PORT)
+	$(BIN)/harken serve --worker --host 127.0.0.1 --port $(PORT)
 
 serve: install
-	$(BIN)/harken serve --worker
+	$(BIN)/harken serve --worker --port $(PORT)
 
 browser-deps:
 	@bash scripts/ensure-chromium

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "harken.core.timezones.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -120,7 +121,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # pages use the member's time zone, else the workspace's (harken.core.timezones)
+# One way of writing dates everywhere: "Nov 30, 2026" and "Nov 30, 2026 15:57" (harken/formats/en).
+FORMAT_MODULE_PATH = ["harken.formats"]
+DATE_FORMAT = "M j, Y"
+DATETIME_FORMAT = "M j, Y H:i"
 USE_I18N = True
 USE_TZ = True
 
@@ -204,5 +209,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-tasks logs every task start and finish at INFO (a periodic job every minute: noise);
+        # failures still come through at ERROR, and each task logs what it actually did.
+        "django_tasks": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd (`harken mail-in`) logs every SMTP line at INFO
+    },
 }

@@ -213,3 +213,22 @@ def test_admin_sets_the_inbound_address_and_rotates_the_url(world: World) -> Non
     page = client.get(url)
     assert services.get_mailbox(world.alpha).token.encode() in page.content  # admins see the secret URL
     assert world.client_for(world.bob).post(url, {"address": ""}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_local_install_explains_how_to_set_the_inbound_domain(world: World) -> None:
+    """Regression: a fresh install showed feedback+alpha@127.0.0.1 with no word on how to change it."""
+    url = reverse("channels:email_settings", kwargs={"ws": "alpha"})
+    client = world.client_for(world.vera)
+    with override_settings(SITE_URL="http://127.0.0.1:8000", HARKEN_INBOUND_DOMAIN=""):
+        page = client.get(url).content.decode()
+        assert "feedback+alpha@127.0.0.1" in page
+        assert "data-inbound-domain-unset" in page and "HARKEN_INBOUND_DOMAIN" in page
+    with override_settings(SITE_URL="http://localhost:8000", HARKEN_INBOUND_DOMAIN=""):
+        assert services.inbound_domain_unset_and_local()
+    with override_settings(SITE_URL="http://127.0.0.1:8000", HARKEN_INBOUND_DOMAIN="feedback.acme.test"):
+        page = client.get(url).content.decode()
+        assert "feedback+alpha@feedback.acme.test" in page and "data-inbound-domain-unset" not in page
+    with override_settings(SITE_URL="https://harken.acme.test", HARKEN_INBOUND_DOMAIN=""):
+        page = client.get(url).content.decode()
+        assert "feedback+alpha@harken.acme.test" in page and "data-inbound-domain-unset" not in page

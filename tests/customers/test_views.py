@@ -339,7 +339,8 @@ def test_viewer_cannot_write_segments(world: World, segment_view: SimpleNamespac
     assert Segment.objects.filter(pk=segment.pk).exists()
 
 
-def test_sidebar_has_customers_section(world: World) -> None:
+def test_sidebar_lists_customers_under_understand(world: World) -> None:
     response = world.client_for(world.vera).get(url("contact_list"))
-    assertContains(response, '<div class="nav-section">Customers</div>', html=True)
+    assertContains(response, '<div class="nav-section" id="nav-understand">Understand</div>', html=True)
+    assertContains(response, f'href="{url("account_list")}"')
     assertContains(response, f'href="{url("segment_list")}"')

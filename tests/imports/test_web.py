@@ -128,3 +128,25 @@ def test_viewers_cannot_reach_import_actions(world: World) -> None:
 def test_nav_has_imports_under_listen(world: World) -> None:
     page = world.client_for(world.vera).get(url("list")).content.decode()
     assert f'href="{url("list")}" aria-current="page">Imports</a>' in page
+
+
+def test_preview_shows_file_wide_notes_first_with_counts(world: World, tmp_path: Path) -> None:
+    """Regression: notes about unknown companies and product lines hid below a very tall preview table."""
+    from harken.imports import actions
+
+    lines = ["text,company,product"]
+    lines += [f"Export number {i} times out,Ghost Corp,Mobile" for i in range(25)]
+    lines += [f"Dark mode request {i},Nobody Ltd,Mobile" for i in range(3)]
+    csv_path = tmp_path / "notes.csv"
+    csv_path.write_text("\n".join(lines) + "\n")
+    bob = world.actor(world.bob)
+    job = actions.run_dry(bob, mapped(bob, csv_path, "feedback"))
+    page = world.client_for(world.bob).get(url("preview", pk=job.pk)).content.decode()
+    notes_at = page.index("data-import-notes")
+    assert notes_at < page.index("First rows as they will be imported")
+    notes = page[notes_at : page.index("</section>", notes_at)]
+    assert "25 rows" in notes and "Ghost Corp" in notes and "3 rows" in notes and "Nobody Ltd" in notes
+    assert "28 rows" in notes  # the unknown product line, once, for every row
+    assert notes.index("28 rows") < notes.index("25 rows") < notes.index("3 rows")  # most rows first
+    detail = world.client_for(world.vera).get(url("detail", pk=job.pk)).content.decode()
+    assert "data-import-notes" in detail and "25 rows" in detail

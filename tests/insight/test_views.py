@@ -132,3 +132,27 @@ def test_cli_embed_similar_duplicates(world) -> None:  # type: ignore[no-untyped
     assert result.exit_code == 0 and "new suggestion" in result.output
     assert runner.invoke(app, ["insight", "embed"]).exit_code != 0
     assert runner.invoke(app, ["insight", "embed", "--workspace", "nope"]).exit_code != 0
+
+
+def test_undo_merge_from_the_item_page_lands_on_the_item_page(world) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the panel is an htmx fragment, so its undo form used to send people to the bare fragment."""
+    a = add(world.alpha, PDF)
+    b = add(world.alpha, PDF + " again")
+    client = world.client_for(world.bob)
+    record = services.merge(world.actor(world.bob, world.alpha), a, b)
+    item_page = reverse("feedback:detail", kwargs={"ws": "alpha", "pk": a.pk})
+    panel = client.get(url("similar", pk=a.pk), HTTP_HX_REQUEST="true").content.decode()
+    assert f'name="next" value="{item_page}"' in panel
+    assert url("similar", pk=a.pk) not in panel.split("<form")[1]
+    # A plain form post (no JavaScript) goes back to the item page, with the confirmation.
+    response = client.post(url("undo_merge", pk=record.pk), {"next": item_page})
+    assert response.status_code == 302 and response["Location"] == item_page
+    page = client.get(item_page).content.decode()
+    assert f"Undone: #{b.pk} is a separate item again." in page and "<html" in page
+    # Over htmx the panel itself is refreshed in place, with the confirmation in it.
+    client.post(url("merge_item", pk=b.pk), {"into": a.pk})
+    again = FeedbackMerge.objects.filter(undone_at__isnull=True).get()
+    fragment = client.post(url("undo_merge", pk=again.pk), {"next": item_page}, HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in html and "Similar feedback" in html
+    assert f"Undone: #{b.pk} is a separate item again." in html and "merged item" not in html

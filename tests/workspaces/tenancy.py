@@ -38,6 +38,7 @@ def _token(ws: Workspace) -> dict[str, Any]:
 
 CASES = [
     Case("workspaces:settings", write=True, data={"name": "Renamed", "time_zone": "Europe/Berlin"}, write_role="admin"),
+    Case("workspaces:settings_hub"),
     Case("workspaces:members"),
     Case("workspaces:member_role", _member, read=False, write=True, data={"role": "viewer"}, write_role="admin"),
     Case("workspaces:member_remove", _member, read=False, write=True, write_role="admin"),

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from pytest_django.asserts import assertContains, assertRedirects
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from harken.workspaces import services
 from harken.workspaces.models import Membership, ProductLine, Role, Workspace
@@ -49,11 +49,20 @@ def test_members_read_but_cannot_change(world: World, client: Client) -> None:
     assert world.alpha.name == "Alpha"
 
 
-def test_workspace_section_in_the_sidebar(world: World) -> None:
+def test_settings_are_one_sidebar_link_to_the_settings_page(world: World) -> None:
     page = world.client_for(world.vera).get(url("settings"))
+    assertContains(page, f'href="{url("settings_hub")}" aria-current="page" data-nav-settings>Settings</a>', html=False)
+    hub = world.client_for(world.vera).get(url("settings_hub"))
     for name in ("settings", "members", "product_lines", "tokens"):
-        assertContains(page, f'href="{url(name)}"')
-    assertContains(page, 'nav-section">Workspace')
+        assertContains(hub, f'href="{url(name)}"')
+    for other in ("triage:templates", "triage:settings", "roadmap:settings"):
+        assertContains(hub, f'href="{reverse(other, kwargs={"ws": "alpha"})}"')
+    # Admin-only and owner-only settings are listed only for those who can open them.
+    assertNotContains(hub, url("audit"))
+    assertNotContains(hub, reverse("notify:outbox", kwargs={"ws": "alpha"}))
+    owner_hub = world.client_for(world.alice).get(url("settings_hub"))
+    assertContains(owner_hub, f'href="{url("audit")}"')
+    assertContains(owner_hub, f'href="{reverse("notify:outbox", kwargs={"ws": "alpha"})}"')
 
 
 def test_admin_creates_edits_and_deletes_with_managers(world: World) -> None:

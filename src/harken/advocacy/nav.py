@@ -1,5 +1,5 @@
 NAV = [
-    ("Listen", "Advocacy", "advocacy:queue"),
-    ("Listen", "Case-study candidates", "advocacy:candidates"),
-    ("Listen", "Referrals & rewards", "advocacy:referrals"),
+    ("Measure", "Advocacy", "advocacy:queue", {"more": True}),
+    ("Measure", "Case-study candidates", "advocacy:candidates", {"more": True}),
+    ("Measure", "Referrals & rewards", "advocacy:referrals", {"more": True}),
 ]

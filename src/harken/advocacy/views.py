@@ -12,16 +12,13 @@ from django.views.decorators.http import require_POST
 
 from harken.advocacy import actions, queries
 from harken.advocacy.models import AskKind, AskStatus, Outcome, Referral
+from harken.core.views import flash_error
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
 
 
 @workspace_view()
@@ -63,7 +60,7 @@ def ask_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             notes=request.POST.get("notes", ""),
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_error(request, exc)
         return redirect("advocacy:queue", ws=actor.workspace.slug)
     messages.success(request, f"Asked {item.contact} for a {item.get_kind_display().lower()}.")
     return redirect("advocacy:ask_detail", ws=actor.workspace.slug, pk=item.pk)
@@ -94,7 +91,7 @@ def ask_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                     notes=request.POST.get("notes", ""),
                 )
             except ValidationError as exc:
-                _errors(request, exc)
+                flash_error(request, exc)
                 status = 400
                 item = get_object_or_404(queries.asks(actor.workspace), pk=pk)
             else:
@@ -131,7 +128,7 @@ def referral_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             notes=request.POST.get("notes", ""),
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, "Referral recorded.")
     return redirect("advocacy:referrals", ws=actor.workspace.slug)
@@ -146,7 +143,7 @@ def referral_outcome(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
             actor, referral, outcome=request.POST.get("outcome", ""), value=request.POST.get("value")
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, f"{referral.company}: {referral.get_outcome_display().lower()}.")
     return redirect("advocacy:referrals", ws=actor.workspace.slug)
@@ -165,7 +162,7 @@ def reward_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             referral_id=_int(request.POST.get("referral")),
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, "Reward added to the ledger.")
     return redirect("advocacy:referrals", ws=actor.workspace.slug)

@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         from harken.cli import setup_django
 
         setup_django()
-        from harken.channels.email.services import max_mail_bytes, plus_address
+        from harken.channels.email.services import inbound_domain_unset_and_local, max_mail_bytes, plus_address
         from harken.channels.email.smtp import make_controller
         from harken.workspaces.models import Workspace
 
@@ -79,6 +79,11 @@ def register(app: typer.Typer) -> None:
         )
         for workspace in workspaces:
             console.print(f"  {workspace.name}: {plus_address(workspace)}")
+        if inbound_domain_unset_and_local():
+            console.print(
+                "[yellow]These addresses use SITE_URL's host: set HARKEN_INBOUND_DOMAIN to a domain whose MX "
+                "record points here.[/yellow]"
+            )
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -1,4 +1,4 @@
 NAV = [
     ("Listen", "Conversations", "conversations:list"),
-    ("Listen", "Cadence", "conversations:cadence"),
+    ("Measure", "Cadence", "conversations:cadence", {"more": True}),
 ]

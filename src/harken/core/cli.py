@@ -127,16 +127,21 @@ def jobs(
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for all interfaces)"),
-    port: int = typer.Option(8000, min=1, max=65535),
+    port: int = typer.Option(8000, min=1, max=65535, envvar="PORT", help="Port to listen on (or $PORT)"),
     threads: int = typer.Option(8, min=1, max=128, help="Request threads"),
     with_worker: bool = typer.Option(False, "--worker", help="Also run a background worker, stopped together"),
 ) -> None:
     """Serve Harken over HTTP with waitress (static files included)."""
     _setup()
+    from harken.core.server import ServeError
     from harken.core.server import serve as run_server
 
     logging.getLogger("harken").setLevel(logging.INFO)
-    run_server(host, port, threads=threads, worker=with_worker)
+    try:
+        run_server(host, port, threads=threads, worker=with_worker)
+    except ServeError as exc:
+        typer.echo(f"harken serve: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def backup(

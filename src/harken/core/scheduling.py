@@ -251,7 +251,10 @@ def run_slot(job: PeriodicJob, slot: datetime) -> TickOutcome:
     except IntegrityError:
         # Another scheduler inserted the row between our check and our insert.
         return TickOutcome(job.name, slot, "already-ran")
-    log.info("Enqueued periodic job %s for slot %s", job.name, slot.isoformat())
+    # Jobs that run every few minutes (polling, outbox delivery) would log all day long; their tasks
+    # log what they did when there was something to do.
+    level = logging.INFO if job.cron.split()[0].isdigit() else logging.DEBUG
+    log.log(level, "Enqueued periodic job %s for slot %s", job.name, slot.isoformat())
     return TickOutcome(job.name, slot, "enqueued", task_result_id=run.task_result_id)
 
 

@@ -7,8 +7,10 @@ asked to stop (SIGTERM, SIGINT), both stop, and a worker that dies on its own is
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -99,6 +101,23 @@ def proxy_options() -> dict[str, Any]:
     }
 
 
+class ServeError(Exception):
+    """The server cannot start; the message is one line for the terminal (no traceback)."""
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"Port {port} on {host} is already in use (another Harken or another program?). "
+            f"Stop it, or pick another port: --port {8100 if port != 8100 else 8101}."
+        )
+    if exc.errno == errno.EACCES:
+        return f"Not allowed to listen on port {port} on {host}: pick a port above 1023, e.g. --port 8100."
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return f"Cannot listen on {host}: it is not an address of this machine (try 127.0.0.1 or 0.0.0.0)."
+    return f"Cannot listen on {host}:{port}: {exc.strerror or exc}."
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -120,9 +139,12 @@ def serve(
     except Exception as exc:  # noqa: BLE001 - a missing database is reported by /healthz, not fatal here
         log.warning("Could not check migrations: %s", exc)
 
-    server: Any = create_server(
-        application, host=host, port=port, threads=threads, url_prefix=url_prefix, **proxy_options()
-    )
+    try:
+        server: Any = create_server(
+            application, host=host, port=port, threads=threads, url_prefix=url_prefix, **proxy_options()
+        )
+    except OSError as exc:
+        raise ServeError(_bind_problem(host, port, exc)) from exc
     child = WorkerProcess(worker_args or []) if worker else None
     # Set both explicitly: a process started in the background may inherit an ignored SIGINT.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

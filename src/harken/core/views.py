@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -28,3 +30,13 @@ def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)
     return redirect(fallback)
+
+
+def error_text(exc: ValidationError) -> str:
+    """A ValidationError's messages as one sentence-run for a flash message or an inline error."""
+    return " ".join(exc.messages)
+
+
+def flash_error(request: HttpRequest, exc: ValidationError) -> None:
+    """Show a refused write's reasons as an error message on the next page."""
+    messages.error(request, error_text(exc))

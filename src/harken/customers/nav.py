@@ -1,6 +1,6 @@
 NAV = [
-    ("Customers", "Accounts", "customers:account_list"),
-    ("Customers", "Contacts", "customers:contact_list"),
-    ("Customers", "Segments", "customers:segment_list"),
-    ("Understand", "Where it hurts", "customers:process_pain"),
+    ("Understand", "Accounts", "customers:account_list", {"order": 60}),
+    ("Understand", "Contacts", "customers:contact_list", {"more": True}),
+    ("Understand", "Segments", "customers:segment_list", {"more": True}),
+    ("Understand", "Where it hurts", "customers:process_pain", {"more": True}),
 ]

@@ -11,12 +11,15 @@ console = Console()
 def demo(
     reset: bool = typer.Option(False, "--reset", help="Delete and rebuild the demo workspace"),
     items: int = typer.Option(2200, min=10, max=200_000, help="How many feedback items to generate"),
+    host: str = typer.Option("127.0.0.1", help="The address `harken serve` will listen on (for the printed URL)"),
+    port: int = typer.Option(
+        8000, min=1, max=65535, envvar="PORT", help="The port `harken serve` will listen on (or $PORT)"
+    ),
 ) -> None:
     """Load the "Acme Analytics" demo workspace (idempotent) and print how to sign in."""
     from harken.core.cli import _setup
 
     _setup()
-    from django.conf import settings
     from django.core.management import call_command
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -50,8 +53,16 @@ def demo(
         )
     if result.queued_tasks:
         console.print(f"{result.queued_tasks} background task(s) queued: run `harken worker` (or `serve --worker`).")
-    console.print(f"\nOpen [bold]{settings.SITE_URL}[/bold] and sign in as")
+    console.print(f"\nOpen [bold]{served_url(host, port)}[/bold] and sign in as")
     console.print(f"  email:    [bold]{DEMO_USER_EMAIL}[/bold]\n  password: [bold]{DEMO_PASSWORD}[/bold]")
+
+
+def served_url(host: str, port: int) -> str:
+    """Where `harken serve --host HOST --port PORT` answers (a wildcard address is reached on localhost)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - a URL to print, not a bind
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def register(app: typer.Typer) -> None:

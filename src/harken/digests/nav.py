@@ -1,4 +1,4 @@
 NAV = [
-    ("Understand", "Weekly digest", "digests:digest"),
-    ("Understand", "Monthly review", "digests:review"),
+    ("Understand", "Weekly digest", "digests:digest", {"more": True}),
+    ("Measure", "Monthly review", "digests:review", {"more": True}),
 ]

@@ -12,14 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from harken.core.views import error_text
 from harken.digests import digest, review, services
 from harken.digests.models import Audience
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
-
-
-def _errors(exc: ValidationError) -> str:
-    return "; ".join(exc.messages)
 
 
 def _week(actor: Actor, value: str) -> dt.date:
@@ -82,7 +79,7 @@ def recipient_add(request: HttpRequest, actor: Actor) -> HttpResponse:
             audience=request.POST.get("audience", Audience.TEAM),
         )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{r.email} gets the {r.get_audience_display().lower()} digest.")
     return redirect("digests:recipients", ws=actor.workspace.slug)
@@ -114,7 +111,7 @@ def send_now(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         issue = services.send_now(actor, week)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Digest for the week of {week:%b %d} queued for {issue.recipients} recipients.")
     return redirect(reverse("digests:digest", kwargs={"ws": actor.workspace.slug}) + f"?week={week:%Y-%m-%d}")
@@ -156,7 +153,7 @@ def review_signoff(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         services.sign_off(actor, month, request.POST.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Recorded: you reviewed {month:%B %Y}.")
     return redirect(reverse("digests:review", kwargs={"ws": actor.workspace.slug}) + f"?month={month:%Y-%m}")

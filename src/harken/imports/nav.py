@@ -1,3 +1,3 @@
 NAV = [
-    ("Listen", "Imports", "imports:list"),
+    ("Listen", "Imports", "imports:list", {"more": True}),
 ]

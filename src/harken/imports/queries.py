@@ -61,6 +61,20 @@ def job_summary(job: ImportJob) -> dict[str, Any]:
     }
 
 
+def notes_summary(job: ImportJob) -> dict[str, Any]:
+    """The notes a preview shows first: each file-wide note (an unknown company, an unknown product
+    line) with how many rows it concerns, most rows first; and how many other row notes there are."""
+    grouped = [p for p in job.error_report if p.get("level") == "warning" and p.get("grouped")]
+    grouped.sort(key=lambda p: (-int(p.get("count", 1)), p["row"]))
+    others = sum(1 for p in job.error_report if p.get("level") == "warning" and not p.get("grouped"))
+    return {
+        "grouped": grouped,
+        "rows": sum(int(p.get("count", 1)) for p in grouped),
+        "other_notes": others,
+        "errors": sum(1 for p in job.error_report if p.get("level") == "error"),
+    }
+
+
 def result_link(job: ImportJob) -> tuple[str, str] | None:
     """Where the imported records can be seen: (label, url), if that page exists."""
     from django.urls import NoReverseMatch, reverse

@@ -93,15 +93,20 @@ class Outcome:
             rows, count = entry["rows"], entry["count"]
             listed = ", ".join(str(r) for r in rows[:10]) + (", …" if count > 10 else "")
             suffix = f" ({count} rows: {listed})" if count > 1 else ""
-            self.note(rows[0], entry["column"], entry["message"] + suffix, "warning")
+            self.note(rows[0], entry["column"], entry["message"] + suffix, "warning", count=count, grouped=True)
         self.grouped.clear()
         self.report.sort(key=lambda p: p["row"])
 
-    def note(self, row: int, column: str | None, message: str, level: str = "error") -> None:
+    def note(
+        self, row: int, column: str | None, message: str, level: str = "error", *, count: int = 1, grouped: bool = False
+    ) -> None:
         if level == "error":
             self.errors += 1
         if len(self.report) < MAX_REPORT:
-            self.report.append({"row": row, "column": column, "message": message, "level": level})
+            entry: dict[str, Any] = {"row": row, "column": column, "message": message, "level": level}
+            if grouped:  # one note standing for `count` rows (an unknown company, an unknown product line)
+                entry.update(count=count, grouped=True)
+            self.report.append(entry)
 
     def apply_to(self, job: ImportJob) -> None:
         job.total_rows = self.total_rows

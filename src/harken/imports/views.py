@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.views import flash_error
 from harken.imports import actions, queries, sources
 from harken.imports.csvio import DELIMITER_NAMES
 from harken.imports.fields import fields_for
@@ -34,6 +35,7 @@ def _context(job: ImportJob, **extra: object) -> dict[str, object]:
         "delimiter_name": DELIMITER_NAMES.get(job.delimiter, job.delimiter),
         "problems": [{**p, "text": queries.describe(p)} for p in job.error_report[:500]],
         "more_problems": max(0, len(job.error_report) - 500),
+        "notes": queries.notes_summary(job),
         "result_link": queries.result_link(job) if job.status == ImportStatus.DONE else None,
         **extra,
     }
@@ -149,7 +151,7 @@ def run(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         actions.start_import(actor, job, stop_on_first_error=stop)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
         return redirect(
             "imports:preview" if job.status == ImportStatus.PREVIEWED else "imports:detail",
             ws=actor.workspace.slug,
@@ -166,7 +168,7 @@ def cancel(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         actions.cancel_import(actor, job)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     else:
         messages.success(request, "Cancelling: what this import wrote is being undone.")
     return redirect("imports:detail", ws=actor.workspace.slug, pk=job.pk)

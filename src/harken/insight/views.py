@@ -8,22 +8,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from harken.core.views import redirect_back
+from harken.core.views import error_text, redirect_back
+from harken.feedback.models import Feedback
 from harken.insight import services
 from harken.insight.models import SuggestionStatus
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 @workspace_view()
 def similar(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """The "Similar feedback" panel body, loaded by htmx from the item page."""
     item = get_object_or_404(actor.workspace.feedback_items, pk=pk)
+    return _similar_fragment(request, actor, item)
+
+
+def _similar_fragment(request: HttpRequest, actor: Actor, item: Feedback, notice: str = "") -> HttpResponse:
     context = {
+        "notice": notice,
         "item": item,
         "similar": services.similar_items(actor, item),
         "merged_into": services.merged_into(item),
@@ -58,7 +60,7 @@ def merge_suggestion(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
     try:
         record = services.merge(actor, survivor, merged, suggestion=suggestion)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request, f"Merged #{record.merged_id} into #{record.survivor_id}. You can undo this under Merges."
@@ -73,7 +75,7 @@ def dismiss(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         services.dismiss_suggestion(actor, suggestion)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.info(request, "Marked as not a duplicate; this pair will not be suggested again.")
     return redirect_back(request, reverse("insight:duplicates", kwargs={"ws": actor.workspace.slug}))
@@ -93,7 +95,7 @@ def merge_item(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         record = services.merge(actor, survivor, merged)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect_back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))
     messages.success(request, f"Merged #{record.merged_id} into #{record.survivor_id}.")
     return redirect(reverse("feedback:detail", kwargs={"ws": actor.workspace.slug, "pk": survivor.pk}))
@@ -108,11 +110,16 @@ def merges(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MEMBER)
 def undo_merge(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """Undo a merge. From the item page's panel over htmx: the refreshed panel with the confirmation in it;
+    a plain form post (no JavaScript, or the merge history): back to the form's page with a message."""
     record = get_object_or_404(actor.workspace.feedback_merges, pk=pk)
     try:
         services.undo_merge(actor, record)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        notice, ok = error_text(exc), False
     else:
-        messages.success(request, f"Undone: #{record.merged_id} is a separate item again.")
+        notice, ok = f"Undone: #{record.merged_id} is a separate item again.", True
+    if request.headers.get("HX-Request") == "true":
+        return _similar_fragment(request, actor, record.survivor, notice=notice)
+    (messages.success if ok else messages.error)(request, notice)
     return redirect_back(request, reverse("insight:merges", kwargs={"ws": actor.workspace.slug}))

@@ -1,4 +1,9 @@
 NAV = [
-    ("Workspace", "Outbox", "notify:outbox", {"min_role": "admin"}),
-    ("Workspace", "Outgoing webhooks", "notify:webhooks", {"min_role": "admin"}),
+    ("Settings", "Outbox", "notify:outbox", {"min_role": "admin", "help": "Every email Harken sends or tried to."}),
+    (
+        "Settings",
+        "Outgoing webhooks",
+        "notify:webhooks",
+        {"min_role": "admin", "help": "Events pushed to your other tools."},
+    ),
 ]

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from harken.core.views import flash_error
 from harken.notify import services
 from harken.notify.models import OutboundEmail
 from harken.workspaces.access import Actor, workspace_view
@@ -60,7 +61,7 @@ def retry(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         services.retry(actor, email)
         messages.success(request, f"“{email.subject}” queued again; it goes out within moments.")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect("notify:outbox", ws=actor.workspace.slug)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.views import flash_error
 from harken.notify import webhooks
 from harken.notify.models import OutgoingWebhook, PayloadFormat, WebhookEvent
 from harken.workspaces.access import Actor, workspace_view
@@ -125,7 +126,7 @@ def delivery_retry(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         webhooks.retry(actor, delivery)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_error(request, exc)
     else:
         messages.success(request, "Delivery queued again.")
     return redirect("notify:webhook", ws=actor.workspace.slug, pk=delivery.endpoint_id)

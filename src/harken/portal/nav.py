@@ -1,3 +1,3 @@
 NAV = [
-    ("Listen", "Ideas portal", "portal:ideas"),
+    ("Listen", "Ideas portal", "portal:ideas", {"more": True}),
 ]

@@ -1,8 +1,13 @@
 NAV = [
-    ("Decide", "Roadmap", "roadmap:list"),
     ("Decide", "Prioritisation", "roadmap:priorities"),
-    ("Decide", "Promises", "roadmap:promises"),
-    ("Decide", "Changelog", "roadmap:changelog"),
-    ("Decide", "Sneak previews", "roadmap:previews"),
-    ("Workspace", "Roadmap settings", "roadmap:settings"),
+    ("Commit", "Roadmap", "roadmap:list"),
+    ("Commit", "Promises", "roadmap:promises"),
+    ("Commit", "Changelog", "roadmap:changelog", {"more": True}),
+    ("Commit", "Sneak previews", "roadmap:previews", {"more": True}),
+    (
+        "Settings",
+        "Roadmap",
+        "roadmap:settings",
+        {"help": "Statuses, promises, customer updates, the public roadmap, tracker webhooks."},
+    ),
 ]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
-from harken.core.views import redirect_back
+from harken.core.views import error_text, redirect_back
 from harken.roadmap import actions, loop, promises, public, queries, trackers
 from harken.roadmap import statuses as st
 from harken.roadmap.forms import (
@@ -48,10 +48,6 @@ ITEM_FIELDS = [
 
 def _item(actor: Actor, pk: int) -> RoadmapItem:
     return get_object_or_404(queries.live_items(actor.workspace), pk=pk)
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _detail_url(actor: Actor, item: RoadmapItem) -> str:
@@ -204,7 +200,7 @@ def change_status(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         actions.change_status(actor, item, request.POST.get("status", ""), note=request.POST.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Status changed. Linked customers hear about it once it settles.")
     return redirect_back(request, _detail_url(actor, item))
@@ -234,7 +230,7 @@ def link(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         try:
             actions.link_evidence(actor, item, int(raw), kind=kind, note=request.POST.get("note", ""))
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"Linked {source.singular.lower()} “{found[0]}”.")
         return redirect_back(request, _detail_url(actor, item))
@@ -245,7 +241,7 @@ def link(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         actions.link_evidence(actor, item, obj, note=request.POST.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Linked {kind} “{obj}”.")
     return redirect_back(request, _detail_url(actor, item))
@@ -276,7 +272,7 @@ def link_feedback(request: HttpRequest, actor: Actor, feedback_id: int) -> HttpR
             item = get_object_or_404(queries.live_items(actor.workspace), pk=int(raw) if raw.isdigit() else 0)
         actions.link_evidence(actor, item, feedback)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Linked to roadmap item “{item.title}”.")
     return redirect_back(request, back)
@@ -289,7 +285,7 @@ def issue_add(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         link_ = trackers.link_issue(actor, item, request.POST.get("url", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Linked {link_.get_provider_display()} {link_.reference}.")
     return redirect(_detail_url(actor, item) + "#issues")
@@ -326,7 +322,7 @@ def promise_new(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             note=data["note"],
         )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Promise recorded. Harken watches the date and drafts a notice if it slips.")
     if item.deleted_at is not None:
@@ -341,7 +337,7 @@ def promise_withdraw(request: HttpRequest, actor: Actor, pk: int) -> HttpRespons
     try:
         promises.withdraw_promise(actor, promise)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.info(request, "Promise withdrawn.")
     return redirect_back(request, reverse("roadmap:promises", kwargs={"ws": actor.workspace.slug}))
@@ -412,7 +408,7 @@ def notice_dismiss(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         promises.dismiss_notice(actor, notice_)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.info(request, "Notice dismissed.")
     return redirect("roadmap:promises", ws=actor.workspace.slug)
@@ -485,7 +481,7 @@ def status_save(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             st.save_status(actor, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, "Status saved.")
     else:
@@ -499,7 +495,7 @@ def status_delete(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         st.delete_status(actor, request.POST.get("key", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.info(request, "Status removed.")
     return redirect(reverse("roadmap:settings", kwargs={"ws": actor.workspace.slug}) + "#statuses")
@@ -511,7 +507,7 @@ def hook_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         hook = trackers.create_hook(actor, request.POST.get("provider", ""), request.POST.get("done_status", ""))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{hook.get_provider_display()} webhook ready: copy its address and secret below.")
     return redirect(reverse("roadmap:settings", kwargs={"ws": actor.workspace.slug}) + "#trackers")
@@ -610,7 +606,7 @@ def publish(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         public.publish(actor, announcement)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"“{announcement.title}” published and queued for subscribers.")
     return redirect("roadmap:changelog", ws=actor.workspace.slug)
@@ -625,7 +621,7 @@ def subscribers(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             result = public.add_subscribers(actor, actor.workspace, request.POST.get("emails", ""))
         except ValidationError as exc:
-            error = _errors(exc)
+            error = error_text(exc)
     return render(
         request,
         "roadmap/subscribers.html",

@@ -1,4 +1,4 @@
 NAV = [
     ("Measure", "Scorecard", "scorecard:scorecard"),
-    ("Measure", "PM growth", "scorecard:growth"),
+    ("Measure", "PM growth", "scorecard:growth", {"more": True}),
 ]

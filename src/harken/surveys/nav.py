@@ -1,3 +1,3 @@
 NAV = [
-    ("Listen", "Surveys", "surveys:list"),
+    ("Listen", "Surveys", "surveys:list", {"more": True}),
 ]

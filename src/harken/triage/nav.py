@@ -1,7 +1,12 @@
 NAV = [
-    ("Listen", "Triage", "triage:inbox"),
-    ("Listen", "Inbound email", "channels:email_log"),
-    ("Decide", "Response times", "triage:metrics"),
-    ("Workspace", "Reply templates", "triage:templates"),
-    ("Workspace", "Response SLA", "triage:settings"),
+    ("Decide", "Triage", "triage:inbox"),
+    ("Listen", "Inbound email", "channels:email_log", {"more": True}),
+    ("Measure", "Response times", "triage:metrics"),
+    ("Settings", "Reply templates", "triage:templates", {"help": "Canned replies your team sends from an item."}),
+    (
+        "Settings",
+        "Response SLA",
+        "triage:settings",
+        {"help": "The first-response target the response-time charts measure against."},
+    ),
 ]

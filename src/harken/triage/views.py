@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.views import error_text
 from harken.triage import actions, queries
 from harken.triage.forms import ReplyTemplateForm, SlaSettingsForm
 from harken.triage.models import Triage
@@ -30,10 +31,6 @@ def _back(request: HttpRequest, actor: Actor, item: Triage, anchor: str = "") ->
 
     target = target or reverse("triage:item", kwargs={"ws": actor.workspace.slug, "pk": item.feedback_id})
     return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @workspace_view()
@@ -89,7 +86,7 @@ def assign(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         actions.assign(actor, triage, user)
         messages.success(request, f"Assigned to {user.display_name}." if user else "Unassigned.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, actor, triage, "assign")
 
 
@@ -115,7 +112,7 @@ def decide(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         )
         messages.success(request, "Decision recorded.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, actor, triage, "decide")
 
 
@@ -128,7 +125,7 @@ def note(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         mentioned = ", ".join(u.display_name for u in created.mentions.all())
         messages.success(request, "Note added." + (f" Notified {mentioned}." if mentioned else ""))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, actor, triage, "notes")
 
 
@@ -149,7 +146,7 @@ def reply(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         )
         messages.success(request, f"Reply to {sent.to} queued in the outbox; it goes out within moments.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, actor, triage, "reply")
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from harken.core.timezones import activate_for
 from harken.workspaces.models import ApiToken, Membership, Role, Workspace
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def workspace_view(
             actor = Actor.for_member(membership_for(request.user, ws))
             actor.require(min_role)
             request.actor = actor  # type: ignore[attr-defined]
+            activate_for(actor.workspace, request.user)  # dates on the page in the member's time zone
             return view(request, actor, *args, **kwargs)
 
         return wrapper

@@ -7,6 +7,7 @@ app_name = "workspaces"
 # Workspace administration. The workspace's home page (/w/<ws>/) is feedback:overview.
 urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
+    path("settings/all/", views.settings_hub, name="settings_hub"),
     path("members/", views.members, name="members"),
     path("members/<int:pk>/role/", views.member_role, name="member_role"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from harken.core.views import flash_error
 from harken.workspaces import services
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.forms import (
@@ -25,15 +26,11 @@ from harken.workspaces.forms import (
 from harken.workspaces.models import Role
 
 
-def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
-
-
 def _try(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
     try:
         action()
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_error(request, error)
         return False
     messages.success(request, success)
     return True
@@ -298,6 +295,16 @@ def token_revoke(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         f"Token “{token.name}” revoked; it stops working now.",
     )
     return redirect("workspaces:tokens", ws=actor.workspace.slug)
+
+
+# --- The Settings page: every app's settings pages, from their nav.py ------------------------
+
+
+@workspace_view()
+def settings_hub(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from harken.core.navigation import settings_links
+
+    return render(request, "workspaces/settings_hub.html", {"links": settings_links(actor.workspace, request)})
 
 
 # --- Audit log -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ Order of work, so nothing valid is ever lost:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import os
 import re
@@ -81,6 +82,19 @@ def inbound_domain() -> str:
     if configured:
         return configured
     return settings.SITE_URL.split("//")[-1].split(":")[0].split("/")[0] or "localhost"
+
+
+def inbound_domain_unset_and_local() -> bool:
+    """True when no HARKEN_INBOUND_DOMAIN is set and SITE_URL's host cannot receive mail (an IP
+    address, localhost, a name without a dot): the address shown would be `…@127.0.0.1`."""
+    if str(getattr(settings, "HARKEN_INBOUND_DOMAIN", "") or ""):
+        return False
+    domain = inbound_domain()
+    try:
+        ipaddress.ip_address(domain.strip("[]"))
+    except ValueError:
+        return "." not in domain or domain.endswith((".localhost", ".local"))
+    return True
 
 
 def plus_address(workspace: Workspace) -> str:

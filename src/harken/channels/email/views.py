@@ -91,6 +91,7 @@ def email_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
         {
             "mailbox": mailbox,
             "plus_address": services.plus_address(actor.workspace),
+            "domain_unset": services.inbound_domain_unset_and_local(),
             "endpoint": endpoint,
             "errors": errors,
             "address_value": request.POST.get("address", address) if request.method == "POST" else address,

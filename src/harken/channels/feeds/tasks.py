@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
 
 from harken.channels.feeds.models import Feed
+
+log = logging.getLogger(__name__)
 
 
 @task()
@@ -26,4 +30,6 @@ def poll_due_feeds() -> int:
     claimed = claim_due()
     for feed_id in claimed:
         poll_feed_task.enqueue(feed_id)
+    if claimed:  # runs every minute: silent when no feed is due
+        log.info("Queued a poll of %d due feed(s)", len(claimed))
     return len(claimed)

@@ -1,50 +1,19 @@
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
 from django import template
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
-
-from harken.core.registry import HARKEN_APPS
 
 register = template.Library()
 
-SECTION_ORDER = ["Listen", "Customers", "Understand", "Decide", "Measure", "Workspace"]
-
 
 @register.filter
-def nav_sections(workspace: Any, request: HttpRequest) -> list[dict[str, Any]]:
-    """Collect each app's `nav.NAV` entries: (section, label, url name, extra attrs)."""
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for app in HARKEN_APPS:
-        if not find_spec(f"harken.{app}.nav"):
-            continue
-        for entry in import_module(f"harken.{app}.nav").NAV:
-            section, label, url_name = entry[:3]
-            try:
-                url = reverse(url_name, kwargs={"ws": workspace.slug})
-            except NoReverseMatch:
-                continue
-            attrs = dict(entry[3]) if len(entry) > 3 else {}
-            min_role = attrs.pop("min_role", None)
-            actor = getattr(request, "actor", None)
-            if min_role and (actor is None or not actor.can(min_role)):
-                continue  # e.g. "New feedback" is hidden from viewers, who could not use it
-            sections.setdefault(section, []).append({"label": label, "url": url, "current": False, "attrs": attrs})
-    # Highlight only the longest link that prefixes the current path (so /feedback/new/ is not also "Inbox").
-    candidates = [
-        item
-        for items in sections.values()
-        for item in items
-        if request.path == item["url"] or (item["url"].count("/") > 3 and request.path.startswith(item["url"]))
-    ]
-    if candidates:
-        max(candidates, key=lambda item: len(item["url"]))["current"] = True
-    ordered = sorted(sections.items(), key=lambda kv: SECTION_ORDER.index(kv[0]) if kv[0] in SECTION_ORDER else 99)
-    return [{"title": title, "items": items} for title, items in ordered]
+def nav_sidebar(workspace: Any, request: HttpRequest) -> dict[str, Any]:
+    """The sidebar's sections and Settings link, from every app's `nav.py` (see harken.core.navigation)."""
+    from harken.core.navigation import sidebar
+
+    return sidebar(workspace, request)
 
 
 @register.filter

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from harken.core.views import redirect_back
+from harken.core.views import flash_error, redirect_back
 from harken.insight.embeddings import item_text
 from harken.insight.themes import classify, services
 from harken.insight.themes import problems as problem_service
@@ -22,10 +22,6 @@ from harken.workspaces.models import Role
 
 def _url(actor: Actor, name: str, **kwargs: object) -> str:
     return reverse(f"insight:{name}", kwargs={"ws": actor.workspace.slug, **kwargs})
-
-
-def _error(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
 
 
 @workspace_view()
@@ -92,7 +88,7 @@ def rename(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         services.rename_theme(actor, theme, request.POST.get("name", ""))
     except ValidationError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, f"Renamed to “{theme.name}”. The name is kept when themes are recomputed.")
     return redirect_back(request, _url(actor, "theme", pk=theme.pk))
@@ -105,7 +101,7 @@ def pin(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         services.set_pinned(actor, theme, request.POST.get("pinned", "1") == "1")
     except ValidationError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, "Pinned: re-clustering keeps this theme as it is." if theme.pinned else "Unpinned.")
     return redirect_back(request, _url(actor, "theme", pk=theme.pk))
@@ -125,7 +121,7 @@ def merge(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         services.merge_themes(actor, target, source)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
         return redirect_back(request, _url(actor, "theme", pk=source.pk))
     messages.success(request, f"Merged “{source.name}” into “{target.name}”.")
     return redirect(_url(actor, "theme", pk=target.pk))
@@ -138,7 +134,7 @@ def split(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         other = services.split_theme(actor, theme, request.POST.get("name", ""))
     except ValidationError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
         return redirect_back(request, _url(actor, "theme", pk=theme.pk))
     messages.success(request, f"Split off “{other.name}” ({other.size} items).")
     return redirect(_url(actor, "theme", pk=other.pk))
@@ -159,7 +155,7 @@ def move(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         services.move_item(actor, item, theme)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(
             request, f"Moved #{item.pk} to “{theme.name}”." if theme else f"Took #{item.pk} out of its theme."
@@ -174,7 +170,7 @@ def correct(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     try:
         classify.correct(actor, item, request.POST.get("category") or None, request.POST.get("sentiment") or None)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_error(request, exc)
     else:
         messages.success(request, f"Saved for #{item.pk}; Harken will not change it again.")
     return redirect_back(request, reverse("feedback:detail", kwargs={"ws": actor.workspace.slug, "pk": item.pk}))
