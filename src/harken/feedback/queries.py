@@ -190,8 +190,9 @@ def one_to_one(item: Feedback, name: str) -> Any:
 
 
 def with_row_details(items: list[Feedback]) -> list[Feedback]:
-    """Attach `row_triage` and `row_theme` (or None) to rows read with `inbox_rows`: no query."""
+    """Attach `row_triage`, `row_theme` (or None) and `row_tags` to rows read with `inbox_rows`: no query."""
     for item in items:
+        item.row_tags = list(item.tags.all())  # type: ignore[attr-defined]
         triage = one_to_one(item, "triage")
         assignment = one_to_one(item, "theme_assignment")
         item.row_triage = triage  # type: ignore[attr-defined]

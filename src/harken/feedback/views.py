@@ -78,6 +78,9 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         "export_params": export.filter_params(filters),
         "columns": columns,
         "column_heads": [(key, INBOX_COLUMNS[key]) for key in columns],
+        "show": {key: True for key in columns},
+        # Item links are `<inbox path><id>/` (the detail route): one reverse per page, not per row.
+        "inbox_path": reverse("feedback:inbox", kwargs={"ws": workspace.slug}),
         "column_choices": INBOX_COLUMNS,
         "sorts": queries.SORT_LABELS,
         "channels": Channel.choices,
