@@ -46,7 +46,7 @@ def test_select_ten_decide_and_export(download_page: Page, world: World) -> None
     for i in range(12):
         actions.create_feedback(
             actor,
-            text=f"Item {i:02d}: SSO with Okta please" if i != 3 else "=HYPERLINK(\"http://x\") in a ticket",
+            text=f"Item {i:02d}: SSO with Okta please" if i != 3 else '=HYPERLINK("http://x") in a ticket',
             account=big if i % 2 else None,
             received_at=now - timedelta(hours=i),
         )

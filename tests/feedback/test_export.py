@@ -27,7 +27,7 @@ from tests.base import World, api_headers, make_token
 
 pytestmark = pytest.mark.django_db
 
-DANGEROUS = ["=HYPERLINK(\"http://evil\")", "+SUM(A1)", "-2+3", "@cmd", "\tTabbed", "\rReturn"]
+DANGEROUS = ['=HYPERLINK("http://evil")', "+SUM(A1)", "-2+3", "@cmd", "\tTabbed", "\rReturn"]
 
 
 def export_url(ws: str = "alpha") -> str:

@@ -250,9 +250,7 @@ def test_inbox_page_query_count_does_not_grow_with_rows(world: World, inbox: Sim
         actor = world.actor(world.bob)
         triage_actions.decide(actor, item.triage, "planned")
         triage_actions.assign(actor, item.triage, world.alice if i % 2 else world.bob)
-        ThemeAssignment.objects.update_or_create(
-            workspace=world.alpha, feedback=item, defaults={"theme": inbox.theme}
-        )
+        ThemeAssignment.objects.update_or_create(workspace=world.alpha, feedback=item, defaults={"theme": inbox.theme})
 
     for i, item in enumerate([inbox.from_big, inbox.from_small, inbox.anonymous]):
         fill(item, i)

@@ -50,7 +50,8 @@ def test_bulk_decide_ten_items_one_event_each(world: World, items: SimpleNamespa
     assert _events(EventKind.DECIDED) == 10
     # the same decision again is no change: the single action writes no event, neither does the bulk one
     client.post(
-        bulk_url(), {"action": "decide", "decision": "not_now", "reason": "After the Q3 platform work", "ids": items.ids}
+        bulk_url(),
+        {"action": "decide", "decision": "not_now", "reason": "After the Q3 platform work", "ids": items.ids},
     )
     assert _events(EventKind.DECIDED) == 10
 
@@ -89,9 +90,7 @@ def test_bulk_assign_refuses_viewers_outsiders_and_foreign_ids(world: World, ite
     assert world.client_for(world.charlie).post(bulk_url(), data).status_code == 404
     # a viewer cannot be assigned; a Bravo person neither
     for who in (world.vera, world.charlie):
-        response = world.client_for(world.bob).post(
-            bulk_url(), {**data, "assignee": who.pk}, follow=True
-        )
+        response = world.client_for(world.bob).post(bulk_url(), {**data, "assignee": who.pk}, follow=True)
         assert "Only members of this workspace" in response.content.decode()
     # Bravo's id in Alpha's selection: nothing assigned anywhere
     response = world.client_for(world.bob).post(bulk_url(), {**data, "ids": [*items.ids, items.bravo.pk]}, follow=True)

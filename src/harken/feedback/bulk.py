@@ -211,4 +211,6 @@ def _theme(actor: Actor, items: list[Feedback], params: dict[str, Any]) -> str:
         if theme is None:
             raise ValidationError({"theme": f"No theme #{theme_id} in this workspace."})
     move_items(actor, items, theme)
-    return f"Moved {_count(len(items))} to “{theme.name}”." if theme else f"Took {_count(len(items))} out of every theme."
+    return (
+        f"Moved {_count(len(items))} to “{theme.name}”." if theme else f"Took {_count(len(items))} out of every theme."
+    )

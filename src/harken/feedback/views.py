@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
 from harken.core.registry import collect
-from harken.customers import queries as customer_queries
 from harken.core.views import redirect_back
+from harken.customers import queries as customer_queries
 from harken.feedback import actions, bulk, export, queries
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm
 from harken.feedback.models import INBOX_COLUMNS, Channel, Feedback, InboxColumns
@@ -130,7 +130,8 @@ def export_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     if fmt not in export.FORMATS:
         return HttpResponseBadRequest("Export as csv or json.")
     filters = queries.FeedbackFilters.from_params(request.POST)
-    return export.response(actor, filters, fmt, request.build_absolute_uri("/").rstrip("/"))
+    streamed = export.response(actor, filters, fmt, request.build_absolute_uri("/").rstrip("/"))
+    return cast(HttpResponse, streamed)  # a StreamingHttpResponse: workspace_view's type says HttpResponse
 
 
 @workspace_view()
