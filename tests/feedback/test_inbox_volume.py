@@ -264,3 +264,11 @@ def test_inbox_page_query_count_does_not_grow_with_rows(world: World, inbox: Sim
     full, html = count()
     assert html.count("data-inbox-row") == PAGE_SIZE
     assert full == small, f"{small} queries for 3 rows, {full} for {PAGE_SIZE}"
+
+
+def test_api_list_sorts_by_arr(world: World, inbox: SimpleNamespace) -> None:
+    from django.test import Client
+
+    token = make_token(world.alpha, world.vera, can_write=False)
+    response = Client().get("/api/feedback/", {"sort": "arr"}, **api_headers(token))
+    assert [i["id"] for i in response.json()["items"]] == [inbox.from_big.pk, inbox.from_small.pk, inbox.anonymous.pk]
