@@ -86,9 +86,11 @@ def test_sort_by_arr_and_by_age(world: World, inbox: SimpleNamespace) -> None:
     html = client.get(url("inbox"), {"sort": "arr"}).content.decode()
     a, b, c = _order(html, "Bigco wants", "Small wants", "Anonymous wants")
     assert a < b < c  # highest ARR first, items without an account last
+    assert 'class="col-arr num" aria-sort="descending"' in html
     html = client.get(url("inbox"), {"sort": "arr_asc"}).content.decode()
     a, b, c = _order(html, "Small wants", "Bigco wants", "Anonymous wants")
     assert a < b < c  # lowest first, still no account last
+    assert 'class="col-arr num" aria-sort="ascending"' in html
     html = client.get(url("inbox"), {"sort": "oldest"}).content.decode()
     a, b, c = _order(html, "Bigco wants", "Anonymous wants", "Small wants")
     assert a < b < c

@@ -39,6 +39,13 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "arr": (F("account__arr").desc(nulls_last=True), "-received_at", "-id"),
     "arr_asc": (F("account__arr").asc(nulls_last=True), "-received_at", "-id"),
 }
+#: The inbox column each sort orders by, and its direction (the column head's `aria-sort`).
+SORTED_COLUMN = {
+    "newest": ("received", "descending"),
+    "oldest": ("received", "ascending"),
+    "arr": ("arr", "descending"),
+    "arr_asc": ("arr", "ascending"),
+}
 SORT_LABELS = {
     "newest": "Newest first",
     "oldest": "Oldest first (age)",

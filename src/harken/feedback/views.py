@@ -79,6 +79,7 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         "columns": columns,
         "column_heads": [(key, INBOX_COLUMNS[key]) for key in columns],
         "show": {key: True for key in columns},
+        "sorted_by": queries.SORTED_COLUMN[filters.sort],
         # Item links are `<inbox path><id>/` (the detail route): one reverse per page, not per row.
         "inbox_path": reverse("feedback:inbox", kwargs={"ws": workspace.slug}),
         "column_choices": INBOX_COLUMNS,
