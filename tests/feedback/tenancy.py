@@ -39,6 +39,9 @@ CASES = [
     Case("feedback:edit", make=an_item, write=True, data={"text": "changed"}, min_role="member"),
     Case("feedback:delete", make=an_item, write=True, min_role="member"),
     Case("feedback:tags", make=an_item_with_tag, read=False, write=True, data={"add": "urgent"}),
+    Case("feedback:columns", read=False, data={"columns": ["arr"]}),
+    Case("feedback:bulk", read=False, write=True, data={"action": "tag", "tag": "urgent", "ids": ["1"]}),
+    Case("feedback:export", read=False, data={"format": "csv"}),
 ]
 
 API_CASES = [
@@ -47,4 +50,6 @@ API_CASES = [
     ApiCase("GET", "/feedback/{id}", make=an_api_item),
     ApiCase("PATCH", "/feedback/{id}", make=an_api_item, write=True, json={"title": "Renamed"}),
     ApiCase("DELETE", "/feedback/{id}", make=an_api_item, write=True),
+    ApiCase("POST", "/feedback/bulk", write=True, json={"action": "tag", "ids": [1], "tag": "urgent"}),
+    ApiCase("POST", "/feedback/export"),
 ]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from harken.core.apierrors import ErrorOut as Error
-from harken.feedback import actions, queries
+from harken.feedback import actions, bulk, export, queries
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
@@ -230,6 +230,89 @@ def list_feedback(
     results = queries.search_feedback(actor.workspace, params).select_related("workspace")
     page = list(results[offset : offset + limit])
     return {"count": results.count(), "limit": limit, "offset": offset, "items": [_out(request, i) for i in page]}
+
+
+class BulkIn(Schema):
+    action: str = Field(description="One of: " + ", ".join(bulk.ACTIONS))
+    ids: list[int] = Field(description=f"Items of this workspace, at most {bulk.MAX_ITEMS}")
+    assignee_id: int | None = Field(None, description="assign: a member's user id; null unassigns")
+    tag: str = Field("", description="tag: the tag name (created if new)")
+    decision: str = Field("", description="decide: the decision key, as in the triage API")
+    reason: str = Field("", description="decide: why (required for not_now and wont_do)")
+    link: str = Field("", description="decide: where it exists (required for already_exists)")
+    duplicate_of: int | None = Field(None, description="decide: the item they duplicate (for duplicate)")
+    into: int | None = Field(None, description="merge: the item the others are merged into")
+    theme_id: int | None = Field(None, description="theme: the theme to move them to; null takes them out")
+
+
+class BulkOut(Schema):
+    action: str
+    count: int
+    ids: list[int]
+    message: str
+
+
+@router.post("/bulk", response={200: BulkOut, 422: Error})
+def bulk_write(request: HttpRequest, payload: BulkIn) -> Any:
+    """One action on many items, all or nothing, through the same per-item actions as the UI.
+
+    Every id must be an item of this workspace: any other id (another workspace's, or none) is a
+    422 and nothing is changed."""
+    actor = require_write(request)
+    result = bulk.run(
+        actor,
+        payload.action,
+        payload.ids,
+        assignee=payload.assignee_id,
+        tag=payload.tag,
+        decision=payload.decision,
+        reason=payload.reason,
+        link=payload.link,
+        duplicate_of=payload.duplicate_of,
+        into=payload.into,
+        theme=payload.theme_id,
+    )
+    return {"action": result.action, "count": len(result.ids), "ids": result.ids, "message": result.message}
+
+
+@router.post("/export", response={200: None, 422: Error}, openapi_extra={"responses": {200: {
+    "description": "The view as a CSV or JSON download, streamed",
+    "content": {"text/csv": {}, "application/json": {}},
+}}})  # fmt: skip
+def export_feedback(
+    request: HttpRequest,
+    format: str = "csv",
+    q: str = "",
+    channel: str = "",
+    product_line: str = "",
+    tag: str = "",
+    account: int | None = None,
+    segment: str = "",
+    since: str = "",
+    until: str = "",
+    has_account: str = "",
+    sort: str = "newest",
+) -> Any:
+    """Every item the list endpoint's filters match (no paging), as CSV (formula-safe) or JSON.
+
+    A POST because the export is recorded in the workspace's audit log; read-only tokens may export."""
+    actor = actor_of(request)
+    if format not in export.FORMATS:
+        raise ValidationError({"format": "Export as csv or json."})
+    params = {
+        "q": q,
+        "channel": channel,
+        "product_line": product_line,
+        "tag": tag,
+        "account": "" if account is None else str(account),
+        "segment": segment,
+        "since": since,
+        "until": until,
+        "has_account": has_account,
+        "sort": sort,
+    }
+    filters = queries.FeedbackFilters.from_params(params)
+    return export.response(actor, filters, format, request.build_absolute_uri("/").rstrip("/"))
 
 
 @router.get("/{int:item_id}", response=FeedbackOut)

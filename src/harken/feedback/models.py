@@ -116,3 +116,32 @@ class Feedback(TenantModel):
             return self.title
         first_line = self.text.strip().splitlines()[0] if self.text.strip() else ""
         return first_line[:120] + ("…" if len(first_line) > 120 else "")
+
+
+#: The inbox's optional columns, in display order (the feedback column is always shown).
+INBOX_COLUMNS = {
+    "customer": "Customer",
+    "channel": "Channel",
+    "decision": "Decision",
+    "assignee": "Assignee",
+    "arr": "ARR",
+    "theme": "Theme",
+    "received": "Received",
+}
+
+
+class InboxColumns(TenantModel):
+    """Which optional inbox columns one person shows in one workspace. Saved by a POST, read on GET."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_columns")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list, blank=True, help_text="Keys of INBOX_COLUMNS, in display order")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="inbox_columns_per_user"),
+        ]
+        verbose_name_plural = "inbox columns"
+
+    def __str__(self) -> str:
+        return f"Inbox columns of user {self.user_id}"

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -30,7 +30,28 @@ def workspace_tz(workspace: Workspace) -> ZoneInfo:
 
 # --- search ------------------------------------------------------------------------------------
 
-SORTS = {"newest": ("-received_at", "-id"), "oldest": ("received_at", "id")}
+#: Every sort ends on the id so pages are stable (no item shows twice or never while paging).
+#: newest/oldest (age) walk the `feedback_open_newest` index; ARR sorts join the account (items
+#: without an account or ARR come last either way).
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": ("-received_at", "-id"),
+    "oldest": ("received_at", "id"),
+    "arr": (F("account__arr").desc(nulls_last=True), "-received_at", "-id"),
+    "arr_asc": (F("account__arr").asc(nulls_last=True), "-received_at", "-id"),
+}
+#: The inbox column each sort orders by, and its direction (the column head's `aria-sort`).
+SORTED_COLUMN = {
+    "newest": ("received", "descending"),
+    "oldest": ("received", "ascending"),
+    "arr": ("arr", "descending"),
+    "arr_asc": ("arr", "ascending"),
+}
+SORT_LABELS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first (age)",
+    "arr": "Highest ARR first",
+    "arr_asc": "Lowest ARR first",
+}
 
 
 @dataclass
@@ -148,6 +169,57 @@ def search_feedback(workspace: Workspace, params: Mapping[str, Any] | FeedbackFi
     # No join above can repeat an item (foreign keys and subqueries only), so no DISTINCT: with it,
     # PostgreSQL sorted the whole workspace (text included) on every inbox page.
     return qs.order_by(*SORTS[f.sort])
+
+
+# --- the inbox page ---------------------------------------------------------------------------
+
+
+def clean_columns(values: Any) -> list[str]:
+    """Known optional column keys from a list (a form, `?cols=`, a saved row), in display order."""
+    from harken.feedback.models import INBOX_COLUMNS
+
+    chosen = {str(v).strip() for v in (values or [])}
+    return [key for key in INBOX_COLUMNS if key in chosen]
+
+
+def inbox_rows(qs: QuerySet[Feedback]) -> QuerySet[Feedback]:
+    """What each inbox row shows, joined in the page's one query: triage (decision, assignee) and theme.
+
+    Both are one-to-one from the item, so the joins repeat no row and the sort stays the index's."""
+    return qs.select_related("triage", "triage__assignee", "theme_assignment__theme")
+
+
+def one_to_one(item: Feedback, name: str) -> Any:
+    try:
+        return getattr(item, name)
+    except ObjectDoesNotExist:  # no triage row or theme placement yet
+        return None
+
+
+def with_row_details(items: list[Feedback]) -> list[Feedback]:
+    """Attach `row_triage`, `row_theme` (or None) and `row_tags` to rows read with `inbox_rows`: no query."""
+    for item in items:
+        item.row_tags = list(item.tags.all())  # type: ignore[attr-defined]
+        triage = one_to_one(item, "triage")
+        assignment = one_to_one(item, "theme_assignment")
+        item.row_triage = triage  # type: ignore[attr-defined]
+        item.row_theme = assignment.theme if assignment is not None and assignment.theme_id else None  # type: ignore[attr-defined]
+    return items
+
+
+def bulk_choices(workspace: Workspace) -> dict[str, Any]:
+    """The options of the inbox's bulk actions: who can be assigned, decisions, active themes."""
+    from harken.insight.themes.models import Theme, ThemeStatus
+    from harken.triage.models import Decision
+    from harken.workspaces.models import Role
+
+    members = [
+        m.user
+        for m in workspace.memberships.select_related("user").order_by("user__name", "user__email")
+        if Role(m.role).at_least(Role.MEMBER)
+    ]
+    themes = Theme.objects.for_workspace(workspace).filter(status=ThemeStatus.ACTIVE).order_by("name")[:300]
+    return {"bulk_members": members, "bulk_decisions": Decision.choices, "bulk_themes": list(themes)}
 
 
 # --- overview ----------------------------------------------------------------------------------

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
 from harken.core.registry import collect
+from harken.core.views import redirect_back
 from harken.customers import queries as customer_queries
-from harken.feedback import actions, queries
+from harken.feedback import actions, bulk, export, queries
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm
-from harken.feedback.models import Channel, Feedback
+from harken.feedback.models import INBOX_COLUMNS, Channel, Feedback, InboxColumns
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -48,19 +50,40 @@ def overview(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "feedback/overview.html", {"o": queries.overview(actor.workspace)})
 
 
+def _columns(request: HttpRequest, actor: Actor) -> list[str]:
+    """The optional columns shown: `?cols=` for this view, else the person's saved choice, else all."""
+    if "cols" in request.GET:
+        return queries.clean_columns(request.GET.get("cols", "").split(","))
+    saved = InboxColumns.objects.for_workspace(actor.workspace).filter(user=actor.user).first()
+    return queries.clean_columns(saved.columns) if saved is not None else list(INBOX_COLUMNS)
+
+
 @workspace_view()
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     workspace = actor.workspace
     filters = queries.FeedbackFilters.from_params(request.GET)
-    results = queries.search_feedback(workspace, filters)
+    results = queries.inbox_rows(queries.search_feedback(workspace, filters))
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    items = queries.with_row_details(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
+    columns = _columns(request, actor)
     context = {
         "filters": filters,
         "page_obj": page,
-        "items": page.object_list,
+        "items": items,
+        "match_count": page.paginator.count,
         "querystring_without_page": query.urlencode(),
+        "current_path": request.get_full_path(),
+        "export_params": export.filter_params(filters),
+        "columns": columns,
+        "column_heads": [(key, INBOX_COLUMNS[key]) for key in columns],
+        "show": {key: True for key in columns},
+        "sorted_by": queries.SORTED_COLUMN[filters.sort],
+        # Item links are `<inbox path><id>/` (the detail route): one reverse per page, not per row.
+        "inbox_path": reverse("feedback:inbox", kwargs={"ws": workspace.slug}),
+        "column_choices": INBOX_COLUMNS,
+        "sorts": queries.SORT_LABELS,
         "channels": Channel.choices,
         "product_lines": workspace.product_lines.all(),
         "tags": workspace.tags.all(),
@@ -69,8 +92,47 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         # Only asked when the page is empty ("nothing matches" vs "the inbox is empty"): no full count.
         "total": workspace.feedback_items.exists,
     }
+    if actor.can_write and items:
+        context.update(queries.bulk_choices(workspace))
     template = "feedback/_inbox_results.html" if _is_htmx(request) else "feedback/inbox.html"
     return render(request, template, context)
+
+
+@require_POST
+@workspace_view()
+def columns(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Save which optional inbox columns this person shows (viewers too: it is their own view)."""
+    chosen = queries.clean_columns(request.POST.getlist("columns"))
+    InboxColumns.objects.update_or_create(workspace=actor.workspace, user=actor.user, defaults={"columns": chosen})
+    messages.success(request, "Columns saved.")
+    return redirect_back(request, reverse("feedback:inbox", kwargs={"ws": actor.workspace.slug}))
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def bulk_action(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """One bulk write on the selected items (`ids`), through the per-item actions (feedback.bulk)."""
+    fallback = reverse("feedback:inbox", kwargs={"ws": actor.workspace.slug})
+    params = {k: request.POST.get(k, "") for k in ("assignee", "tag", "decision", "reason", "link", "into", "theme")}
+    try:
+        result = bulk.run(actor, request.POST.get("action", ""), request.POST.getlist("ids"), **params)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, result.message)
+    return redirect_back(request, fallback)
+
+
+@require_POST
+@workspace_view()
+def export_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Download the current view (the same filters and sort) as CSV or JSON. A POST: it is audited."""
+    fmt = request.POST.get("format", "csv")
+    if fmt not in export.FORMATS:
+        return HttpResponseBadRequest("Export as csv or json.")
+    filters = queries.FeedbackFilters.from_params(request.POST)
+    streamed = export.response(actor, filters, fmt, request.build_absolute_uri("/").rstrip("/"))
+    return cast(HttpResponse, streamed)  # a StreamingHttpResponse: workspace_view's type says HttpResponse
 
 
 @workspace_view()

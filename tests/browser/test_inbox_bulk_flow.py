@@ -1,0 +1,98 @@
+"""The inbox at volume, in a real browser: select ten items (keyboard and "select all"), decide them
+in one go with a reason, then download the current view as CSV and as JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from harken.customers.models import Account
+from harken.feedback import actions
+from harken.triage.models import Triage
+from tests.base import World
+from tests.browser.conftest import TIMEOUT_MS, PageProblems
+from tests.browser.helpers import DESKTOP, assert_accessible, login, screenshot
+
+
+@pytest.fixture
+def download_page(browser: Browser, server_url: str) -> Iterator[Page]:
+    """Like `page`, but downloads are accepted (the export is a file)."""
+    context = browser.new_context(base_url=server_url, viewport=DESKTOP, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems = PageProblems(server_url)
+    page.on("pageerror", problems.on_page_error)
+    page.on("response", problems.on_response)
+    page.on("console", problems.on_console)
+    yield page
+    context.close()
+    assert not problems.errors, "The browser saw problems:\n" + "\n".join(problems.errors)
+
+
+def test_select_ten_decide_and_export(download_page: Page, world: World) -> None:
+    from django.utils import timezone
+
+    page = download_page
+    big = Account.objects.create(workspace=world.alpha, name="Bigco", domain="big.co", arr=Decimal("250000"))
+    actor = world.actor(world.bob)
+    now = timezone.now()
+    for i in range(12):
+        actions.create_feedback(
+            actor,
+            text=f"Item {i:02d}: SSO with Okta please" if i != 3 else '=HYPERLINK("http://x") in a ticket',
+            account=big if i % 2 else None,
+            received_at=now - timedelta(hours=i),
+        )
+
+    login(page, world.bob.email)
+    page.goto("/w/alpha/feedback/")
+    expect(page.locator("h1")).to_have_text("Inbox")
+    expect(page.locator("[data-match-count]")).to_contain_text("12 items match")
+    for head in ("Decision", "Assignee", "ARR", "Theme"):
+        expect(page.get_by_role("columnheader", name=head)).to_be_visible()
+    assert_accessible(page)
+
+    # "select all on this page" ticks all twelve, then the keyboard unticks two (space on a focused box)
+    select_all = page.get_by_label("Select all 12 items on this page")
+    select_all.check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("12 selected")
+    boxes = page.locator("[data-bulk-item]")
+    for i in (10, 11):
+        boxes.nth(i).focus()
+        page.keyboard.press("Space")
+    expect(page.locator("[data-bulk-count]")).to_have_text("10 selected")
+
+    bulk = page.get_by_role("form", name="Bulk actions on the selected items")
+    bulk.get_by_label("Decision", exact=True).select_option("not_now")
+    bulk.get_by_label("Reason", exact=True).fill("After the Q3 platform work")
+    bulk.get_by_role("button", name="Decide", exact=True).click()
+    expect(page.get_by_text("Decided “Not now” on 10 items.")).to_be_visible()
+    expect(page.locator("td[data-col=decision]").filter(has_text="Not now")).to_have_count(10)
+    screenshot(page, "inbox-bulk-decided")
+    assert Triage.objects.filter(workspace=world.alpha, decision="not_now").count() == 10
+
+    # export the view: ARR sort, items with an account only
+    page.goto("/w/alpha/feedback/?sort=arr&has_account=yes")
+    expect(page.locator("[data-match-count]")).to_contain_text("6 items match")
+    with page.expect_download() as info:
+        page.locator("[data-export-csv]").click()
+    download = info.value
+    assert download.suggested_filename.startswith("harken-alpha-feedback-") and download.suggested_filename.endswith(
+        ".csv"
+    )
+    text = open(download.path(), encoding="utf-8-sig").read()  # noqa: SIM115
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 6 and {r["account"] for r in rows} == {"Bigco"}
+    assert sum(1 for r in rows if r["decision"] == "not_now") == 5
+    assert any(r["text"].startswith("'=HYPERLINK") for r in rows)  # formula-safe
+    with page.expect_download() as info:
+        page.locator("[data-export-json]").click()
+    payload = json.loads(open(info.value.path(), encoding="utf-8").read())  # noqa: SIM115
+    assert payload["count"] == 6 and payload["filters"] == {"has_account": "yes", "sort": "arr"}
