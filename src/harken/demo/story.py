@@ -117,8 +117,10 @@ def _handled_share(age: timedelta, theme: str) -> float:
         return 0.75 if days > 10 else 0.3 if days > 2 else 0.05
     if days > 7:
         return 0.95
-    if days > 2:
-        return 0.6
+    if days > 3:
+        return 0.85
+    if days > 1:
+        return 0.55
     return 0.15
 
 
@@ -131,7 +133,13 @@ def triage_story(workspace: Any) -> None:
     from harken.triage import actions, sla
     from harken.triage.actions import _decision_text
     from harken.triage.models import EventKind, Note, Reply, ReplyTemplate, Triage, TriageEvent
-    from harken.triage.queries import HISTORICAL_CHANNELS, _customer_email, default_subject, render_template_text
+    from harken.triage.queries import (
+        HISTORICAL_CHANNELS,
+        _customer_email,
+        _no_clock_reason,
+        default_subject,
+        render_template_text,
+    )
     from harken.workspaces.access import Actor
     from harken.workspaces.models import Membership, Role
 
@@ -154,11 +162,16 @@ def triage_story(workspace: Any) -> None:
 
     config = actions.ensure_settings(workspace)
     schedule = config.schedule()
-    rows = list(
-        workspace.triage_items.filter(feedback__dedupe_key__startswith="demo:")
-        .select_related("feedback", "feedback__contact", "feedback__product_line")
+    # The triage rows are written here, once, with their final state (one INSERT per batch instead
+    # of opening them and updating every row); `open_missing` then finds nothing left to open.
+    items = list(
+        workspace.feedback_items.filter(dedupe_key__startswith="demo:", triage__isnull=True)
+        .select_related("contact", "product_line")
         .order_by("received_at", "pk")
     )
+    rows = [
+        Triage(workspace=workspace, feedback=f, received_at=f.received_at, created_at=f.received_at) for f in items
+    ]
     by_number = {int(t.feedback.dedupe_key.split(":", 1)[1]): t for t in rows}
     decided_of: dict[int, tuple[str, str, str]] = {}  # draft n → (decision, reason, link) for duplicates
     from django.conf import settings
@@ -185,6 +198,17 @@ def triage_story(workspace: Any) -> None:
         item.needs_response = bool(email) and feedback.channel not in HISTORICAL_CHANNELS
         item.due_at = sla.due_at(received, schedule)
         item.created_at = item.updated_at = received
+        events.append(
+            TriageEvent(
+                workspace=workspace,
+                triage=item,
+                kind=EventKind.RECEIVED,
+                new_value=feedback.get_channel_display(),
+                detail="" if item.needs_response else _no_clock_reason(feedback),
+                created_at=received,
+                updated_at=received,
+            )
+        )
         line = feedback.product_line.name if feedback.product_line_id and feedback.product_line else ""
         assignee = managers.get(line) or users[n % len(users)]
         speed = SPEED.get(assignee.email, DEFAULT_SPEED) * (1 + EARLY_SLOWDOWN * min(1.0, age.days / 365))
@@ -192,7 +216,7 @@ def triage_story(workspace: Any) -> None:
         handled = rng.random() < _handled_share(age, draft.theme)
 
         assigned_at = received + _hours(rng, 0.8, 1.0)
-        if handled or (age > timedelta(days=1) and rng.random() < 0.5):
+        if handled or (age > timedelta(days=1) and rng.random() < 0.7):
             if assigned_at < limit:
                 item.assignee = assignee
                 events.append(
@@ -210,7 +234,8 @@ def triage_story(workspace: Any) -> None:
                 item.updated_at = assigned_at
         if not handled:
             # Older backlog items still got a personal acknowledgement; recent ones wait (some overdue).
-            if item.needs_response and age > timedelta(days=10) and item.assignee_id:
+            ack = age > timedelta(days=10) or (age > timedelta(days=1) and rng.random() < 0.6)
+            if item.needs_response and item.assignee_id and ack:
                 at = received + _hours(rng, speed, 0.8)
                 if at < limit:
                     body = (
@@ -285,25 +310,7 @@ def triage_story(workspace: Any) -> None:
     from harken.feedback.models import Feedback
 
     with keep_timestamps(Triage, TriageEvent, Reply, OutboundEmail, Note, Feedback):
-        Triage.objects.bulk_update(
-            rows,
-            [
-                "needs_response",
-                "due_at",
-                "assignee",
-                "decision",
-                "decision_reason",
-                "decision_link",
-                "duplicate_of",
-                "decided_at",
-                "decided_by",
-                "first_response_at",
-                "first_response_by",
-                "created_at",
-                "updated_at",
-            ],
-            batch_size=400,
-        )
+        Triage.objects.bulk_create(rows, batch_size=500)
         for email_row in outbound:
             email_row.from_email, email_row.reply_to = from_email, reply_to
             email_row.message_id = _message_id(workspace.pk, email_row.related_object, email_row.created_at, domain=domain)
@@ -324,16 +331,6 @@ def triage_story(workspace: Any) -> None:
                 )
             )
         TriageEvent.objects.bulk_create(events, batch_size=500)
-    # The "received" events happened when the items arrived; the clock note follows needs_response.
-    received = TriageEvent.objects.filter(workspace=workspace, kind=EventKind.RECEIVED)
-    received.update(
-        created_at=models.Subquery(Triage.objects.filter(pk=models.OuterRef("triage_id")).values("received_at")[:1])
-    )
-    received.filter(triage__needs_response=True).update(detail="")
-    received.filter(triage__needs_response=False).exclude(triage__feedback__channel__in=HISTORICAL_CHANNELS).update(
-        detail="No customer email: no reply expected, no SLA clock."
-    )
-    received.update(updated_at=models.F("created_at"))
 
 
 def _first(feedback: Any) -> str:

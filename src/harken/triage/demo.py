@@ -11,6 +11,6 @@ def after_demo_load(workspace: Any) -> int:
     from harken.triage.actions import ensure_settings, open_missing
 
     ensure_settings(workspace)
+    triage_story(workspace)  # the demo's year of triage (when a demo load is running)
     open_missing(workspace)
-    triage_story(workspace)
     return 0
