@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 from datetime import timedelta
@@ -24,7 +25,13 @@ USER_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
     "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
 ]
-PAGES = ["/dashboards/revenue-overview", "/dashboards/weekly-kpis", "/pipelines", "/reports/schedules", "/settings/team"]
+PAGES = [
+    "/dashboards/revenue-overview",
+    "/dashboards/weekly-kpis",
+    "/pipelines",
+    "/reports/schedules",
+    "/settings/team",
+]
 
 
 def after_demo_load(workspace: Any) -> int:
@@ -52,10 +59,9 @@ def _mailbox(workspace: Any) -> None:
     services.get_mailbox(workspace)
     if owner is None:
         return
-    try:
+    # The address may be taken by another workspace (a second demo): then the plus address stays.
+    with contextlib.suppress(ValidationError):
         services.update_mailbox(Actor.for_member(owner), address=MAILBOX_ADDRESS)
-    except ValidationError:  # the address is taken by another workspace (a second demo): keep the plus address
-        pass
 
 
 def _raw(
@@ -75,7 +81,7 @@ def _raw(
 
 
 def _msgid(*parts: object, domain: str) -> str:
-    return f"<{hashlib.sha1('|'.join(str(p) for p in parts).encode()).hexdigest()[:24]}@{domain}>"
+    return f"<{hashlib.sha256('|'.join(str(p) for p in parts).encode()).hexdigest()[:24]}@{domain}>"
 
 
 def _inbound_email(workspace: Any, story: Any, rng: random.Random) -> None:
@@ -247,7 +253,9 @@ def _feed(workspace: Any, story: Any, rng: random.Random) -> None:
                 FeedPoll(
                     workspace=workspace,
                     feed=feed,
-                    outcome=PollOutcome.NEW if created else rng.choice([PollOutcome.UNCHANGED, PollOutcome.NOT_MODIFIED]),
+                    outcome=PollOutcome.NEW
+                    if created
+                    else rng.choice([PollOutcome.UNCHANGED, PollOutcome.NOT_MODIFIED]),
                     http_status=200 if created else 304,
                     entries=20 if created else 0,
                     created=created,
@@ -330,7 +338,7 @@ def _todays_mail(workspace: Any, story: Any) -> int:
         result = services.ingest(raw, workspace, via="smtp", envelope_from=contact.email)
         queued += 1 if result.status == "created" else 0
     reply = (
-        Reply.objects.filter(workspace=workspace, email__isnull=False)
+        Reply.objects.filter(workspace=workspace, email__isnull=False, triage__feedback__channel="email")
         .select_related("email", "triage__feedback")
         .order_by("-created_at")
         .first()

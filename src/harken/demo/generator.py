@@ -462,8 +462,10 @@ class Generator:
 
     @staticmethod
     def _churned_by(account: AccountDraft, moment: datetime) -> bool:
-        return account.lifecycle_stage == "churned" and account.renewal_date is not None and (
-            moment.date() >= account.renewal_date
+        return (
+            account.lifecycle_stage == "churned"
+            and account.renewal_date is not None
+            and (moment.date() >= account.renewal_date)
         )
 
     def _steps(self, spec: dict[str, Any]) -> str:
