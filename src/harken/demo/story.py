@@ -230,9 +230,26 @@ def triage_story(workspace: Any) -> None:
             item.updated_at = assigned_at
         if not handled:
             # Older backlog items still got a personal acknowledgement; recent ones wait (some overdue).
-            ack = age > timedelta(days=10) or (age > timedelta(days=1) and rng.random() < 0.6)
-            if item.needs_response and item.assignee_id and ack:
+            # Nothing waits for an answer for more than a few days.
+            ack = age > timedelta(days=3) or (age > timedelta(days=1) and rng.random() < 0.6)
+            if item.needs_response and ack:
                 at = received + _hours(rng, speed, 0.8)
+                if age > timedelta(days=3):
+                    at = min(at, received + timedelta(hours=rng.uniform(20, 60)))
+                if at < limit and not item.assignee_id:
+                    item.assignee = assignee
+                    events.append(
+                        TriageEvent(
+                            workspace=workspace,
+                            triage=item,
+                            kind=EventKind.ASSIGNED,
+                            actor=owner.user,
+                            old_value="Nobody",
+                            new_value=assignee.display_name,
+                            created_at=min(assigned_at, at),
+                            updated_at=min(assigned_at, at),
+                        )
+                    )
                 if at < limit:
                     body = (
                         f"Hi {_first(feedback)},\n\nThanks for this, it's with our product team now. "
@@ -247,10 +264,9 @@ def triage_story(workspace: Any) -> None:
             decision, reason, link = "duplicate", "", ""
             duplicate_of = by_number[original].feedback
         else:
-            options = data["decisions"].get(draft.theme) or [["under_consideration", "We're looking into it."]]
+            options = _options(data["decisions"].get(draft.theme), feedback.title + " " + feedback.text)
             choice = options[0] if len(options) == 1 or rng.random() < 0.65 else options[1]
-            decision, reason = choice[0], choice[1]
-            link = choice[2] if len(choice) > 2 else ""
+            decision, reason, link = choice
             duplicate_of = None
         answered_at = received + _hours(rng, speed, 0.9)
         answered_at = max(answered_at, received + timedelta(minutes=12))
@@ -331,6 +347,19 @@ def triage_story(workspace: Any) -> None:
                 )
             )
         TriageEvent.objects.bulk_create(events, batch_size=500)
+
+
+def _options(specs: list[Any] | None, words: str) -> list[tuple[str, str, str]]:
+    """The theme's decisions that fit this item: (decision, reason, link)."""
+    out = []
+    for spec in specs or []:
+        if isinstance(spec, dict):
+            if (spec.get("if") and spec["if"] not in words) or (spec.get("unless") and spec["unless"] in words):
+                continue
+            out.append((spec["decision"], spec["reason"], spec.get("link", "")))
+        else:
+            out.append((spec[0], spec[1], spec[2] if len(spec) > 2 else ""))
+    return out or [("under_consideration", "We're looking into it.", "")]
 
 
 def _first(feedback: Any) -> str:
