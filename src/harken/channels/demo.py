@@ -151,7 +151,11 @@ def _inbound_email(workspace: Any, story: Any, rng: random.Random) -> None:
             continue
         f = reply.triage.feedback
         sender = reply.to
-        text = rng.choice(answers).replace("{quarter}", rng.choice(["Q1", "Q2", "Q3", "Q4"]))
+        # The answer fits what we said: an acknowledgement (no template), or the decision's reply.
+        said = reply.triage.decision if reply.template_id or reply.triage.decided_at else ""
+        said = "acknowledged" if not reply.template_id and "checking this" in reply.body else said
+        pool = answers.get(said) or answers["any"]
+        text = rng.choice(pool).replace("{quarter}", rng.choice(["Q1", "Q2", "Q3", "Q4"]))
         text += f"\n\nOn {reply.created_at:%a, %d %b %Y} the {workspace.name} team wrote:\n> " + "\n> ".join(
             reply.body.splitlines()[:6]
         )
@@ -349,7 +353,7 @@ def _todays_mail(workspace: Any, story: Any) -> int:
             name=reply.triage.feedback.author_name,
             to=MAILBOX_ADDRESS,
             subject=reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject}",
-            text="Thanks for getting back to me so quickly. Could you let me know when the fix is live?\n",
+            text="Thanks for getting back to me so quickly. Could you keep me posted on this?\n",
             at=now - timedelta(minutes=15),
             message_id=_msgid(workspace.pk, "today-thread", reply.pk, domain=reply.to.rsplit("@", 1)[-1]),
             in_reply_to=reply.email.message_id,

@@ -313,11 +313,23 @@ def triage_story(workspace: Any) -> None:
                     f"Hi {context['name']},\n\nThanks for writing in. {context['reason']}\n\n"
                     f"Happy to talk it through if useful.\n\n{assignee.display_name}"
                 )
-            _reply(item, assignee, email, default_subject(item), body, template, answered_at, events, outbound, replies)
+            subject = default_subject(item)
+            if decided_at > answered_at:  # a quick acknowledgement first, the answer once decided
+                ack = (
+                    f"Hi {context['name']},\n\nThanks, got it. I'm checking this with the team and will get back "
+                    f"to you in the next few days.\n\n{assignee.display_name}"
+                )
+                _reply(item, assignee, email, subject, ack, None, answered_at, events, outbound, replies)
+                later = decided_at + timedelta(minutes=rng.randint(2, 40))
+                if later < limit:
+                    _reply(item, assignee, email, subject, body, template, later, events, outbound, replies)
+            else:
+                _reply(item, assignee, email, subject, body, template, answered_at, events, outbound, replies)
         if rng.random() < 0.03:
             mate = rng.choice([u for u in users if u.pk != assignee.pk])
             text = rng.choice(data["notes"]).replace("{teammate}", mate.display_name.split()[0])
-            notes.append((item, assignee, text, decided_at - timedelta(minutes=rng.randint(30, 600))))
+            noted = max(received + timedelta(minutes=5), decided_at - timedelta(minutes=rng.randint(30, 600)))
+            notes.append((item, assignee, text, noted))
 
     from harken.feedback.models import Feedback
 
