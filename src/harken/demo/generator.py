@@ -221,8 +221,9 @@ class Generator:
                 duplicate_of=id(original),
             )
             drafts.append(copy)
+        by_id = {id(d): d for d in drafts[:n_base]}
         for d in drafts[n_base:]:
-            self._before_churn(d, accounts, contacts)
+            self._before_churn(d, by_id[d.duplicate_of or d.follow_up_of or 0], accounts, contacts)
         drafts.sort(key=lambda d: (d.received_at, d.text))
         numbers = {id(d): i + 1 for i, d in enumerate(drafts)}
         for i, draft in enumerate(drafts):
@@ -450,15 +451,24 @@ class Generator:
         ]
         return self.rng.choice(usable or options)
 
-    def _before_churn(self, draft: FeedbackDraft, accounts: list[AccountDraft], contacts: list[ContactDraft]) -> None:
-        """A repeat from a churned account's contact arrives before the churn date, or not from them."""
+    def _before_churn(
+        self,
+        draft: FeedbackDraft,
+        original: FeedbackDraft,
+        accounts: list[AccountDraft],
+        contacts: list[ContactDraft],
+    ) -> None:
+        """A repeat from a churned account's contact arrives before the churn date (and after the original)."""
         if draft.contact_index is None:
             return
         account = accounts[contacts[draft.contact_index].account_index]
         if not self._churned_by(account, draft.received_at) or account.renewal_date is None:
             return
         churn = datetime.combine(account.renewal_date, datetime.min.time(), tzinfo=draft.received_at.tzinfo)
-        draft.received_at = churn - timedelta(hours=self.rng.randint(6, 72))
+        moment = churn - timedelta(hours=self.rng.randint(6, 72))
+        if moment <= original.received_at:
+            moment = original.received_at + timedelta(seconds=self.rng.randint(1, 59))
+        draft.received_at = moment
 
     @staticmethod
     def _churned_by(account: AccountDraft, moment: datetime) -> bool:
