@@ -89,8 +89,9 @@ def check_overdue_and_new(ws: Workspace) -> None:
 
 
 def check_inbound_email(ws: Workspace) -> None:
-    mailbox = ws.inbound_mailbox
-    assert mailbox.address
+    from harken.channels.email.models import InboundMailbox
+
+    assert InboundMailbox.objects.get(workspace=ws).address == "feedback@acme-analytics.example"
     emails = ws.feedback_items.filter(channel="email", dedupe_key__startswith="demo:")
     stored = ws.inbound_emails.filter(status="created")
     assert stored.count() == emails.count() > 5
