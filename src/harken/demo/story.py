@@ -315,11 +315,11 @@ def triage_story(workspace: Any) -> None:
                 )
             subject = default_subject(item)
             if decided_at > answered_at:  # a quick acknowledgement first, the answer once decided
-                ack = (
+                ack_body = (
                     f"Hi {context['name']},\n\nThanks, got it. I'm checking this with the team and will get back "
                     f"to you in the next few days.\n\n{assignee.display_name}"
                 )
-                _reply(item, assignee, email, subject, ack, None, answered_at, events, outbound, replies)
+                _reply(item, assignee, email, subject, ack_body, None, answered_at, events, outbound, replies)
                 later = decided_at + timedelta(minutes=rng.randint(2, 40))
                 if later < limit:
                     _reply(item, assignee, email, subject, body, template, later, events, outbound, replies)
