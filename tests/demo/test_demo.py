@@ -44,7 +44,9 @@ def test_small_demo_has_the_promised_shape() -> None:
     assert {a.segment for a in accounts} == {"Enterprise", "Mid-market", "SMB"}
     for account in accounts:
         assert account.domain and account.plan and account.owner_id and account.renewal_date
-        if account.lifecycle_stage != "trial":
+        if account.lifecycle_stage == "churned":
+            assert account.arr == 0 and "Churned on" in account.notes  # no ARR after churn
+        elif account.lifecycle_stage != "trial":
             low, high = {"Enterprise": (100_000, 600_000), "Mid-market": (25_000, 100_000), "SMB": (3_000, 20_000)}[
                 account.segment
             ]

@@ -221,6 +221,9 @@ class Generator:
                 duplicate_of=id(original),
             )
             drafts.append(copy)
+        by_id = {id(d): d for d in drafts[:n_base]}
+        for d in drafts[n_base:]:
+            self._before_churn(d, by_id[d.duplicate_of or d.follow_up_of or 0], accounts, contacts)
         drafts.sort(key=lambda d: (d.received_at, d.text))
         numbers = {id(d): i + 1 for i, d in enumerate(drafts)}
         for i, draft in enumerate(drafts):
@@ -252,7 +255,13 @@ class Generator:
         contact: ContactDraft | None = None
         account: AccountDraft | None = None
         if rng.random() < ch["linked_share"][channel]:
-            weights = [theme["segments"].get(accounts[c.account_index].segment, 1.0) for c in contacts]
+            # Nobody writes in from an account after it churned.
+            weights = [
+                0.0
+                if self._churned_by(accounts[c.account_index], received_at)
+                else theme["segments"].get(accounts[c.account_index].segment, 1.0)
+                for c in contacts
+            ]
             contact = self._weighted(contacts, weights)
             account = accounts[contact.account_index]
 
@@ -270,10 +279,23 @@ class Generator:
             last = rng.choice(self.people["last_names"])
             slots |= {"first_name": first, "name": f"{first} {last}"}
 
-        body = self._fill(self._pick(theme["bodies"], slots), slots)
+        # A body may carry its own titles and fixed slots, so title and text never disagree
+        # (a "Microsoft Teams integration" title over a text asking for Slack).
+        spec = self._pick(theme["bodies"], slots)
+        if isinstance(spec, dict):
+            for key, value in spec.get("slots", {}).items():
+                slots.setdefault(key, value)
+            titles = spec.get("titles") or theme["titles"]
+            spec = spec["text"]
+        else:
+            titles = theme["titles"]
+        body = self._fill(spec, slots)
         short = self._fill(rng.choice(theme["short"]), slots) if theme.get("short") else body
         detail = self._fill(rng.choice(theme["details"]), slots) if theme.get("details") else ""
-        title_text = self._fill(rng.choice(theme["titles"]), slots)
+        title_text = self._fill(rng.choice(titles), slots)
+        steps = theme.get("steps")
+        if steps and channel in {"support", "email", "portal", "forum", "api"} and rng.random() < 0.4:
+            detail = (detail + "\n\n" if detail else "") + self._fill(self._steps(rng.choice(steps)), slots)
         title, text = self._frame(channel, theme, body, short, detail, title_text, slots)
         if rng.random() < 0.12:
             text = self._typos(text, rng.randint(1, 2))
@@ -293,7 +315,8 @@ class Generator:
             author_email, author_name = contact.email, contact.name
         elif channel in {"review", "forum"}:
             author_name = rng.choice(self.people["handles"])
-        elif channel in {"email", "support", "chat", "widget", "portal"} and rng.random() < 0.6:
+        elif channel == "email" or (channel in {"support", "chat", "widget", "portal"} and rng.random() < 0.6):
+            # (an email always has a sender)
             author_name = slots["name"]
             author_email = f"{ascii_slug(slots['name'])}@{rng.choice(self.people['free_email_domains'])}"
 
@@ -344,7 +367,10 @@ class Generator:
             if rng.random() < 0.12:
                 other = self._weighted(self.themes, [t["weight"] for t in self.themes])
                 if other["key"] != theme["key"]:
-                    parts.append("Also, unrelated: " + self._lower_first(fill(rng.choice(other["bodies"]), slots)))
+                    aside = rng.choice(other["bodies"])
+                    aside = aside["text"] if isinstance(aside, dict) else aside
+                    if not any(f"{{{k}}}" in aside for k in ("company", "title", "segment")) or "company" in slots:
+                        parts.append("Also, unrelated: " + self._lower_first(fill(aside, slots)))
             parts.append(fill(rng.choice(e["closings"]), slots) + "\n" + fill(self._pick(e["signature"], slots), slots))
             subject = rng.choice(["", "", "", "", "Re: ", "Fwd: "]) + title
             return subject, "\n\n".join(parts)
@@ -415,14 +441,47 @@ class Generator:
         )
 
     # --- helpers ---------------------------------------------------------------------------
-    def _pick(self, options: list[str], slots: dict[str, str]) -> str:
+    def _pick(self, options: list[Any], slots: dict[str, str]) -> Any:
         """A random template whose contact slots we can fill (anonymous senders have no company)."""
         usable = [
             o
             for o in options
-            if all(f"{{{k}}}" not in o for k in ("company", "title", "segment")) or "company" in slots
+            if all(f"{{{k}}}" not in (o["text"] if isinstance(o, dict) else o) for k in ("company", "title", "segment"))
+            or "company" in slots
         ]
         return self.rng.choice(usable or options)
+
+    def _before_churn(
+        self,
+        draft: FeedbackDraft,
+        original: FeedbackDraft,
+        accounts: list[AccountDraft],
+        contacts: list[ContactDraft],
+    ) -> None:
+        """A repeat from a churned account's contact arrives before the churn date (and after the original)."""
+        if draft.contact_index is None:
+            return
+        account = accounts[contacts[draft.contact_index].account_index]
+        if not self._churned_by(account, draft.received_at) or account.renewal_date is None:
+            return
+        churn = datetime.combine(account.renewal_date, datetime.min.time(), tzinfo=draft.received_at.tzinfo)
+        moment = churn - timedelta(hours=self.rng.randint(6, 72))
+        if moment <= original.received_at:
+            moment = original.received_at + timedelta(seconds=self.rng.randint(1, 59))
+        draft.received_at = moment
+
+    @staticmethod
+    def _churned_by(account: AccountDraft, moment: datetime) -> bool:
+        return (
+            account.lifecycle_stage == "churned"
+            and account.renewal_date is not None
+            and (moment.date() >= account.renewal_date)
+        )
+
+    def _steps(self, spec: dict[str, Any]) -> str:
+        lines = ["Steps to reproduce:"] + [f"{i}. {step}" for i, step in enumerate(spec["do"], start=1)]
+        lines += [f"Expected: {spec['expected']}", f"Actual: {spec['actual']}"]
+        return "\n".join(lines)
 
     def _weighted(self, items: list[Any], weights: list[float]) -> Any:
         return self.rng.choices(items, weights=weights, k=1)[0]

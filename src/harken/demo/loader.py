@@ -23,6 +23,7 @@ from django.utils import timezone
 from harken.accounts.models import User
 from harken.core.registry import HARKEN_APPS
 from harken.customers.models import Account, Contact
+from harken.demo import story
 from harken.demo.generator import DEFAULT_CONTACTS, DEFAULT_ITEMS, DEFAULT_SEED, DemoData, generate
 from harken.feedback.models import Feedback, Tag
 from harken.workspaces.access import Actor
@@ -125,7 +126,13 @@ def load_demo(
         _create_segments(workspace, owner)
         people = _create_contacts(workspace, data, accounts, report)
         count = _create_feedback(workspace, data, accounts, people, owner, report)
-        queued = _after_load(workspace)
+        report("A year of triage, replies and merges", 0, 1)
+        story.begin(now=(now or timezone.now()).replace(microsecond=0), seed=seed, drafts=data.feedback)
+        try:
+            queued = _after_load(workspace)
+        finally:
+            story.end()
+        report("A year of triage, replies and merges", 1, 1)
     return DemoResult(
         workspace=workspace,
         created=True,
@@ -167,10 +174,16 @@ def _create_accounts(workspace: Workspace, data: DemoData, team: list[User], rep
             plan=a.plan,
             segment=a.segment,
             lifecycle_stage=a.lifecycle_stage,
-            arr=Decimal(a.arr),
+            # A churned customer pays nothing any more: no ARR (what it paid is in the notes).
+            arr=Decimal(0 if a.lifecycle_stage == "churned" else a.arr),
             renewal_date=a.renewal_date,
             owner=team[a.owner_index % len(team)],
-            notes=f"{a.industry}. Demo account.",
+            notes=f"{a.industry}. Demo account."
+            + (
+                f" Churned on {a.renewal_date:%d %b %Y} (was ${a.arr:,} ARR)."
+                if a.lifecycle_stage == "churned" and a.renewal_date
+                else ""
+            ),
         )
         for a in data.accounts
     ]
@@ -251,9 +264,13 @@ def _create_feedback(
                     raw_payload=d.raw_payload(),
                     raw_content_type="application/json",
                     created_by=owner if d.channel in {"manual", "conversation"} else None,
+                    # It reached Harken when it was received (the team has used Harken all year).
+                    created_at=d.received_at,
+                    updated_at=d.received_at,
                 )
             )
-        created = Feedback.objects.bulk_create(rows)
+        with story.keep_timestamps(Feedback):
+            created = Feedback.objects.bulk_create(rows)
         links = [
             through(feedback_id=item.pk, tag_id=tags[name].pk)
             for item, d in zip(created, drafts, strict=True)
