@@ -117,6 +117,50 @@ def test_duplicate_suggestion_for_new_item_and_dismiss(world) -> None:  # type: 
         services.dismiss_suggestion(world.actor(world.bob), suggestion)
 
 
+def test_batched_suggestions_equal_item_by_item_suggestions(world) -> None:  # type: ignore[no-untyped-def]
+    texts = [
+        PDF,
+        PDF.replace("every time", "each time"),
+        PDF.replace("large report", "big report"),
+        "Please add a dark mode to the dashboard",
+        "Please add a dark mode to the dashboard, my eyes hurt at night",
+        "Invoices should show the VAT number",
+        "Invoices must show our VAT number",
+        "Upgrade Django to 3.1",
+        "Upgrade Django to 3.2",
+        "Search is slow when the inbox has many items",
+    ]
+    items = [add(world.alpha, t) for t in texts]
+    add(world.bravo, PDF)  # another workspace's twin is never a candidate
+    run_pending_tasks()
+    merged = add(world.alpha, "Invoices should show the VAT number please")
+    run_pending_tasks()
+    services.merge(world.actor(world.bob), items[5], merged)  # merged items are hidden from pools
+    DuplicateSuggestion.objects.all().delete()
+
+    def filed() -> set[tuple[int, int, float]]:
+        return {(s.item_id, s.candidate_id, round(s.score, 6)) for s in DuplicateSuggestion.objects.all()}
+
+    for item in items:
+        services.suggest_duplicates(item)
+    one_by_one = filed()
+    DuplicateSuggestion.objects.all().delete()
+    created = services.suggest_duplicates_many(world.alpha, [*reversed(items), *world.bravo.feedback_items.all()])
+    batched = filed()
+    assert len(one_by_one) >= 3 and batched == one_by_one and len(created) == len(batched)
+    assert all(s.workspace_id == world.alpha.pk for s in created)
+    assert merged.pk not in {i for pair in batched for i in pair[:2]}
+    assert (items[7].pk, items[8].pk) not in {p[:2] for p in batched} | {(b, a) for a, b, _ in batched}
+    # A second pass files nothing new: pairs already raised (either way round) are not raised again.
+    assert services.suggest_duplicates_many(world.alpha, items) == []
+    # The insight job (one chunk) goes through the batch.
+    DuplicateSuggestion.objects.all().delete()
+    from harken.insight.tasks import understand_items
+
+    understand_items.call([i.pk for i in items])
+    assert filed() == one_by_one
+
+
 def test_exact_duplicates_and_empty_items(world) -> None:  # type: ignore[no-untyped-def]
     a = add(world.alpha, "Sync fails with error 0x80070005")
     b = add(world.alpha, "Sync fails with error 0x80070005", dedupe_key="second-copy")
