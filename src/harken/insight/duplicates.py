@@ -54,6 +54,10 @@ FEATURES = ("hub", "lexical", "identifiers")
 STORED_FEATURES = ("z_hub", "z_lexical", "identifiers")  # names in DuplicateSuggestion.signals
 # Smallest spread a pool may have (cosine and BM25-ratio units): resolution limits, not tuned weights.
 SPREAD_FLOOR = {"hub": 0.05, "lexical": 0.02}
+# Before a workspace has enough items to measure its signals, meaning and words count the same.
+DEFAULT_LEXICAL_WEIGHT = 0.5
+CALIBRATION_SAMPLE = 200  # items whose candidate pools measure how much each signal can be trusted
+CALIBRATION_MIN = 20  # fewer pools than this: DEFAULT_LEXICAL_WEIGHT
 
 _VERSION = re.compile(r"^v?\d+(?:[._-]\d+)+[a-z]?$|^v\d+$")
 
