@@ -139,7 +139,7 @@ def test_batched_suggestions_equal_item_by_item_suggestions(world) -> None:  # t
     DuplicateSuggestion.objects.all().delete()
 
     def filed() -> set[tuple[int, int, float]]:
-        return {(s.item_id, s.candidate_id, round(s.score, 6)) for s in DuplicateSuggestion.objects.all()}
+        return {(s.item_id, s.candidate_id, round(s.score, 4)) for s in DuplicateSuggestion.objects.all()}
 
     for item in items:
         services.suggest_duplicates(item)
@@ -159,6 +159,48 @@ def test_batched_suggestions_equal_item_by_item_suggestions(world) -> None:  # t
 
     understand_items.call([i.pk for i in items])
     assert filed() == one_by_one
+
+
+def test_a_merged_items_text_keeps_counting_for_its_survivor(world) -> None:  # type: ignore[no-untyped-def]
+    survivor = add(world.alpha, "Exports are broken for us")
+    merged = add(world.alpha, PDF)
+    for text in ("Please add a dark mode to the dashboard", "Invoices should show the VAT number"):
+        add(world.alpha, text)
+    run_pending_tasks()
+    before = {c.feedback.pk: c.score for c in services.duplicate_candidates(world.alpha, merged)}
+    services.merge(world.actor(world.bob), survivor, merged)
+    new = add(world.alpha, PDF.replace("every time", "each time"))
+    run_pending_tasks()
+    found = services.duplicate_candidates(world.alpha, new)
+    # The new report is compared with the merged text and lands on the survivor, not on the hidden item.
+    assert found[0].feedback == survivor and merged.pk not in {c.feedback.pk for c in found}
+    assert found[0].signals.lexical > 0.5 and found[0].score >= duplicates.COLD_START_THRESHOLD
+    suggestion = DuplicateSuggestion.objects.get(item=new)
+    assert suggestion.candidate == survivor
+    # The survivor's own pool does not list its merged item (nor itself).
+    assert {c.feedback.pk for c in services.duplicate_candidates(world.alpha, survivor)} & {
+        merged.pk,
+        survivor.pk,
+    } == set()
+    assert survivor.pk in before  # (sanity: both items were in each other's pool before the merge)
+
+
+def test_fusion_lets_words_support_meaning_but_never_veto_it() -> None:
+    """Hand example: a paraphrase (same meaning, no shared words) keeps its rank; shared rare words lift a pair."""
+    pool = [duplicates.Signals(cosine=0.3, hub=0.1 + 0.002 * i, lexical=0.05, identifiers=0.0) for i in range(40)]
+    stats = duplicates.PoolStats.of(pool)
+    paraphrase = duplicates.Signals(cosine=0.8, hub=0.6, lexical=0.0, identifiers=0.0)
+    same_words = duplicates.Signals(cosine=0.7, hub=0.5, lexical=0.6, identifiers=0.0)
+    look_alike = duplicates.Signals(cosine=0.7, hub=0.55, lexical=0.05, identifiers=0.0)
+    score = {name: duplicates.fuse(s, stats) for name, s in [("p", paraphrase), ("w", same_words), ("l", look_alike)]}
+    # Words lift `same_words` above the closer-in-meaning look-alike ...
+    assert score["w"] > score["l"]
+    # ... but sharing no words costs the paraphrase nothing against an average pool member's words.
+    assert score["p"] == pytest.approx(stats.z(paraphrase, "hub"))
+    assert score["p"] > score["l"]
+    # A version conflict vetoes whatever the other signals say.
+    conflict = duplicates.Signals(cosine=0.99, hub=0.9, lexical=0.9, identifiers=0.0, conflict=1.0)
+    assert duplicates.fuse(conflict, stats) < min(score.values())
 
 
 def test_exact_duplicates_and_empty_items(world) -> None:  # type: ignore[no-untyped-def]

@@ -138,6 +138,18 @@ def hidden_ids(workspace: Workspace) -> set[int]:
     return set(workspace.feedback_merges.filter(undone_at__isnull=True).values_list("merged_id", flat=True))
 
 
+def merged_survivors(workspace: Workspace) -> dict[int, int]:
+    """Each merged item's live survivor (chains followed: B into A, A into C → B's survivor is C)."""
+    direct = dict(workspace.feedback_merges.filter(undone_at__isnull=True).values_list("merged_id", "survivor_id"))
+    out = {}
+    for merged in direct:
+        survivor, hops = direct[merged], 0
+        while survivor in direct and hops < len(direct):
+            survivor, hops = direct[survivor], hops + 1
+        out[merged] = survivor
+    return out
+
+
 @dataclass
 class Similar:
     feedback: Feedback
@@ -213,30 +225,40 @@ def _pool_signals_many(
     embedder = get_embedder()
     vectors = _vectors_of(items, embedder)
     index = index_for(workspace, embedder)
-    hidden = hidden_ids(workspace)
+    survivor_of = merged_survivors(workspace)
     live = [n for n, v in enumerate(vectors) if np.any(v)]
     results: list[PoolSignals] = [empty] * len(items)
     if not live or not len(index):
         return results
-    k = max(pool_size + len(hidden) + 1, duplicates.NEIGHBOURS + 1)
+    k = max(pool_size + len(survivor_of) + 1, duplicates.NEIGHBOURS + 1)
     all_keys, all_scores = index.search_many(np.stack([vectors[n] for n in live]), k)  # type: ignore[attr-defined]
-    pools: dict[int, list[tuple[int, float]]] = {}
+    # pools[n]: (candidate id, the member whose text is compared, cosine). A merged item stands for
+    # its survivor: the survivor is compared through the closest text of its merged group.
+    pools: dict[int, list[tuple[int, int, float]]] = {}
     query_hubs: dict[int, float] = {}
     for n, keys, scores in zip(live, all_keys, all_scores, strict=True):
         item = items[n]
-        skip = hidden | {item.pk}
-        pools[n] = [(int(key), float(sc)) for key, sc in zip(keys, scores, strict=True) if int(key) not in skip][
-            :pool_size
-        ]
+        pool: list[tuple[int, int, float]] = []
+        seen = {item.pk}
+        for key, sc in zip(keys.tolist(), scores.tolist(), strict=True):
+            candidate = survivor_of.get(int(key), int(key))
+            if int(key) == item.pk or candidate in seen:
+                continue
+            seen.add(candidate)
+            pool.append((candidate, int(key), float(sc)))
+            if len(pool) == pool_size:
+                break
+        pools[n] = pool
         # Hubness: the item's mean cosine to its nearest neighbours (self excluded when indexed).
         head_keys, head_scores = keys[: duplicates.NEIGHBOURS + 1], scores[: duplicates.NEIGHBOURS + 1]
         query_hubs[n] = duplicates.neighbourhood(head_scores, self_hits=1 if item.pk in set(head_keys.tolist()) else 0)
-    union = np.array(sorted({key for pool in pools.values() for key, _ in pool}), dtype=np.int64)
+    union = np.array(sorted({member for pool in pools.values() for _, member, _ in pool}), dtype=np.int64)
     if not len(union):
         return results
     _, union_top = index.search_many(index.vectors_of(union), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
     hub_of = {int(key): duplicates.neighbourhood(row) for key, row in zip(union, union_top, strict=True)}
-    by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(union.tolist())
+    wanted = set(union.tolist()) | {candidate for pool in pools.values() for candidate, _, _ in pool}
+    by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(list(wanted))
     stats = lexical.workspace_stats(workspace.pk)
     token_cache: dict[int, list[str]] = {}
 
@@ -250,11 +272,11 @@ def _pool_signals_many(
             continue
         q_tokens = lexical.tokens(item_text(items[n].title, items[n].text))
         out = []
-        for key, cosine in pool:
-            candidate = by_id.get(key)
-            if candidate is None:
+        for key, member_key, cosine in pool:
+            candidate, member = by_id.get(key), by_id.get(member_key)
+            if candidate is None or member is None:
                 continue
-            sig = duplicates.signals(cosine, query_hubs[n], hub_of[key], q_tokens, tokens_of(candidate), stats)
+            sig = duplicates.signals(cosine, query_hubs[n], hub_of[member_key], q_tokens, tokens_of(member), stats)
             out.append((candidate, sig))
         results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
     return results
