@@ -375,3 +375,59 @@ def test_learning_from_decisions_adapts_threshold_and_ranking() -> None:
     # Too few labels of one kind: the cold start stays.
     cold = duplicates.learn(x[:44], y[:44])
     assert not cold.learned and cold.threshold == duplicates.COLD_START_THRESHOLD
+
+
+def test_threshold_is_the_lowest_score_that_meets_the_precision_target() -> None:
+    import numpy as np
+
+    scores = np.array([9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0])
+    labels = np.array([1, 1, 1, 1, 0, 1, 0, 0])
+    # Precision at or above each score: 1, 1, 1, 1, .8, .83, .71, .63 → lowest with >= 0.8 is 4.0.
+    assert duplicates.threshold_for(scores, labels, 0.8) == 4.0
+    assert duplicates.threshold_for(scores, labels, 0.9) == 6.0
+    assert duplicates.threshold_for(scores, np.zeros(8, dtype=int), 0.8) is None
+
+
+def test_workspace_threshold_is_calibrated_from_its_decisions(world) -> None:  # type: ignore[no-untyped-def]
+    """Merges and dismissals move the workspace's threshold to where its own pairs are 80 % duplicates."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    # A team whose real duplicates score 4-9 on the cold-start scale and whose look-alikes 2-6:
+    # the cold-start threshold (6.51) would miss most duplicates; calibration lowers it.
+    pos = np.column_stack([rng.uniform(4, 9, 30), np.zeros(30), np.zeros(30)])
+    neg = np.column_stack([rng.uniform(2, 6, 30), np.zeros(30), np.zeros(30)])
+    x, y = np.vstack([pos, neg]), np.array([1] * 30 + [0] * 30)
+    model = duplicates.learn(x, y)
+    assert model.calibrated and model.threshold < duplicates.COLD_START_THRESHOLD
+    above = duplicates.cold_score(x) >= model.threshold if not model.learned else None
+    if above is not None:
+        assert y[above].mean() >= duplicates.PRECISION_TARGET and y[above].sum() > (
+            y[duplicates.cold_score(x) >= duplicates.COLD_START_THRESHOLD].sum()
+        )
+    # A stricter target gives a threshold at least as high.
+    assert duplicates.learn(x, y, target=0.95).threshold >= model.threshold
+
+
+def test_duplicate_model_learns_from_the_workspaces_decisions_only(world) -> None:  # type: ignore[no-untyped-def]
+    items = [add(world.alpha, f"Report {n}: export to PDF crashes with error E{n}00") for n in range(12)]
+    add(world.bravo, "Bravo's only item")
+    run_pending_tasks()
+    DuplicateSuggestion.objects.all().delete()
+    assert not services.duplicate_model(world.alpha).calibrated  # no decisions yet: cold start
+    for n in range(10):
+        merged = n % 2 == 0  # the team merged pairs that stand out, dismissed the ordinary ones
+        DuplicateSuggestion.objects.create(
+            workspace=world.alpha,
+            item=items[n],
+            candidate=items[n + 1] if n < 11 else items[0],
+            score=0.0,
+            status=SuggestionStatus.MERGED if merged else SuggestionStatus.DISMISSED,
+            signals={"z_hub": 3.0 + n / 10 if merged else 1.0 + n / 10, "z_lexical": 1.0, "identifiers": 0.0},
+        )
+    model = services.duplicate_model(world.alpha)
+    assert model.calibrated and model.labels == 10
+    # Its own pairs score 3.5-4.3 (merged) and 1.6-2.4 (dismissed) on the cold scale: at 2.4, 5 of the
+    # 6 pairs at or above are duplicates (0.83 >= 0.8), at 2.2 only 5 of 7 — so 2.4, far below 6.51.
+    assert not model.learned and model.threshold == pytest.approx(2.4)
+    assert not services.duplicate_model(world.bravo).calibrated  # another workspace's decisions do not count
