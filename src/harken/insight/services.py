@@ -273,11 +273,11 @@ def _pool_signals_many(
         q_tokens = lexical.tokens(item_text(items[n].title, items[n].text))
         out = []
         for key, member_key, cosine in pool:
-            candidate, member = by_id.get(key), by_id.get(member_key)
-            if candidate is None or member is None:
+            shown, member = by_id.get(key), by_id.get(member_key)
+            if shown is None or member is None:
                 continue
             sig = duplicates.signals(cosine, query_hubs[n], hub_of[member_key], q_tokens, tokens_of(member), stats)
-            out.append((candidate, sig))
+            out.append((shown, sig))
         results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
     return results
 
