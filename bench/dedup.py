@@ -14,8 +14,9 @@ product pool — its 50 nearest items of the whole set, as the product does in a
 statistics and the hubness neighbourhoods come from all items of the set.
 
 Also: precision / recall of the suggestion rule (precision target 0.8: cold-start threshold) on pairs.csv, cold start and
-after learning; and the learning curve — MAP after 0/10/25/50 simulated team decisions (merge /
-dismiss of the top-ranked suggestions of half of the queries, scored on the other half, 5 seeds).
+after learning; and the learning curve — MAP and the suggestion rule's precision / recall after
+0/10/25/50 simulated team decisions (merge / dismiss of the top-ranked suggestions of half of the
+queries, scored on the other half, 5 seeds; see `learning_curve`).
 """
 
 from __future__ import annotations
@@ -142,9 +143,28 @@ def evaluate(data: Prepared, model_of: Any = None) -> dict[str, Any]:
                 for _, _, sig, rel in per_query
             ]
         ),
-        "**Harken: per-query z fusion (shipped)**": metrics(ranked(duplicates.fuse)),
+        # Candidate forms compared on the development set (z = per-query pool z-score, ids = identifier
+        # overlap, every form with the version veto). The shipped one is chosen there.
+        "z mean: (z_sem + z_lex) / 2 + ids (previous release)": metrics(
+            ranked(lambda s, st: veto(s, (st.z(s, "hub") + st.z(s, "lexical")) / 2 + s.identifiers))
+        ),
+        "z_sem + ids (meaning only)": metrics(ranked(lambda s, st: veto(s, st.z(s, "hub") + s.identifiers))),
+        "max(z_sem, z_lex) + ids": metrics(
+            ranked(lambda s, st: veto(s, max(st.z(s, "hub"), st.z(s, "lexical")) + s.identifiers))
+        ),
+        "(z_sem + max(z_lex, 0)) / 2 + ids": metrics(
+            ranked(lambda s, st: veto(s, (st.z(s, "hub") + max(st.z(s, "lexical"), 0)) / 2 + s.identifiers))
+        ),
+        "0.8 z_sem + 0.2 z_lex + ids (weight grid-searched here: a fitted weight)": metrics(
+            ranked(lambda s, st: veto(s, 0.8 * st.z(s, "hub") + 0.2 * st.z(s, "lexical") + s.identifiers))
+        ),
+        "**Harken: z_sem + max(z_lex, 0) / 2 + ids (shipped)**": metrics(ranked(duplicates.fuse)),
     }
     return {"rows": rows, "per_query": per_query}
+
+
+def veto(sig: Any, score: float) -> float:
+    return -10.0 if sig.conflict else score
 
 
 def pair_table(data: Prepared) -> tuple[np.ndarray, list[Any], np.ndarray]:
@@ -167,47 +187,76 @@ def precision_recall(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, 
 
 
 def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
-    """Decisions = the top-3 cold-start suggestions of queries in the 'team' half, labelled by the truth."""
+    """MAP and the suggestion rule after N team decisions, on queries the team never decided.
+
+    Decisions: the top-3 suggestions of the queries in the 'team' half, labelled by the truth
+    (merge = duplicate, dismiss = not), in random order; the first N are used. Scored on the other
+    half, whose items appear in no decision (they arrive after the decisions). The workspace model
+    learns from the decisions (`duplicates.learn`: threshold calibrated to the precision target,
+    re-weighting only when cross-validated better), and merges teach as they do in the product: a
+    candidate merged with other items is compared through the closest text of its merge group.
+    """
     from harken.insight import duplicates
 
     out: dict[str, Any] = {str(n): [] for n in DECISIONS}
     pr: dict[str, Any] = {str(n): [] for n in DECISIONS}
+    learned: dict[str, Any] = {str(n): [] for n in DECISIONS}
     for seed in range(SEEDS):
         rng = np.random.default_rng(seed)
         order = rng.permutation(len(per_query))
         team, held = order[: len(order) // 2], order[len(order) // 2 :]
-        pool_x, pool_y = [], []
+        held_items = {per_query[q][0] for q in held}
+        decisions = []  # (query item, candidate item, features, merged?)
         for q in team:
-            _, stats, sig, rel = per_query[q]
+            a, stats, sig, rel = per_query[q]
+            candidates = data.queries[q][1]
             scores = np.array([duplicates.fuse(s, stats) for s in sig])
             for j in np.argsort(-scores)[:3]:
-                pool_x.append(duplicates.features(sig[j], stats))
-                pool_y.append(bool(rel[j]))
-        pick = rng.permutation(len(pool_x))
+                decisions.append((a, data.pos[candidates[j]], duplicates.features(sig[j], stats), bool(rel[j])))
+        pick = rng.permutation(len(decisions))
         for n in DECISIONS:
-            chosen = pick[:n]
+            chosen = [decisions[i] for i in pick[:n]]
             model = (
-                duplicates.learn(np.array([pool_x[i] for i in chosen]), np.array([pool_y[i] for i in chosen]))
+                duplicates.learn(np.array([d[2] for d in chosen]), np.array([d[3] for d in chosen]))
                 if n
                 else duplicates.Model()
             )
-            ranked = [
-                (np.array([model.score(s, stats) for s in per_query[q][2]]), per_query[q][3])
-                for q in held
-                for stats in [per_query[q][1]]
-            ]
-            out[str(n)].append(metrics(ranked)["MAP"])
-            predicted, labels = [], []
+            groups = merge_groups([(a, b) for a, b, _, merged in chosen if merged and not {a, b} & held_items])
+            ranked, predicted, labels = [], [], []
             for q in held:
-                _, stats, sig, rel = per_query[q]
+                a, stats, sig, rel = per_query[q]
+                sig = [grouped_signals(data, a, data.pos[c], s, groups) for c, s in zip(data.queries[q][1], sig)]
+                ranked.append((np.array([model.score(s, stats) for s in sig]), rel))
                 predicted += [model.is_suggestion(s, stats) for s in sig]
                 labels += list(rel)
+            out[str(n)].append(metrics(ranked)["MAP"])
             pr[str(n)].append(precision_recall(np.array(predicted), np.array(labels)))
+            learned[str(n)].append(model.learned)
     return {
         "map": {n: round(float(np.mean(v)), 4) for n, v in out.items()},
         "precision": {n: round(float(np.nanmean([p for p, _ in v])), 4) for n, v in pr.items()},
         "recall": {n: round(float(np.mean([r for _, r in v])), 4) for n, v in pr.items()},
+        "learned_ranking_used": {n: int(sum(v)) for n, v in learned.items()},
     }
+
+
+def merge_groups(pairs: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """Items joined by merges (union of the pairs), each item → its whole group."""
+    group_of: dict[int, set[int]] = {}
+    for a, b in pairs:
+        joined = group_of.get(a, {a}) | group_of.get(b, {b})
+        for item in joined:
+            group_of[item] = joined
+    return group_of
+
+
+def grouped_signals(data: Prepared, query: int, candidate: int, sig: Any, groups: dict[int, set[int]]) -> Any:
+    """The candidate's signals through the member of its merge group closest in meaning to the query."""
+    members = groups.get(candidate, {candidate}) - {query}
+    if len(members) <= 1:
+        return sig
+    best = max(members, key=lambda m: float(data.vectors[query] @ data.vectors[m]))
+    return sig if best == candidate else data.signals(query, best)
 
 
 def main() -> None:
@@ -247,8 +296,11 @@ def main() -> None:
         )
         print_table(
             f"duplicates_{name}: learning curve (held-out half of the queries, {SEEDS} seeds)",
-            ["decisions", "MAP", "pairs precision", "pairs recall"],
-            [[n, curve["map"][n], curve["precision"][n], curve["recall"][n]] for n in curve["map"]],
+            ["decisions", "MAP", "suggestion precision", "suggestion recall", f"learned ranking (of {SEEDS})"],
+            [
+                [n, curve["map"][n], curve["precision"][n], curve["recall"][n], curve["learned_ranking_used"][n]]
+                for n in curve["map"]
+            ],
         )
         print(
             f"cold-start suggestion rule (score ≥ {duplicates.COLD_START_THRESHOLD}) on pairs.csv: precision {precision:.3f} recall {recall:.3f}"

@@ -43,6 +43,12 @@ def main() -> None:
         help="run the queued jobs as queued (with per-item duplicate suggestions, ~0.3 s/item on the shared "
         "machine); default: the same jobs with suggest=False, so 10k/100k stay bounded",
     )
+    parser.add_argument(
+        "--per-item",
+        action="store_true",
+        help="with --duplicates: file suggestions item by item (`suggest_duplicates`, the path before the "
+        "chunk batch) instead of once per chunk (`suggest_duplicates_many`), for a before/after comparison",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HARKEN_EMBEDDER", "hashing")
     setup_django()
@@ -71,7 +77,8 @@ def main() -> None:
     def save(runs: list[dict[str, object]], statements: int | None) -> None:
         """Written after every size, so a long run that is stopped keeps what it measured."""
         write_results(
-            f"ingest-{args.name or vendor}{'' if not args.duplicates else '-duplicates'}",
+            f"ingest-{args.name or vendor}{'' if not args.duplicates else '-duplicates'}"
+            f"{'-per-item' if args.per_item else ''}",
             {
                 "database": vendor,
                 "embedder": embedder.name,
@@ -90,6 +97,21 @@ def main() -> None:
 
         for job in DBTaskResult.objects.filter(task_path="harken.insight.tasks.understand_items", status="READY"):
             understand_items.call(job.args_kwargs["args"][0], suggest=False)
+            job.delete()
+
+    def run_per_item() -> None:
+        """The queued jobs with suggest=False, then `suggest_duplicates` item by item (the old path)."""
+        from django_tasks_db.models import DBTaskResult
+
+        from harken.feedback.models import Feedback
+        from harken.insight import services
+        from harken.insight.tasks import understand_items
+
+        for job in DBTaskResult.objects.filter(task_path="harken.insight.tasks.understand_items", status="READY"):
+            ids = job.args_kwargs["args"][0]
+            understand_items.call(ids, suggest=False)
+            for item in Feedback.objects.select_related("workspace").filter(pk__in=ids).order_by("pk"):
+                services.suggest_duplicates(item)
             job.delete()
 
     def rows_for(n: int, offset: int) -> list[NewItem]:
@@ -119,7 +141,9 @@ def main() -> None:
         for s in range(0, n, CHUNK * 10):
             create_feedback_batch(actor, rows[s : s + CHUNK * 10], chunk_size=CHUNK)
         written = time.perf_counter()
-        if args.duplicates:
+        if args.duplicates and args.per_item:
+            run_per_item()
+        elif args.duplicates:
             run_pending_tasks()
         else:
             run_without_duplicates()
@@ -137,6 +161,8 @@ def main() -> None:
                 "embedded": embedded,
                 "theme_assigned": assigned,
                 "duplicate_suggestions": args.duplicates,
+                "suggestions_filed": ws.duplicate_suggestions.count(),
+                "suggestion_path": "per item" if args.per_item else "per chunk",
             }
         )
         print(results[-1], flush=True)

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/themes.py            # both datasets
     .venv/bin/python bench/themes.py --only banking77
+    .venv/bin/python bench/themes.py --sample 1000                      # a fixed-seed subsample per set
+    HARKEN_EMBEDDER=minilm-static .venv/bin/python bench/themes.py --no-bertopic --sample 1000  # the static row
 
 Datasets: ../shared/datasets/{banking77,clinc150}/test.csv (text,label); the labels are the
 ground-truth themes. Embeddings come from Harken's embedder (`HARKEN_EMBEDDER`, default minilm)
@@ -35,9 +37,16 @@ CACHE = ROOT / "bench" / ".cache"
 SETS = ("banking77", "clinc150")
 
 
-def load(name: str) -> tuple[list[str], list[str]]:
+SAMPLE_SEED = 0
+
+
+def load(name: str, sample: int = 0) -> tuple[list[str], list[str]]:
+    """The test split; `sample` > 0: that many rows drawn without replacement (seed `SAMPLE_SEED`), in file order."""
     with open(DATASETS / name / "test.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    if 0 < sample < len(rows):
+        keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(len(rows), sample, replace=False))
+        rows = [rows[i] for i in keep]
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
@@ -182,17 +191,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=SETS, help="run one dataset")
     parser.add_argument("--no-bertopic", action="store_true", help="skip BERTopic (Harken figures only)")
+    parser.add_argument("--sample", type=int, default=0, help=f"rows per set, drawn with seed {SAMPLE_SEED} (0: all)")
+    parser.add_argument("--no-classification", action="store_true", help="skip the classifier accuracy check")
     args = parser.parse_args()
     setup_django()
     import warnings
 
     warnings.filterwarnings("ignore")
-    results: dict[str, Any] = {"targets": {"nmi_margin": 0.05, "time_ratio": 1 / 3}, "datasets": {}}
+    from harken.insight.embeddings import get_embedder
+
+    results: dict[str, Any] = {
+        "targets": {"nmi_margin": 0.05, "time_ratio": 1 / 3},
+        "embedder": get_embedder().name,
+        "sample": {"rows_per_set": args.sample, "seed": SAMPLE_SEED} if args.sample else None,
+        "datasets": {},
+    }
     rows = []
     warmed = False
     for name in [args.only] if args.only else SETS:
-        texts, truth = load(name)
-        vectors, embedder, _ = embeddings(name, texts)
+        texts, truth = load(name, args.sample)
+        vectors, embedder, _ = embeddings(name if not args.sample else f"{name}-s{args.sample}", texts)
         entry: dict[str, Any] = {"items": len(texts), "labels": len(set(truth)), "embedder": embedder}
         labels, seconds, extra = run_harken(texts, vectors)
         entry["harken"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
@@ -238,12 +256,16 @@ def main() -> None:
                 f"{name}: NMI margin {entry['nmi_margin'] * 100:+.1f} points (target ≥ +5: {'met' if entry['meets_nmi_target'] else 'MISSED'}); "
                 f"time {entry['time_ratio']:.3f}× BERTopic (target ≤ 0.333: {'met' if entry['meets_time_target'] else 'MISSED'})"
             )
-    results["classification"] = classification_accuracy()
-    c = results["classification"]
-    print(
-        f"classification on {c['items']} hand-labelled items: category {c['category_accuracy']:.0%}, sentiment {c['sentiment_accuracy']:.0%}"
+    if not args.no_classification:
+        results["classification"] = classification_accuracy()
+        c = results["classification"]
+        print(
+            f"classification on {c['items']} hand-labelled items: category {c['category_accuracy']:.0%}, sentiment {c['sentiment_accuracy']:.0%}"
+        )
+    suffix = (f"-{get_embedder().name}" if get_embedder().name != "minilm-int8" else "") + (
+        f"-s{args.sample}" if args.sample else ""
     )
-    write_results("themes", results)
+    write_results(f"themes{suffix}", results)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,14 @@ def theme_id(ws: Workspace) -> dict[str, Any]:
     return {"theme_id": theme(ws)["pk"]}
 
 
+def group_id(ws: Workspace) -> dict[str, Any]:
+    from harken.insight.themes.models import Theme, ThemeGroup
+
+    group = ThemeGroup.objects.create(workspace=ws, name=f"Reports in {ws.slug}")
+    Theme.objects.filter(pk=theme(ws)["pk"]).update(parent=group)
+    return {"group_id": group.pk}
+
+
 def run_id(ws: Workspace) -> dict[str, Any]:
     return {"run_id": theme_run(ws)["pk"]}
 
@@ -125,6 +133,8 @@ CASES += [
 API_CASES += [
     ApiCase("GET", "/insight/themes"),
     ApiCase("GET", "/insight/themes/{theme_id}", theme_id),
+    ApiCase("GET", "/insight/themes/groups"),
+    ApiCase("GET", "/insight/themes/groups/{group_id}", group_id),
     ApiCase("POST", "/insight/themes/recluster", write=True),
     ApiCase("GET", "/insight/themes/runs/{run_id}", run_id),
     ApiCase("POST", "/insight/themes/{theme_id}/rename", theme_id, write=True, json={"name": "Renamed"}),

@@ -117,6 +117,92 @@ def test_duplicate_suggestion_for_new_item_and_dismiss(world) -> None:  # type: 
         services.dismiss_suggestion(world.actor(world.bob), suggestion)
 
 
+def test_batched_suggestions_equal_item_by_item_suggestions(world) -> None:  # type: ignore[no-untyped-def]
+    texts = [
+        PDF,
+        PDF.replace("every time", "each time"),
+        PDF.replace("large report", "big report"),
+        "Please add a dark mode to the dashboard",
+        "Please add a dark mode to the dashboard, my eyes hurt at night",
+        "Invoices should show the VAT number",
+        "Invoices must show our VAT number",
+        "Upgrade Django to 3.1",
+        "Upgrade Django to 3.2",
+        "Search is slow when the inbox has many items",
+    ]
+    items = [add(world.alpha, t) for t in texts]
+    add(world.bravo, PDF)  # another workspace's twin is never a candidate
+    run_pending_tasks()
+    merged = add(world.alpha, "Invoices should show the VAT number please")
+    run_pending_tasks()
+    services.merge(world.actor(world.bob), items[5], merged)  # merged items are hidden from pools
+    DuplicateSuggestion.objects.all().delete()
+
+    def filed() -> set[tuple[int, int, float]]:
+        return {(s.item_id, s.candidate_id, round(s.score, 4)) for s in DuplicateSuggestion.objects.all()}
+
+    for item in items:
+        services.suggest_duplicates(item)
+    one_by_one = filed()
+    DuplicateSuggestion.objects.all().delete()
+    created = services.suggest_duplicates_many(world.alpha, [*reversed(items), *world.bravo.feedback_items.all()])
+    batched = filed()
+    assert len(one_by_one) >= 3 and batched == one_by_one and len(created) == len(batched)
+    assert all(s.workspace_id == world.alpha.pk for s in created)
+    assert merged.pk not in {i for pair in batched for i in pair[:2]}
+    assert (items[7].pk, items[8].pk) not in {p[:2] for p in batched} | {(b, a) for a, b, _ in batched}
+    # A second pass files nothing new: pairs already raised (either way round) are not raised again.
+    assert services.suggest_duplicates_many(world.alpha, items) == []
+    # The insight job (one chunk) goes through the batch.
+    DuplicateSuggestion.objects.all().delete()
+    from harken.insight.tasks import understand_items
+
+    understand_items.call([i.pk for i in items])
+    assert filed() == one_by_one
+
+
+def test_a_merged_items_text_keeps_counting_for_its_survivor(world) -> None:  # type: ignore[no-untyped-def]
+    survivor = add(world.alpha, "Exports are broken for us")
+    merged = add(world.alpha, PDF)
+    for text in ("Please add a dark mode to the dashboard", "Invoices should show the VAT number"):
+        add(world.alpha, text)
+    run_pending_tasks()
+    before = {c.feedback.pk: c.score for c in services.duplicate_candidates(world.alpha, merged)}
+    services.merge(world.actor(world.bob), survivor, merged)
+    new = add(world.alpha, PDF.replace("every time", "each time"))
+    run_pending_tasks()
+    found = services.duplicate_candidates(world.alpha, new)
+    # The new report is compared with the merged text and lands on the survivor, not on the hidden item.
+    assert found[0].feedback == survivor and merged.pk not in {c.feedback.pk for c in found}
+    assert found[0].signals.lexical > 0.5 and found[0].score >= duplicates.COLD_START_THRESHOLD
+    suggestion = DuplicateSuggestion.objects.get(item=new)
+    assert suggestion.candidate == survivor
+    # The survivor's own pool does not list its merged item (nor itself).
+    assert {c.feedback.pk for c in services.duplicate_candidates(world.alpha, survivor)} & {
+        merged.pk,
+        survivor.pk,
+    } == set()
+    assert survivor.pk in before  # (sanity: both items were in each other's pool before the merge)
+
+
+def test_fusion_lets_words_support_meaning_but_never_veto_it() -> None:
+    """Hand example: a paraphrase (same meaning, no shared words) keeps its rank; shared rare words lift a pair."""
+    pool = [duplicates.Signals(cosine=0.3, hub=0.1 + 0.002 * i, lexical=0.05, identifiers=0.0) for i in range(40)]
+    stats = duplicates.PoolStats.of(pool)
+    paraphrase = duplicates.Signals(cosine=0.8, hub=0.6, lexical=0.0, identifiers=0.0)
+    same_words = duplicates.Signals(cosine=0.7, hub=0.5, lexical=0.6, identifiers=0.0)
+    look_alike = duplicates.Signals(cosine=0.7, hub=0.55, lexical=0.05, identifiers=0.0)
+    score = {name: duplicates.fuse(s, stats) for name, s in [("p", paraphrase), ("w", same_words), ("l", look_alike)]}
+    # Words lift `same_words` above the closer-in-meaning look-alike ...
+    assert score["w"] > score["l"]
+    # ... but sharing no words costs the paraphrase nothing against an average pool member's words.
+    assert score["p"] == pytest.approx(stats.z(paraphrase, "hub"))
+    assert score["p"] > score["l"]
+    # A version conflict vetoes whatever the other signals say.
+    conflict = duplicates.Signals(cosine=0.99, hub=0.9, lexical=0.9, identifiers=0.0, conflict=1.0)
+    assert duplicates.fuse(conflict, stats) < min(score.values())
+
+
 def test_exact_duplicates_and_empty_items(world) -> None:  # type: ignore[no-untyped-def]
     a = add(world.alpha, "Sync fails with error 0x80070005")
     b = add(world.alpha, "Sync fails with error 0x80070005", dedupe_key="second-copy")
@@ -289,3 +375,59 @@ def test_learning_from_decisions_adapts_threshold_and_ranking() -> None:
     # Too few labels of one kind: the cold start stays.
     cold = duplicates.learn(x[:44], y[:44])
     assert not cold.learned and cold.threshold == duplicates.COLD_START_THRESHOLD
+
+
+def test_threshold_is_the_lowest_score_that_meets_the_precision_target() -> None:
+    import numpy as np
+
+    scores = np.array([9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0])
+    labels = np.array([1, 1, 1, 1, 0, 1, 0, 0])
+    # Precision at or above each score: 1, 1, 1, 1, .8, .83, .71, .63 → lowest with >= 0.8 is 4.0.
+    assert duplicates.threshold_for(scores, labels, 0.8) == 4.0
+    assert duplicates.threshold_for(scores, labels, 0.9) == 6.0
+    assert duplicates.threshold_for(scores, np.zeros(8, dtype=int), 0.8) is None
+
+
+def test_workspace_threshold_is_calibrated_from_its_decisions(world) -> None:  # type: ignore[no-untyped-def]
+    """Merges and dismissals move the workspace's threshold to where its own pairs are 80 % duplicates."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    # A team whose real duplicates score 4-9 on the cold-start scale and whose look-alikes 2-6:
+    # the cold-start threshold (6.51) would miss most duplicates; calibration lowers it.
+    pos = np.column_stack([rng.uniform(4, 9, 30), np.zeros(30), np.zeros(30)])
+    neg = np.column_stack([rng.uniform(2, 6, 30), np.zeros(30), np.zeros(30)])
+    x, y = np.vstack([pos, neg]), np.array([1] * 30 + [0] * 30)
+    model = duplicates.learn(x, y)
+    assert model.calibrated and model.threshold < duplicates.COLD_START_THRESHOLD
+    above = duplicates.cold_score(x) >= model.threshold if not model.learned else None
+    if above is not None:
+        assert y[above].mean() >= duplicates.PRECISION_TARGET and y[above].sum() > (
+            y[duplicates.cold_score(x) >= duplicates.COLD_START_THRESHOLD].sum()
+        )
+    # A stricter target gives a threshold at least as high.
+    assert duplicates.learn(x, y, target=0.95).threshold >= model.threshold
+
+
+def test_duplicate_model_learns_from_the_workspaces_decisions_only(world) -> None:  # type: ignore[no-untyped-def]
+    items = [add(world.alpha, f"Report {n}: export to PDF crashes with error E{n}00") for n in range(12)]
+    add(world.bravo, "Bravo's only item")
+    run_pending_tasks()
+    DuplicateSuggestion.objects.all().delete()
+    assert not services.duplicate_model(world.alpha).calibrated  # no decisions yet: cold start
+    for n in range(10):
+        merged = n % 2 == 0  # the team merged pairs that stand out, dismissed the ordinary ones
+        DuplicateSuggestion.objects.create(
+            workspace=world.alpha,
+            item=items[n],
+            candidate=items[n + 1] if n < 11 else items[0],
+            score=0.0,
+            status=SuggestionStatus.MERGED if merged else SuggestionStatus.DISMISSED,
+            signals={"z_hub": 3.0 + n / 10 if merged else 1.0 + n / 10, "z_lexical": 1.0, "identifiers": 0.0},
+        )
+    model = services.duplicate_model(world.alpha)
+    assert model.calibrated and model.labels == 10
+    # Its own pairs score 3.5-4.3 (merged) and 1.6-2.4 (dismissed) on the cold scale: at 2.4, 5 of the
+    # 6 pairs at or above are duplicates (0.83 >= 0.8), at 2.2 only 5 of 7 — so 2.4, far below 6.51.
+    assert not model.learned and model.threshold == pytest.approx(2.4)
+    assert not services.duplicate_model(world.bravo).calibrated  # another workspace's decisions do not count

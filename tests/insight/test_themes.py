@@ -364,6 +364,45 @@ def test_themes_api(world) -> None:  # type: ignore[no-untyped-def]
     assert run.status_code == 202 and run.json()["status"] == "queued"
 
 
+def test_themes_api_shows_each_theme_under_its_top_level_theme(world) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from harken.insight.themes.models import ThemeGroup
+    from tests.base import make_token
+
+    seed(world.alpha)
+    seed(world.bravo)
+    services.recluster(world.alpha)
+    services.recluster(world.bravo)
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.alpha, world.bob)}"}
+    groups = {g.pk: g for g in ThemeGroup.objects.for_workspace(world.alpha).filter(status=ThemeStatus.ACTIVE)}
+    rows = client.get("/api/insight/themes", **headers).json()
+    assert rows and all(r["parent_id"] in groups for r in rows)
+    assert all(r["parent_name"] == groups[r["parent_id"]].name for r in rows)
+    one = rows[0]
+    detail = client.get(f"/api/insight/themes/{one['id']}", **headers).json()
+    assert (detail["parent_id"], detail["parent_name"]) == (one["parent_id"], one["parent_name"])
+
+    listed = client.get("/api/insight/themes/groups", **headers).json()
+    assert {g["id"] for g in listed} == set(groups)
+    assert sorted(t for g in listed for t in g["theme_ids"]) == sorted(r["id"] for r in rows)
+    assert sum(g["size"] for g in listed) == sum(r["size"] for r in rows) == 18
+    group = client.get(f"/api/insight/themes/groups/{listed[0]['id']}", **headers).json()
+    assert [t["id"] for t in group["themes"]] == listed[0]["theme_ids"]
+    assert all(t["parent_id"] == listed[0]["id"] for t in group["themes"])
+
+    # Tenancy: Bravo's groups are neither listed nor readable under an Alpha token.
+    bravo_group = ThemeGroup.objects.for_workspace(world.bravo).filter(status=ThemeStatus.ACTIVE).first()
+    assert bravo_group is not None and bravo_group.pk not in {g["id"] for g in listed}
+    assert client.get(f"/api/insight/themes/groups/{bravo_group.pk}", **headers).status_code == 404
+    # A retired group is no theme's parent in the API and has no page.
+    ThemeGroup.objects.filter(pk=one["parent_id"]).update(status=ThemeStatus.RETIRED)
+    again = client.get(f"/api/insight/themes/{one['id']}", **headers).json()
+    assert again["parent_id"] is None and again["parent_name"] is None
+    assert client.get(f"/api/insight/themes/groups/{one['parent_id']}", **headers).status_code == 404
+
+
 def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[no-untyped-def]
     """The demo loader's hook backfills classification, themes and trends (hashing embedder here)."""
     from harken.demo.loader import load_demo

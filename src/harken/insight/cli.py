@@ -114,9 +114,9 @@ def duplicates(
         services.embed_workspace(ws)
         found = 0
         items = list(ws.feedback_items.order_by("pk").only("pk", "workspace_id", "title", "text"))
-        for item in track(items, description="Scanning", console=console):
-            item.workspace = ws
-            found += len(services.suggest_duplicates(item))
+        chunks = [items[i : i + 200] for i in range(0, len(items), 200)]
+        for chunk in track(chunks, description="Scanning", console=console):
+            found += len(services.suggest_duplicates_many(ws, chunk))
         console.print(f"{found} new suggestion(s).")
     rows = list(services.open_suggestions(Actor.system(ws))[:limit])
     table = Table(title=f"Open duplicate suggestions in {ws.slug}")

@@ -10,12 +10,16 @@ Signals of a pair (query item q, candidate c):
 - ``conflict`` — 1 when the two texts are the same template with *different* version-like
   identifiers ("upgrade X to 3.1" vs "upgrade X to 3.2"): those are not the same request.
 
-**Fusion without fitted weights.** Some trackers' duplicates share rare words, others share
+**Fusion: meaning leads, words support.** Some trackers' duplicates share rare words, others share
 meaning, and weights grid-searched on one tracker did not carry over to another. So each signal is
 normalised *per query* against the query's own candidate pool (its 50 nearest items in the
 workspace): ``z = (x - mean_pool) / std_pool`` — how much this candidate stands out from the items
-that merely look alike. The fused score is the plain mean of the semantic and lexical z-scores plus
-the identifier overlap; no weight is tuned. A version conflict vetoes the pair.
+that merely look alike. The fused score is the semantic z, plus half the lexical z **when it is
+positive** (shared rare words are evidence for a duplicate; a paraphrase that shares none is not
+evidence against), plus the identifier overlap. A version conflict vetoes the pair. Chosen on
+duplicates_seamonkey among a handful of forms (bench/dedup.py lists them) and reported unchanged
+on duplicates_eclipse, where it matches the best single signal (the equal-weight mean of the two
+z-scores did not: words are weak there).
 
 **From score to suggestion: a precision target.** A workspace states the precision it wants
 (``PRECISION_TARGET``, default 0.8): the share of suggestions that should turn out to be real
@@ -28,7 +32,9 @@ there, and is reported unchanged on duplicates_eclipse (docs/benchmarks.md).
 
 **Learning the ranking.** With enough decisions a small logistic regression on the same normalised
 signals (`learn`) re-weights them for the workspace — but only when, cross-validated on those
-decisions, it orders them better than the parameter-free fused score.
+decisions, it orders them better than the fused score. Merges also teach directly: a merged item's
+text keeps counting for its survivor (services: the survivor is scored by the closest of its group),
+so a new report like any member of a merged group finds the group.
 """
 
 from __future__ import annotations
@@ -47,13 +53,18 @@ POOL = 50  # candidate pool per query: the nearest items by cosine
 PRECISION_TARGET = 0.8
 # Lowest fused score with precision >= PRECISION_TARGET on duplicates_seamonkey pairs.csv, found by
 # `bench/dedup.py --fit-cold-start` and never re-fitted on another set.
-COLD_START_THRESHOLD = 4.0
+COLD_START_THRESHOLD = 6.51
 MIN_LABELS = 5  # per class, before a workspace's own model is considered
+CONFIDENCE = 0.95  # the learned ranking must win in this share of bootstrap resamples (conventional 95 %)
 SUGGEST_MAX = 5
 FEATURES = ("hub", "lexical", "identifiers")
 STORED_FEATURES = ("z_hub", "z_lexical", "identifiers")  # names in DuplicateSuggestion.signals
 # Smallest spread a pool may have (cosine and BM25-ratio units): resolution limits, not tuned weights.
 SPREAD_FLOOR = {"hub": 0.05, "lexical": 0.02}
+# Before a workspace has enough items to measure its signals, meaning and words count the same.
+DEFAULT_LEXICAL_WEIGHT = 0.5
+CALIBRATION_SAMPLE = 200  # items whose candidate pools measure how much each signal can be trusted
+CALIBRATION_MIN = 20  # fewer pools than this: DEFAULT_LEXICAL_WEIGHT
 
 _VERSION = re.compile(r"^v?\d+(?:[._-]\d+)+[a-z]?$|^v\d+$")
 
@@ -100,16 +111,21 @@ class PoolStats:
 
 
 def features(sig: Signals, stats: PoolStats) -> np.ndarray:
-    """The normalised signals a model sees: semantic z, lexical z, identifier overlap."""
+    """The normalised signals (stored with each suggestion): semantic z, lexical z, identifier overlap."""
     return np.array([stats.z(sig, "hub"), stats.z(sig, "lexical"), sig.identifiers], dtype=np.float64)
 
 
+def evidence(x: np.ndarray) -> np.ndarray:
+    """Rows of `features` as evidence: semantic z, lexical z where positive (support only), identifiers."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    return np.column_stack([x[:, 0], np.clip(x[:, 1], 0, None), x[:, 2]])
+
+
 def fuse(sig: Signals, stats: PoolStats) -> float:
-    """Parameter-free fused score: mean of the semantic and lexical z-scores, plus identifier overlap."""
+    """The fused score: semantic z + half the lexical z where positive + identifier overlap."""
     if sig.conflict:
         return -10.0
-    f = features(sig, stats)
-    return float((f[0] + f[1]) / 2 + f[2])
+    return float(cold_score(features(sig, stats)[None, :])[0])
 
 
 @dataclass
@@ -134,7 +150,7 @@ class Model:
             return -10.0
         if self.weights is None:
             return fuse(sig, stats)
-        return float(np.dot(self.weights, features(sig, stats)) + self.bias)
+        return float(np.dot(self.weights, evidence(features(sig, stats))[0]) + self.bias)
 
     def is_suggestion(self, sig: Signals, stats: PoolStats) -> bool:
         return self.score(sig, stats) >= self.threshold
@@ -153,7 +169,8 @@ class Model:
 
 def cold_score(x: np.ndarray) -> np.ndarray:
     """`fuse` on rows of `features` (conflicts are never stored as decisions' features)."""
-    return (x[:, 0] + x[:, 1]) / 2 + x[:, 2]
+    e = evidence(x)
+    return e[:, 0] + e[:, 1] / 2 + e[:, 2]
 
 
 def threshold_for(scores: np.ndarray, labels: np.ndarray, target: float) -> float | None:
@@ -170,8 +187,10 @@ def threshold_for(scores: np.ndarray, labels: np.ndarray, target: float) -> floa
 def learn(x: np.ndarray, y: np.ndarray, target: float = PRECISION_TARGET) -> Model:
     """A workspace's model from its decisions (rows of `features`, 1 = merged, 0 = dismissed).
 
-    Ranking: logistic regression (L2, C=1), kept only if, cross-validated on the decisions, it
-    orders them better (average precision) than the parameter-free fused score. Threshold: from the
+    Ranking: logistic regression (L2, C=1) on the evidence, kept only if, cross-validated on the
+    decisions, it orders them better (average precision) than the fused score — *clearly* better: in
+    at least `CONFIDENCE` of bootstrap resamples of the decisions (a few lucky folds out of 25
+    decisions re-weighted the ranking and lost MAP on held-out queries). Threshold: from the
     (cross-validated) scores of the decisions, the lowest that meets `target` precision.
     """
     y = np.asarray(y, dtype=int)
@@ -187,15 +206,16 @@ def learn(x: np.ndarray, y: np.ndarray, target: float = PRECISION_TARGET) -> Mod
     folds = min(5, positives, negatives)
     clf = LogisticRegression(C=1.0, max_iter=500)
     predicted = cross_val_predict(
-        clf, x, y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="decision_function"
+        clf, evidence(x), y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="decision_function"
     )
     cold = cold_score(x)
     learned_ap = float(average_precision_score(y, predicted))
     cold_ap = float(average_precision_score(y, cold))
-    model.cv = {"learned_ap": round(learned_ap, 4), "cold_start_ap": round(cold_ap, 4)}
+    wins = _bootstrap_wins(y, predicted, cold)
+    model.cv = {"learned_ap": round(learned_ap, 4), "cold_start_ap": round(cold_ap, 4), "learned_wins": wins}
     scores = cold
-    if learned_ap > cold_ap:
-        clf.fit(x, y)
+    if learned_ap > cold_ap and wins >= CONFIDENCE:
+        clf.fit(evidence(x), y)
         model.weights = [float(w) for w in clf.coef_[0]]
         model.bias = float(clf.intercept_[0])
         scores = predicted
@@ -204,6 +224,21 @@ def learn(x: np.ndarray, y: np.ndarray, target: float = PRECISION_TARGET) -> Mod
     model.threshold = threshold if threshold is not None else float(scores.max()) + 1e-6
     model.calibrated = True
     return model
+
+
+def _bootstrap_wins(y: np.ndarray, learned: np.ndarray, cold: np.ndarray, rounds: int = 200) -> float:
+    """Share of bootstrap resamples of the decisions on which the learned order has the higher AP."""
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(0)
+    wins = total = 0
+    for _ in range(rounds):
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].min() == y[idx].max():
+            continue
+        total += 1
+        wins += average_precision_score(y[idx], learned[idx]) > average_precision_score(y[idx], cold[idx])
+    return round(wins / total, 3) if total else 0.0
 
 
 def neighbourhood(top_scores: np.ndarray, self_hits: int = 1) -> float:

@@ -138,6 +138,18 @@ def hidden_ids(workspace: Workspace) -> set[int]:
     return set(workspace.feedback_merges.filter(undone_at__isnull=True).values_list("merged_id", flat=True))
 
 
+def merged_survivors(workspace: Workspace) -> dict[int, int]:
+    """Each merged item's live survivor (chains followed: B into A, A into C → B's survivor is C)."""
+    direct = dict(workspace.feedback_merges.filter(undone_at__isnull=True).values_list("merged_id", "survivor_id"))
+    out = {}
+    for merged in direct:
+        survivor, hops = direct[merged], 0
+        while survivor in direct and hops < len(direct):
+            survivor, hops = direct[survivor], hops + 1
+        out[merged] = survivor
+    return out
+
+
 @dataclass
 class Similar:
     feedback: Feedback
@@ -171,39 +183,118 @@ class Candidate:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def _pool_signals(
-    workspace: Workspace, feedback: Feedback, pool_size: int = CANDIDATE_POOL
-) -> tuple[list[tuple[Feedback, duplicates.Signals]], duplicates.PoolStats]:
-    """The item's nearest `pool_size` live items with their raw signals, and the pool's statistics."""
-    embedder = get_embedder()
-    vector = vector_of(feedback, embedder)
-    if not np.any(vector):
-        return [], duplicates.PoolStats.of([])
-    index = index_for(workspace, embedder)
-    hidden = hidden_ids(workspace) | {feedback.pk}
-    keys, scores = index.search(vector, pool_size + len(hidden))
-    pool = [(int(k), float(s)) for k, s in zip(keys, scores, strict=True) if int(k) not in hidden][:pool_size]
-    if not pool:
-        return [], duplicates.PoolStats.of([])
-    # Hubness: each item's mean cosine to its nearest neighbours (self excluded when indexed).
-    q_keys, q_scores = index.search(vector, duplicates.NEIGHBOURS + 1)
-    query_hub = duplicates.neighbourhood(q_scores, self_hits=1 if feedback.pk in set(q_keys.tolist()) else 0)
-    pool_keys = np.array([k for k, _ in pool], dtype=np.int64)
-    _, pool_top = index.search_many(index.vectors_of(pool_keys), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
-    hubs = [duplicates.neighbourhood(row) for row in pool_top]
-    items = workspace.feedback_items.select_related("account", "contact").in_bulk(pool_keys.tolist())
-    stats = lexical.workspace_stats(workspace.pk)
-    q_tokens = lexical.tokens(item_text(feedback.title, feedback.text))
-    out = []
-    for (key, cosine), hub in zip(pool, hubs, strict=True):
-        item = items.get(key)
-        if item is None:
-            continue
-        sig = duplicates.signals(
-            cosine, query_hub, hub, q_tokens, lexical.tokens(item_text(item.title, item.text)), stats
+def _vectors_of(items: list[Feedback], embedder: Embedder) -> list[np.ndarray]:
+    """Each item's stored vector if current (one query for all), else computed now (not stored)."""
+    stored = {
+        row.feedback_id: row
+        for row in ItemEmbedding.objects.filter(feedback__in=items, embedder=embedder.name).only(
+            "feedback_id", "vector", "dim", "text_hash"
         )
-        out.append((item, sig))
-    return out, duplicates.PoolStats.of([sig for _, sig in out])
+    }
+    out: list[np.ndarray | None] = []
+    missing: list[tuple[int, str]] = []
+    for n, item in enumerate(items):
+        text = item_text(item.title, item.text)
+        row = stored.get(item.pk)
+        if row is not None and row.text_hash == text_hash(embedder.name, text):
+            out.append(from_bytes(row.vector, row.dim))
+        else:
+            out.append(None)
+            missing.append((n, text))
+    if missing:
+        for (n, _), vector in zip(missing, embedder.encode([t for _, t in missing]), strict=True):
+            out[n] = vector
+    return [v if v is not None else np.zeros(embedder.dim, dtype=np.float32) for v in out]
+
+
+PoolSignals = tuple[list[tuple[Feedback, duplicates.Signals]], duplicates.PoolStats]
+
+
+def _pool_signals_many(
+    workspace: Workspace, items: list[Feedback], pool_size: int = CANDIDATE_POOL
+) -> list[PoolSignals]:
+    """For each item: its nearest `pool_size` live items with their raw signals, and the pool's statistics.
+
+    Batched for a chunk of items: one vector search for every item's pool (and its own hubness),
+    one for the hubness of the union of the pools, one fetch of the pool items, one BM25 statistics
+    read. Each item's result is the same as for that item alone.
+    """
+    empty: PoolSignals = ([], duplicates.PoolStats.of([]))
+    if not items:
+        return []
+    embedder = get_embedder()
+    vectors = _vectors_of(items, embedder)
+    index = index_for(workspace, embedder)
+    survivor_of = merged_survivors(workspace)
+    live = [n for n, v in enumerate(vectors) if np.any(v)]
+    results: list[PoolSignals] = [empty] * len(items)
+    if not live or not len(index):
+        return results
+    k = max(pool_size + len(survivor_of) + 1, duplicates.NEIGHBOURS + 1)
+    all_keys, all_scores = index.search_many(np.stack([vectors[n] for n in live]), k)  # type: ignore[attr-defined]
+    # pools[n]: (candidate id, the member whose text is compared, cosine). A merged item stands for
+    # its survivor: the survivor is compared through the closest text of its merged group.
+    pools: dict[int, list[tuple[int, int, float]]] = {}
+    query_hubs: dict[int, float] = {}
+    for n, keys, scores in zip(live, all_keys, all_scores, strict=True):
+        item = items[n]
+        pool: list[tuple[int, int, float]] = []
+        seen = {item.pk}
+        for key, sc in zip(keys.tolist(), scores.tolist(), strict=True):
+            candidate = survivor_of.get(int(key), int(key))
+            if int(key) == item.pk or candidate in seen:
+                continue
+            seen.add(candidate)
+            pool.append((candidate, int(key), float(sc)))
+            if len(pool) == pool_size:
+                break
+        pools[n] = pool
+        # Hubness: the item's mean cosine to its nearest neighbours (self excluded when indexed).
+        head_keys, head_scores = keys[: duplicates.NEIGHBOURS + 1], scores[: duplicates.NEIGHBOURS + 1]
+        query_hubs[n] = duplicates.neighbourhood(head_scores, self_hits=1 if item.pk in set(head_keys.tolist()) else 0)
+    union = np.array(sorted({member for pool in pools.values() for _, member, _ in pool}), dtype=np.int64)
+    if not len(union):
+        return results
+    _, union_top = index.search_many(index.vectors_of(union), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
+    hub_of = {int(key): duplicates.neighbourhood(row) for key, row in zip(union, union_top, strict=True)}
+    wanted = set(union.tolist()) | {candidate for pool in pools.values() for candidate, _, _ in pool}
+    by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(list(wanted))
+    stats = lexical.workspace_stats(workspace.pk)
+    token_cache: dict[int, list[str]] = {}
+
+    def tokens_of(item: Feedback) -> list[str]:
+        if item.pk not in token_cache:
+            token_cache[item.pk] = lexical.tokens(item_text(item.title, item.text))
+        return token_cache[item.pk]
+
+    for n, pool in pools.items():
+        if not pool:
+            continue
+        q_tokens = lexical.tokens(item_text(items[n].title, items[n].text))
+        out = []
+        for key, member_key, cosine in pool:
+            shown, member = by_id.get(key), by_id.get(member_key)
+            if shown is None or member is None:
+                continue
+            sig = duplicates.signals(cosine, query_hubs[n], hub_of[member_key], q_tokens, tokens_of(member), stats)
+            out.append((shown, sig))
+        results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
+    return results
+
+
+def _pool_signals(workspace: Workspace, feedback: Feedback, pool_size: int = CANDIDATE_POOL) -> PoolSignals:
+    """One item's pool (see `_pool_signals_many`)."""
+    return _pool_signals_many(workspace, [feedback], pool_size)[0]
+
+
+def _rank(model: duplicates.Model, pool: PoolSignals, limit: int) -> list[Candidate]:
+    items, stats = pool
+    out = [
+        Candidate(item, model.score(sig, stats), sig, duplicates.features(sig, stats).round(4).tolist())
+        for item, sig in items
+    ]
+    out.sort(key=lambda c: -c.score)
+    return out[:limit]
 
 
 def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 10) -> list[Candidate]:
@@ -212,14 +303,7 @@ def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 
     The index proposes the nearest `CANDIDATE_POOL` items; their signals are normalised against that
     pool and fused (parameter-free, or by the workspace's learned model once it has decisions).
     """
-    pool, stats = _pool_signals(workspace, feedback)
-    model = duplicate_model(workspace)
-    out = [
-        Candidate(item, model.score(sig, stats), sig, duplicates.features(sig, stats).round(4).tolist())
-        for item, sig in pool
-    ]
-    out.sort(key=lambda c: -c.score)
-    return out[:limit]
+    return _rank(duplicate_model(workspace), _pool_signals(workspace, feedback), limit)
 
 
 # Per-process cache of each workspace's model, keyed by its number of decisions.
@@ -276,42 +360,58 @@ def duplicate_model(workspace: Workspace) -> duplicates.Model:
 
 def suggest_duplicates(feedback: Feedback) -> list[DuplicateSuggestion]:
     """Store suggestions for a new item (worker side). Pairs already decided are not raised again."""
-    workspace = feedback.workspace
-    model = duplicate_model(workspace)
-    candidates = duplicate_candidates(workspace, feedback, limit=duplicates.SUGGEST_MAX * 2)
-    candidates = [c for c in candidates if c.score >= model.threshold][: duplicates.SUGGEST_MAX]
-    if not candidates:
+    return suggest_duplicates_many(feedback.workspace, [feedback])
+
+
+def suggest_duplicates_many(workspace: Workspace, items: Iterable[Feedback]) -> list[DuplicateSuggestion]:
+    """Suggestions for a chunk of new items at once (the insight job's path); returns the rows created.
+
+    The same suggestions as `suggest_duplicates` item by item in id order — one vector search and one
+    lexical pass for the chunk instead of three searches and a statistics read per item. A pair
+    is raised once: not again if it is already suggested (either way round) or was decided.
+    """
+    items = sorted((i for i in items if i.workspace_id == workspace.pk), key=lambda i: i.pk)
+    if not items:
         return []
-    ids = [c.feedback.pk for c in candidates]
-    known = set(
-        workspace.duplicate_suggestions.filter(item=feedback, candidate_id__in=ids).values_list(
-            "candidate_id", flat=True
-        )
-    ) | set(
-        workspace.duplicate_suggestions.filter(candidate=feedback, item_id__in=ids).values_list("item_id", flat=True)
-    )
-    created = []
-    for c in candidates:
-        if c.feedback.pk in known:
-            continue
-        created.append(
-            DuplicateSuggestion.objects.create(
-                workspace=workspace,
-                item=feedback,
-                candidate=c.feedback,
-                score=c.score,
-                signals={**c.signals.as_dict(), **dict(zip(duplicates.STORED_FEATURES, c.features, strict=True))},
+    model = duplicate_model(workspace)
+    ranked: list[tuple[Feedback, list[Candidate]]] = []
+    for item, pool in zip(items, _pool_signals_many(workspace, items), strict=True):
+        candidates = _rank(model, pool, duplicates.SUGGEST_MAX * 2)
+        candidates = [c for c in candidates if c.score >= model.threshold][: duplicates.SUGGEST_MAX]
+        if candidates:
+            ranked.append((item, candidates))
+    if not ranked:
+        return []
+    item_ids = {item.pk for item, _ in ranked}
+    candidate_ids = {c.feedback.pk for _, cs in ranked for c in cs}
+    known = {
+        frozenset(pair)
+        for pair in workspace.duplicate_suggestions.filter(
+            item_id__in=item_ids | candidate_ids, candidate_id__in=item_ids | candidate_ids
+        ).values_list("item_id", "candidate_id")
+    }
+    rows = []
+    for item, candidates in ranked:
+        for c in candidates:
+            pair = frozenset((item.pk, c.feedback.pk))
+            if pair in known:
+                continue
+            known.add(pair)
+            rows.append(
+                DuplicateSuggestion(
+                    workspace=workspace,
+                    item=item,
+                    candidate=c.feedback,
+                    score=c.score,
+                    signals={**c.signals.as_dict(), **dict(zip(duplicates.STORED_FEATURES, c.features, strict=True))},
+                )
             )
-        )
-    return created
+    return DuplicateSuggestion.objects.bulk_create(rows)
 
 
 def suggest_duplicates_for(workspace: Workspace, item_ids: Iterable[int]) -> int:
-    """Batch entry point for the insight chain: suggestions for each of these items; returns how many."""
-    found = 0
-    for item in workspace.feedback_items.filter(pk__in=list(item_ids)).order_by("pk"):
-        found += len(suggest_duplicates(item))
-    return found
+    """Batch entry point for the insight chain: suggestions for these items (one batch); returns how many."""
+    return len(suggest_duplicates_many(workspace, list(workspace.feedback_items.filter(pk__in=list(item_ids)))))
 
 
 def open_suggestions(actor: Actor) -> QuerySet[DuplicateSuggestion]:

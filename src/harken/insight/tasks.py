@@ -10,8 +10,9 @@ from harken.insight import services
 def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
     """The insight half of the path of new (or re-worded) items, for one item or one import chunk.
 
-    One job, in this order: embed once (one embedding batch) → duplicate suggestions → category and
-    sentiment → theme assignment (one pass). Enqueued by `feedback.actions.create_feedback`,
+    One job, in this order: embed once (one embedding batch) → duplicate suggestions (one batch for
+    the chunk: `services.suggest_duplicates_many`) → category and sentiment → theme assignment
+    (one pass). Enqueued by `feedback.actions.create_feedback`,
     `create_feedback_batch` (once per chunk) and `update_feedback` (text changes, no suggestions).
     """
     from harken.insight.themes import classify
@@ -28,7 +29,7 @@ def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
         workspace = group[0].workspace
         embedded += services.embed_items(group)
         if suggest:
-            suggested += sum(len(services.suggest_duplicates(item)) for item in group)
+            suggested += len(services.suggest_duplicates_many(workspace, group))
         classify.classify_items(workspace, group)
         placed += sum(1 for row in assign_items(workspace, group).values() if row is not None and row.theme_id)
     return f"{len(items)} item(s): {embedded} embedded; {suggested} duplicate suggestion(s); {placed} in a theme"

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from harken.core.apierrors import ErrorOut as Error
 from harken.insight.embeddings import item_text
 from harken.insight.themes import classify, problems, services
-from harken.insight.themes.models import ItemClassification, Theme, ThemeRun
+from harken.insight.themes.models import ItemClassification, Theme, ThemeGroup, ThemeRun, ThemeStatus
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
 router = Router(auth=token_auth, tags=["themes"])
@@ -30,10 +30,28 @@ class ThemeOut(Schema):
     pinned: bool
     user_named: bool
     status: str
+    parent_id: int | None = None
+    parent_name: str | None = None
 
 
 class ThemeDetailOut(ThemeOut):
     item_ids: list[int]
+
+
+class GroupOut(Schema):
+    """A top-level theme (ThemeGroup) with the ids of its active sub-themes."""
+
+    id: int
+    name: str
+    summary: str
+    keywords: list[str]
+    size: int
+    user_named: bool
+    theme_ids: list[int]
+
+
+class GroupDetailOut(GroupOut):
+    themes: list[ThemeOut]
 
 
 class RenameIn(Schema):
@@ -119,8 +137,19 @@ class TrendAlertOut(Schema):
     q_value: float
 
 
-def _theme_out(theme: Theme, summary: services.ThemeSummary | None) -> dict:
+def _theme_out(
+    theme: Theme, summary: services.ThemeSummary | None, parents: dict[int, ThemeGroup] | None = None
+) -> dict:
+    """`parents`: the workspace's active groups by id (one query for a list); else read through the FK."""
+    if parents is not None:
+        parent = parents.get(theme.parent_id) if theme.parent_id else None
+    else:
+        parent = theme.parent if theme.parent_id else None
+        if parent is not None and (parent.status != ThemeStatus.ACTIVE or parent.workspace_id != theme.workspace_id):
+            parent = None
     return {
+        "parent_id": parent.pk if parent else None,
+        "parent_name": parent.name if parent else None,
         "id": theme.pk,
         "name": theme.name,
         "keywords": list(theme.keywords),
@@ -140,7 +169,46 @@ def _theme_out(theme: Theme, summary: services.ThemeSummary | None) -> dict:
 def list_themes(request: HttpRequest) -> list[dict]:
     """Active themes, largest first, with accounts, ARR and 12 weeks of volume."""
     actor = actor_of(request)
-    return [_theme_out(s.theme, s) for s in services.summaries(actor)]
+    parents = _active_groups(actor.workspace)
+    return [_theme_out(s.theme, s, parents) for s in services.summaries(actor)]
+
+
+def _active_groups(workspace: object) -> dict[int, ThemeGroup]:
+    return {g.pk: g for g in workspace.theme_groups.filter(status=ThemeStatus.ACTIVE)}  # type: ignore[attr-defined]
+
+
+def _group_out(section: services.GroupSection) -> dict:
+    group = section.group
+    assert group is not None
+    return {
+        "id": group.pk,
+        "name": group.name,
+        "summary": group.summary,
+        "keywords": list(group.keywords),
+        "size": section.size,
+        "user_named": group.user_named,
+        "theme_ids": [r.theme.pk for r in section.rows],
+    }
+
+
+@router.get("/themes/groups", response=list[GroupOut])
+def list_groups(request: HttpRequest) -> list[dict]:
+    """Top-level themes, largest first, each with its sub-themes' ids (themes without a group are left out)."""
+    actor = actor_of(request)
+    return [_group_out(s) for s in services.grouped_summaries(actor) if s.group is not None]
+
+
+@router.get("/themes/groups/{group_id}", response=GroupDetailOut)
+def group_detail(request: HttpRequest, group_id: int) -> dict:
+    """One top-level theme with its sub-themes in full."""
+    actor = actor_of(request)
+    group = get_object_or_404(actor.workspace.theme_groups.filter(status=ThemeStatus.ACTIVE), pk=group_id)
+    section = next(
+        (s for s in services.grouped_summaries(actor) if s.group is not None and s.group.pk == group.pk),
+        services.GroupSection(group, []),
+    )
+    parents = {group.pk: group}
+    return {**_group_out(section), "themes": [_theme_out(r.theme, r, parents) for r in section.rows]}
 
 
 @router.post("/themes/recluster", response={202: RunOut, 422: Error})
