@@ -117,7 +117,10 @@ def test_another_workspaces_segment_is_unknown(world: World, data: dict[str, Any
         ({"plan": "starter"}, {"exports_smb", "login_smb_1", "login_smb_2"}),
         ({"stage": "at_risk"}, {"exports_smb", "login_smb_1", "login_smb_2"}),
         ({"product_line": "mobile"}, {"exports_ent", "login_smb_2"}),
-        ({"since": (NOW - dt.timedelta(days=5)).date().isoformat()}, {"exports_ent", "exports_anon", "login_smb_1", "login_smb_2"}),
+        (
+            {"since": (NOW - dt.timedelta(days=5)).date().isoformat()},
+            {"exports_ent", "exports_anon", "login_smb_1", "login_smb_2"},
+        ),
         ({"until": (NOW - dt.timedelta(days=5)).date().isoformat()}, {"exports_smb", "login_ent_old"}),
         ({"segment": "Enterprise", "since": (NOW - dt.timedelta(days=30)).date().isoformat()}, {"exports_ent"}),
         ({"plan": "Starter", "product_line": "mobile"}, {"login_smb_2"}),
@@ -201,9 +204,16 @@ def test_api_problems_segment_filter(world: World, data: dict[str, Any]) -> None
 @pytest.mark.parametrize("path", ["problems", "themes", "trends", "overview"])
 @pytest.mark.parametrize(
     "query, field",
-    [("stage=sleeping", "stage"), ("since=2026-02-30", "since"), ("segment=999999", "segment"), ("product_line=web", "product_line")],
+    [
+        ("stage=sleeping", "stage"),
+        ("since=2026-02-30", "since"),
+        ("segment=999999", "segment"),
+        ("product_line=web", "product_line"),
+    ],
 )
-def test_api_rejects_bad_filters_with_422(world: World, data: dict[str, Any], path: str, query: str, field: str) -> None:
+def test_api_rejects_bad_filters_with_422(
+    world: World, data: dict[str, Any], path: str, query: str, field: str
+) -> None:
     response = _api(world, f"/api/insight/{path}?{query}")
     assert response.status_code == 422, response.content
     assert field in response.json()["errors"]
