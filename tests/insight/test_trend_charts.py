@@ -34,7 +34,7 @@ def _spike(world: World) -> tuple[Theme, list[Account], list[Account]]:
 
 
 def test_alert_view_chart_band_and_sentence(world: World) -> None:
-    theme, _, _ = _spike(world)
+    _spike(world)
     alert = next(a for a in trends.detect_trends(world.alpha, TODAY) if a.metric == "volume")
     [v] = trends.alert_views(world.alpha, [alert])
     assert (v.baseline, v.recent, v.accounts) == (24, 20, 5)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -30,6 +30,8 @@ from ninja import Field, Schema
 from harken.customers.models import LifecycleStage, Segment
 from harken.customers.queries import segment_accounts
 from harken.workspaces.models import ProductLine, Workspace
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 PARAMS = ("segment", "plan", "product_line", "stage", "since", "until")
 
@@ -114,7 +116,7 @@ class EvidenceFilter:
             cond &= Q(**{f"{prefix}received_at__lt": end})
         return cond
 
-    def restrict(self, qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+    def restrict(self, qs: _QS, prefix: str = "") -> _QS:
         return qs.filter(self.q(prefix)) if self.active else qs
 
     def feedback(self) -> QuerySet[Any]:
