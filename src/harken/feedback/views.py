@@ -48,10 +48,13 @@ def overview(request: HttpRequest, actor: Actor) -> HttpResponse:
     from harken.insight import filters as evidence_filters
 
     evidence = evidence_filters.parse_lenient(actor.workspace, request.GET)
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "feedback/overview.html",
-        {"o": queries.overview(actor.workspace, evidence=evidence), **evidence_filters.bar_context(evidence)},
+        render(
+            request,
+            "feedback/overview.html",
+            {"o": queries.overview(actor.workspace, evidence=evidence), **evidence_filters.bar_context(evidence)},
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Schema
 
@@ -215,3 +216,12 @@ class EvidenceQuery(Schema):
 
     def evidence(self, workspace: Workspace) -> EvidenceFilter:
         return parse(workspace, self.dict())
+
+
+def clean_url(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """After an htmx filter change, push the page's URL without the bar's blank fields
+    (`?segment=3`, not `?segment=3&plan=&stage=…`) so the address stays readable and shareable."""
+    if request.headers.get("HX-Request") == "true":
+        kept = [(k, v) for k, values in request.GET.lists() for v in values if v.strip()]
+        response["HX-Push-Url"] = f"{request.path}?{urlencode(kept)}" if kept else request.path
+    return response

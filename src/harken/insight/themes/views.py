@@ -38,18 +38,21 @@ def theme_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     themed = sum(r.size for r in rows)
     total = evidence.feedback().count()
     last_run = actor.workspace.theme_runs.first()
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "insight/themes_list.html",
-        {
-            "rows": rows,
-            "sections": services.grouped_summaries(actor, rows),
-            "themed": themed,
-            "total": total,
-            "last_run": last_run,
-            "emerging": sum(1 for r in rows if r.emerging),
-            **evidence_filters.bar_context(evidence),
-        },
+        render(
+            request,
+            "insight/themes_list.html",
+            {
+                "rows": rows,
+                "sections": services.grouped_summaries(actor, rows),
+                "themed": themed,
+                "total": total,
+                "last_run": last_run,
+                "emerging": sum(1 for r in rows if r.emerging),
+                **evidence_filters.bar_context(evidence),
+            },
+        ),
     )
 
 
@@ -205,7 +208,7 @@ def item_understanding(request: HttpRequest, actor: Actor, pk: int) -> HttpRespo
 
 @workspace_view()
 def problems(request: HttpRequest, actor: Actor) -> HttpResponse:
-    weight = request.GET.get("weight", "arr")
+    weight = request.GET.get("weight") or "arr"
     if weight not in problem_service.WEIGHTS:
         weight = "arr"
     evidence = evidence_filters.parse_lenient(actor.workspace, request.GET)
@@ -220,18 +223,21 @@ def problems(request: HttpRequest, actor: Actor) -> HttpResponse:
         }
         for p in rows[:10]
     ]
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "insight/themes_problems.html",
-        {
-            "rows": rows,
-            "bars": bars,
-            "half_life": problem_service.HALF_LIFE_DAYS,
-            "anonymous_weight": problem_service.ANONYMOUS_WEIGHT,
-            "weight": weight,
-            "weights": problem_service.WEIGHTS,
-            **evidence_filters.bar_context(evidence),
-        },
+        render(
+            request,
+            "insight/themes_problems.html",
+            {
+                "rows": rows,
+                "bars": bars,
+                "half_life": problem_service.HALF_LIFE_DAYS,
+                "anonymous_weight": problem_service.ANONYMOUS_WEIGHT,
+                "weight": weight,
+                "weights": problem_service.WEIGHTS,
+                **evidence_filters.bar_context(evidence),
+            },
+        ),
     )
 
 
@@ -245,17 +251,20 @@ def trends(request: HttpRequest, actor: Actor) -> HttpResponse:
     tests = trend_service.rate_tests(actor.workspace, evidence=evidence)
     names = dict(actor.workspace.themes.values_list("pk", "name"))
     watch = sorted((t for t in tests if t.recent > 0), key=lambda t: t.q_value)[:20]
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "insight/themes_trends.html",
-        {
-            "alerts": views,
-            **evidence_filters.bar_context(evidence),
-            "watch": [(t, names.get(t.theme_id, "")) for t in watch],
-            "recent_weeks": trend_service.RECENT_WEEKS,
-            "baseline_weeks": trend_service.BASELINE_WEEKS,
-            "alpha": trend_service.ALPHA,
-            "min_recent": trend_service.MIN_RECENT,
-            "min_ratio": trend_service.MIN_RATIO,
-        },
+        render(
+            request,
+            "insight/themes_trends.html",
+            {
+                "alerts": views,
+                **evidence_filters.bar_context(evidence),
+                "watch": [(t, names.get(t.theme_id, "")) for t in watch],
+                "recent_weeks": trend_service.RECENT_WEEKS,
+                "baseline_weeks": trend_service.BASELINE_WEEKS,
+                "alpha": trend_service.ALPHA,
+                "min_recent": trend_service.MIN_RECENT,
+                "min_ratio": trend_service.MIN_RATIO,
+            },
+        ),
     )
