@@ -71,3 +71,25 @@ def test_top_problems_for_enterprise_saved_and_reopened(page: Page) -> None:
     expect(rows).to_have_text(["SSO login"])
     expect(page.get_by_label("Segment", exact=True)).to_have_value(str(segment.pk))
     expect(page.get_by_test_id("saved-view")).to_have_attribute("aria-current", "page")
+
+
+def test_trend_alert_card_reads_in_plain_language(page: Page) -> None:
+    from harken.insight.themes import trends
+    from tests.insight.test_trends import TODAY, place
+
+    world = World()
+    accounts = [Account.objects.create(workspace=world.alpha, name=f"Acct {i}") for i in range(4)]
+    theme = Theme.objects.create(workspace=world.alpha, name="CSV export times out")
+    place(theme, [2] * 12 + [9, 11], accounts)
+    trends.detect_trends(world.alpha, TODAY)
+    login(page, "alice@alpha.test")
+    page.goto("/w/alpha/insight/trends/")
+    card = page.get_by_test_id("trend-alert").first
+    expect(card.get_by_test_id("trend-sentence")).to_contain_text("5.0× its usual weekly volume, from 4 accounts, since")
+    expect(card.locator("svg.trend-chart rect.band")).to_have_count(1)
+    expect(card.locator("svg.trend-chart rect.bar-recent")).to_have_count(2)
+    summary = card.get_by_text("Statistics")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(card.get_by_text("Benjamini–Hochberg", exact=False)).to_be_visible()
+    screenshot(page, "filters-trend-alert")
