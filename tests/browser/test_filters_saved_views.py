@@ -85,7 +85,9 @@ def test_trend_alert_card_reads_in_plain_language(page: Page) -> None:
     login(page, "alice@alpha.test")
     page.goto("/w/alpha/insight/trends/")
     card = page.get_by_test_id("trend-alert").first
-    expect(card.get_by_test_id("trend-sentence")).to_contain_text("5.0× its usual weekly volume, from 4 accounts, since")
+    expect(card.get_by_test_id("trend-sentence")).to_contain_text(
+        "5.0× its usual weekly volume, from 4 accounts, since"
+    )
     expect(card.locator("svg.trend-chart rect.band")).to_have_count(1)
     expect(card.locator("svg.trend-chart rect.bar-recent")).to_have_count(2)
     summary = card.get_by_text("Statistics")

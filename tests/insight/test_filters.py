@@ -256,3 +256,13 @@ def test_product_line_of_this_workspace_only(world: World, data: dict[str, Any])
     ProductLine.objects.create(workspace=world.bravo, name="Desktop", slug="desktop")
     page = world.client_for(world.vera).get("/w/alpha/insight/problems/").content.decode()
     assert "Mobile" in page and "Desktop" not in page
+
+
+@pytest.mark.parametrize("value", ["\x00Enterprise", "9" * 40, "é" * 500])
+def test_hostile_values_are_refused_not_crashed(world: World, data: dict[str, Any], value: str) -> None:
+    for key in ("segment", "product_line", "plan", "stage", "since"):
+        response = world.client_for(world.vera).get("/w/alpha/insight/problems/", {key: value})
+        assert response.status_code in (200, 400)  # 400: the request guard refuses NULs and huge numbers
+        assert _api(world, f"/api/insight/problems?{key}={value[:60]}").status_code in (200, 400, 422)
+    evidence = filters.parse_lenient(world.alpha, {"segment": value, "product_line": value})  # past the guard
+    assert evidence.segment in (None, data["segment"]) and evidence.product_line is None

@@ -133,7 +133,13 @@ class EvidenceFilter:
 
 def _get(params: Mapping[str, Any], key: str) -> str:
     value = params.get(key)
-    return str(value).strip()[:200] if value is not None else ""
+    # NUL cannot reach PostgreSQL, and no name or date contains one
+    return str(value).replace("\x00", "").strip()[:200] if value is not None else ""
+
+
+def _small_int(raw: str) -> int | None:
+    """An id-like value, or None (digits beyond 18 would overflow the database's integers)."""
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
 
 
 def _parse(workspace: Workspace, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -141,7 +147,7 @@ def _parse(workspace: Workspace, params: Mapping[str, Any]) -> tuple[dict[str, A
     errors: dict[str, str] = {}
     if raw := _get(params, "segment"):
         segments = workspace.segments.all()
-        segment = segments.filter(pk=int(raw)).first() if raw.isdigit() else None
+        segment = segments.filter(pk=pk).first() if (pk := _small_int(raw)) is not None else None
         segment = segment or segments.filter(name__iexact=raw).first()
         if segment is None:
             errors["segment"] = f"No segment “{raw[:60]}” in this workspace."
@@ -151,7 +157,7 @@ def _parse(workspace: Workspace, params: Mapping[str, Any]) -> tuple[dict[str, A
         values["plan"] = raw[:80]
     if raw := _get(params, "product_line"):
         lines = workspace.product_lines.all()
-        line = lines.filter(pk=int(raw)).first() if raw.isdigit() else None
+        line = lines.filter(pk=pk).first() if (pk := _small_int(raw)) is not None else None
         line = line or lines.filter(slug=raw.lower()).first() or lines.filter(name__iexact=raw).first()
         if line is None:
             errors["product_line"] = f"No product line “{raw[:60]}” in this workspace."

@@ -27,15 +27,15 @@ def create_view(actor: Actor, page: str, name: str, query: str) -> SavedView:
     if actor.user is None:
         raise PermissionDenied("Saved views belong to a person.")
     errors: dict[str, str] = {}
-    name = " ".join((name or "").split())
+    name = " ".join((name or "").replace("\x00", "").split())
     if page not in PAGES:
         errors["page"] = f"Unknown page “{str(page)[:40]}” (use one of: {', '.join(PAGES)})."
     if not name:
         errors["name"] = "Give the view a name."
     elif len(name) > 80:
         errors["name"] = "Names are at most 80 characters."
-    if len(query or "") > 2000:
-        errors["query"] = "The query is too long (2000 characters at most)."
+    if "\x00" in (query or "") or len(query or "") > 2000:
+        errors["query"] = "The query must be text of at most 2000 characters."
     if errors:
         raise ValidationError(errors)
     mine = actor.workspace.saved_views.filter(user=actor.user, page=page)
