@@ -15,12 +15,12 @@ from harken.workspaces.api_auth import actor_of, token_auth
 router = Router(auth=token_auth, tags=["insight"])
 
 
-class WeekOut(Schema):
+class OverviewWeekOut(Schema):
     week: date
     count: int
 
 
-class ChannelCountOut(Schema):
+class OverviewChannelOut(Schema):
     channel: str
     count: int
 
@@ -32,8 +32,8 @@ class OverviewOut(Schema):
     this_month: int
     accounts_heard: int
     arr_represented: float
-    weekly: list[WeekOut]
-    channels: list[ChannelCountOut]
+    weekly: list[OverviewWeekOut]
+    channels: list[OverviewChannelOut]
 
 
 @router.get("/overview", response={200: OverviewOut, 422: Error})
@@ -51,6 +51,8 @@ def overview_numbers(request: HttpRequest, filters: Query[EvidenceQuery]) -> Ove
         this_month=o["this_month"],
         accounts_heard=o["accounts_heard"],
         arr_represented=float(o["arr_represented"]),
-        weekly=[WeekOut(week=date.fromisoformat(b["label"]), count=b["value"]) for b in o["weekly_chart"]["bars"]],
-        channels=[ChannelCountOut(channel=r["channel"], count=r["value"]) for r in o["channels"]],
+        weekly=[
+            OverviewWeekOut(week=date.fromisoformat(b["label"]), count=b["value"]) for b in o["weekly_chart"]["bars"]
+        ],
+        channels=[OverviewChannelOut(channel=r["channel"], count=r["value"]) for r in o["channels"]],
     )
