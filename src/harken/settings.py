@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "harken.surveys",
     "harken.advocacy",
     "harken.scorecard",
+    "harken.savedviews",
     "harken.demo",
 ]
 

@@ -144,6 +144,7 @@ API_CASES += [
     ApiCase("POST", "/insight/items/{item_id}/theme", item_id, write=True, json={"theme_id": None}),
     ApiCase("GET", "/insight/problems"),
     ApiCase("GET", "/insight/trends"),
+    ApiCase("GET", "/insight/overview"),
     ApiCase("GET", "/insight/items/{item_id}/classification", item_id),
     ApiCase("POST", "/insight/items/{item_id}/classification", item_id, write=True, json={"category": "bug"}),
 ]

@@ -75,10 +75,13 @@ def bar_chart(
     caption: str = "",
     label_every: int | None = None,
     unit: str = "",
+    min_top: float = 0,
 ) -> dict[str, Any]:
-    """Vertical bars with a rounded y axis, gridlines and month labels for ISO-date points."""
+    """Vertical bars with a rounded y axis, gridlines and month labels for ISO-date points.
+
+    `min_top`: the y axis reaches at least this value (e.g. so a reference band drawn over the bars fits)."""
     max_value = max((v for _, v in points), default=0) or 1
-    ticks = nice_ticks(float(max_value), integer=all(isinstance(v, int) for _, v in points))
+    ticks = nice_ticks(float(max(max_value, min_top)), integer=all(isinstance(v, int) for _, v in points))
     top_tick = ticks[-1] or 1
     left = max(32, 14 + 8 * max(len(_fmt(t)) for t in ticks))
     top, bottom, right = 10, 24, 4
@@ -126,6 +129,27 @@ def bar_chart(
         "grid": grid,
         "min_width": round(width * 0.6),
         "summary": _summary(points, unit),
+        "top_tick": top_tick,
+    }
+
+
+def band(chart: dict[str, Any], low: float, high: float, mid: float | None = None) -> dict[str, Any]:
+    """A horizontal reference band (e.g. a baseline's usual range) on a bar_chart()'s scale."""
+    usable_h = chart["baseline"] - chart["top"]
+    top_tick = chart["top_tick"] or 1
+
+    def y(value: float) -> float:
+        return round(chart["baseline"] - usable_h * min(max(value, 0.0), top_tick) / top_tick, 1)
+
+    y_low, y_high = y(low), y(high)
+    return {
+        "x": chart["left"],
+        "w": chart["width"] - chart["left"],
+        "y": y_high,
+        "h": round(max(y_low - y_high, 1.0), 1),
+        "mid_y": y(mid) if mid is not None else None,
+        "low": low,
+        "high": high,
     }
 
 

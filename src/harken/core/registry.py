@@ -22,6 +22,7 @@ HARKEN_APPS = [
     "surveys",
     "advocacy",
     "scorecard",  # reads every other app; nobody imports it
+    "savedviews",  # per-person saved filters of the decision pages
     "demo",  # the demo data set: its CLI and management command (no models, no pages)
 ]
 

@@ -155,6 +155,7 @@ def list_accounts(
     max_arr: str = "",
     renewal_before: str = "",
     renewal_after: str = "",
+    renewal_within_days: str = "",
     sort: str = "name",
     page: int = 1,
     page_size: int = 50,
@@ -174,6 +175,7 @@ def list_accounts(
         "max_arr": max_arr,
         "renewal_before": renewal_before,
         "renewal_after": renewal_after,
+        "renewal_within_days": renewal_within_days,
     }
     filters.update({k: v for k, v in given.items() if v})
     queries.clean_filters(filters)

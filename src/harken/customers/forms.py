@@ -116,6 +116,13 @@ class SegmentForm(forms.Form):
     renewal_before = forms.CharField(
         label="Renews on or before", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    renewal_within_days = forms.CharField(
+        label="Renews within the next … days",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="Relative: e.g. 90 keeps meaning “the next 90 days” as time passes",
+    )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -70,7 +70,9 @@ FILTER_KEYS = (
     "max_arr",
     "renewal_before",
     "renewal_after",
+    "renewal_within_days",  # relative: renews between today and today + N days, evaluated when read
 )
+MAX_RENEWAL_DAYS = 3650
 ACCOUNT_SORTS: dict[str, tuple[Any, ...]] = {
     "name": ("name", "id"),
     "-name": ("-name", "-id"),
@@ -262,6 +264,8 @@ def clean_filters(filters: Mapping[str, Any]) -> dict[str, str]:
                 parse_date(value, "Renewal date")
             elif key == "lifecycle_stage":
                 value = parse_lifecycle(value)
+            elif key == "renewal_within_days":
+                value = str(parse_days(value))
         except ValueError as exc:
             errors[key] = str(exc)
         cleaned[key] = value
@@ -297,7 +301,20 @@ def filter_accounts(workspace: Workspace, filters: Mapping[str, Any]) -> QuerySe
         qs = qs.filter(renewal_date__lte=parse_date(f["renewal_before"]))
     if "renewal_after" in f:
         qs = qs.filter(renewal_date__gte=parse_date(f["renewal_after"]))
+    if "renewal_within_days" in f:  # relative to today, every time it is read
+        today = timezone.localdate()
+        qs = qs.filter(
+            renewal_date__gte=today, renewal_date__lte=today + dt.timedelta(days=int(f["renewal_within_days"]))
+        )
     return qs
+
+
+def parse_days(value: Any) -> int:
+    """A whole number of days, 1 to MAX_RENEWAL_DAYS ("90", "90 days")."""
+    raw = _text(value).lower().removesuffix("days").removesuffix("day").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RENEWAL_DAYS:
+        raise ValueError(f"Days must be a whole number from 1 to {MAX_RENEWAL_DAYS}, got '{_text(value)[:20]}'")
+    return int(raw)
 
 
 def segment_filters(segment: Segment) -> dict[str, str]:
@@ -378,11 +395,14 @@ def describe_filters(filters: Mapping[str, str]) -> list[str]:
         "max_arr": "ARR ≤",
         "renewal_before": "Renews by",
         "renewal_after": "Renews after",
+        "renewal_within_days": "Renews within",
     }
     out = []
     for key, value in filters.items():
         if key == "lifecycle_stage":
             value = LifecycleStage(value).label if value in LifecycleStage.values else value
+        elif key == "renewal_within_days":
+            value = f"the next {value} days"
         out.append(
             f"{labels.get(key, key)}: {value}"
             if not labels.get(key, "").endswith(("≥", "≤"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from importlib import import_module
 from importlib.util import find_spec
@@ -197,7 +197,6 @@ def _create_segments(workspace: Workspace, owner: User) -> None:
     from harken.customers.actions import create_segment
 
     actor = Actor(workspace=workspace, user=owner, role=Role.OWNER)
-    today = timezone.localdate()
     for name, description, weight, filters in [
         ("Enterprise", "Our largest customers.", 3.0, {"segment": "Enterprise"}),
         ("Mid-market", "Growing companies on Business plans.", 2.0, {"segment": "Mid-market"}),
@@ -207,7 +206,7 @@ def _create_segments(workspace: Workspace, owner: User) -> None:
             "Renewing in 90 days",
             "Renewals coming up this quarter.",
             2.5,
-            {"renewal_after": today.isoformat(), "renewal_before": (today + timedelta(days=90)).isoformat()},
+            {"renewal_within_days": 90},  # relative: stays "the next 90 days"
         ),
     ]:
         create_segment(actor, {"name": name, "description": description, "weight": weight, "filters": filters})

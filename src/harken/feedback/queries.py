@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -19,6 +19,9 @@ from harken.customers.models import Account, Segment
 from harken.customers.queries import filter_accounts
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from harken.insight.filters import EvidenceFilter
 
 
 def workspace_tz(workspace: Workspace) -> ZoneInfo:
@@ -225,15 +228,20 @@ def bulk_choices(workspace: Workspace) -> dict[str, Any]:
 # --- overview ----------------------------------------------------------------------------------
 
 
-def weekly_counts(workspace: Workspace, weeks: int = 52, now: datetime | None = None) -> list[tuple[date, int]]:
-    """Feedback per ISO week (Monday start, workspace time zone), oldest first, empty weeks included."""
+def weekly_counts(
+    workspace: Workspace, weeks: int = 52, now: datetime | None = None, items: QuerySet[Feedback] | None = None
+) -> list[tuple[date, int]]:
+    """Feedback per ISO week (Monday start, workspace time zone), oldest first, empty weeks included.
+
+    `items`: count these (a restriction of the workspace's feedback) instead of all of it."""
     tz = workspace_tz(workspace)
     now = (now or timezone.now()).astimezone(tz)
     this_monday = now.date() - timedelta(days=now.weekday())
     first = this_monday - timedelta(weeks=weeks - 1)
     start = datetime.combine(first, time.min, tzinfo=tz)
     rows = (
-        workspace.feedback_items.filter(received_at__gte=start)
+        (items if items is not None else workspace.feedback_items.all())
+        .filter(received_at__gte=start)
         .annotate(week=TruncWeek("received_at", tzinfo=tz))
         .values("week")
         .annotate(n=Count("id"))
@@ -246,22 +254,34 @@ def weekly_counts(workspace: Workspace, weeks: int = 52, now: datetime | None = 
     return [(first + timedelta(weeks=i), counts.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]
 
 
-def overview(workspace: Workspace, now: datetime | None = None) -> dict[str, Any]:
+def overview(
+    workspace: Workspace, now: datetime | None = None, evidence: EvidenceFilter | None = None
+) -> dict[str, Any]:
     """Everything the workspace home page shows, computed here so the template only draws.
 
-    A PM opens this every morning: each number comes with the previous period to compare against."""
+    A PM opens this every morning: each number comes with the previous period to compare against.
+    `evidence` (harken.insight.filters) restricts every number to the feedback it keeps; with an
+    end date the page reads as of that day ("last 30 days" end there)."""
     now = now or timezone.now()
-    items = workspace.feedback_items.all()
+    if evidence is not None and evidence.active:
+        now = evidence.end_of_range(now)
+        items = evidence.feedback()
+        kept = evidence.q("feedback_items__")
+    else:
+        items, kept = workspace.feedback_items.all(), Q()
     week_ago, month_ago, quarter_ago = now - timedelta(days=7), now - timedelta(days=30), now - timedelta(days=90)
-    heard = workspace.accounts.filter(feedback_items__received_at__gte=quarter_ago).distinct()
-    arr = workspace.accounts.filter(pk__in=heard.values("pk")).aggregate(total=Sum("arr"))["total"] or Decimal(0)
+    heard_ids = items.filter(received_at__gte=quarter_ago, account__isnull=False).values("account_id")
+    heard = workspace.accounts.filter(pk__in=heard_ids)
+    arr = heard.aggregate(total=Sum("arr"))["total"] or Decimal(0)
     # the previous period of the same length, for the deltas on the stat cards
     prev_heard = workspace.accounts.filter(
-        feedback_items__received_at__gte=quarter_ago - timedelta(days=90), feedback_items__received_at__lt=quarter_ago
-    ).distinct()
-    prev_arr = workspace.accounts.filter(pk__in=prev_heard.values("pk")).aggregate(total=Sum("arr"))["total"] or 0
+        pk__in=items.filter(
+            received_at__gte=quarter_ago - timedelta(days=90), received_at__lt=quarter_ago, account__isnull=False
+        ).values("account_id")
+    )
+    prev_arr = prev_heard.aggregate(total=Sum("arr"))["total"] or 0
 
-    weekly = weekly_counts(workspace, 52, now)
+    weekly = weekly_counts(workspace, 52, now, items)
     chart = bar_chart(
         [(week.isoformat(), n) for week, n in weekly],
         "Feedback per week, last 12 months",
@@ -286,9 +306,10 @@ def overview(workspace: Workspace, now: datetime | None = None) -> dict[str, Any
         ]
     )
 
+    recent_q = Q(feedback_items__received_at__gte=quarter_ago) & kept
     top = (
-        workspace.accounts.filter(feedback_items__received_at__gte=quarter_ago)
-        .annotate(n=Count("feedback_items", filter=Q(feedback_items__received_at__gte=quarter_ago)))
+        workspace.accounts.filter(pk__in=heard_ids)
+        .annotate(n=Count("feedback_items", filter=recent_q))
         .order_by("-n", "name")[:8]
     )
     top_accounts = hbar_rows([{"label": a.name, "value": a.n, "account": a} for a in top])
@@ -342,17 +363,27 @@ def overview(workspace: Workspace, now: datetime | None = None) -> dict[str, Any
         "weekly_total": sum(n for _, n in weekly),
         "channels": channel_rows,
         "top_accounts": top_accounts,
-        "top_by_arr": _top_accounts_by_arr(workspace, quarter_ago, now),
-        "rising_tags": _rising_tags(workspace, month_ago, now),
+        "top_by_arr": _top_accounts_by_arr(workspace, quarter_ago, now, items, kept),
+        "rising_tags": _rising_tags(workspace, month_ago, now, kept),
         "latest": list(items.select_related("account", "contact").prefetch_related("tags")[:8]),
     }
 
 
-def _top_accounts_by_arr(workspace: Workspace, since: datetime, now: datetime, limit: int = 8) -> list[dict[str, Any]]:
-    """The biggest customers who spoke up recently, with how much they said and a 12-week trend."""
+def _top_accounts_by_arr(
+    workspace: Workspace,
+    since: datetime,
+    now: datetime,
+    items: QuerySet[Feedback],
+    kept: Q,
+    limit: int = 8,
+) -> list[dict[str, Any]]:
+    """The biggest customers who spoke up recently, with how much they said and a 12-week trend.
+
+    `items` is the feedback counted and `kept` the same restriction seen from Account."""
+    recent = Q(feedback_items__received_at__gte=since) & kept
     accounts = list(
-        workspace.accounts.filter(feedback_items__received_at__gte=since)
-        .annotate(n=Count("feedback_items", filter=Q(feedback_items__received_at__gte=since)))
+        workspace.accounts.filter(pk__in=items.filter(received_at__gte=since).values("account_id"))
+        .annotate(n=Count("feedback_items", filter=recent))
         .order_by("-arr", "name")[:limit]
     )
     if not accounts:
@@ -363,7 +394,7 @@ def _top_accounts_by_arr(workspace: Workspace, since: datetime, now: datetime, l
     start = datetime.combine(first, time.min, tzinfo=tz)
     counts: dict[tuple[int, date], int] = {}
     for row in (
-        workspace.feedback_items.filter(account__in=accounts, received_at__gte=start)
+        items.filter(account__in=accounts, received_at__gte=start)
         .annotate(week=TruncWeek("received_at", tzinfo=tz))
         .values("account_id", "week")
         .annotate(n=Count("id"))
@@ -388,15 +419,21 @@ def _top_accounts_by_arr(workspace: Workspace, since: datetime, now: datetime, l
     return rows
 
 
-def _rising_tags(workspace: Workspace, since: datetime, now: datetime, limit: int = 10) -> list[dict[str, Any]]:
+def _rising_tags(
+    workspace: Workspace, since: datetime, now: datetime, kept: Q, limit: int = 10
+) -> list[dict[str, Any]]:
     """Tags mentioned most since `since` (30 days), with the change vs the period of the same length before."""
     prev_since = since - (now - since)
     tags = (
         workspace.tags.annotate(
-            n=Count("feedback_items", filter=Q(feedback_items__received_at__gte=since), distinct=True),
+            n=Count(
+                "feedback_items",
+                filter=Q(feedback_items__received_at__gte=since) & kept,
+                distinct=True,
+            ),
             prev=Count(
                 "feedback_items",
-                filter=Q(feedback_items__received_at__gte=prev_since, feedback_items__received_at__lt=since),
+                filter=Q(feedback_items__received_at__gte=prev_since, feedback_items__received_at__lt=since) & kept,
                 distinct=True,
             ),
         )

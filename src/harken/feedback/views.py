@@ -47,7 +47,17 @@ def _panels(kind: str) -> list[str]:
 
 @workspace_view()
 def overview(request: HttpRequest, actor: Actor) -> HttpResponse:
-    return render(request, "feedback/overview.html", {"o": queries.overview(actor.workspace)})
+    from harken.insight import filters as evidence_filters
+
+    evidence = evidence_filters.parse_lenient(actor.workspace, request.GET)
+    return evidence_filters.clean_url(
+        request,
+        render(
+            request,
+            "feedback/overview.html",
+            {"o": queries.overview(actor.workspace, evidence=evidence), **evidence_filters.bar_context(evidence)},
+        ),
+    )
 
 
 def _columns(request: HttpRequest, actor: Actor) -> list[str]:

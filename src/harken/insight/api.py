@@ -177,3 +177,7 @@ def undo(request: HttpRequest, merge_id: int) -> MergeOut | Status:
 from harken.insight.themes.api import router as themes_router  # noqa: E402  (themes sub-package)
 
 router.add_router("", themes_router)
+
+from harken.insight.overview_api import router as overview_router  # noqa: E402
+
+router.add_router("", overview_router)

@@ -6,11 +6,12 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from harken.core.apierrors import ErrorOut as Error
 from harken.insight.embeddings import item_text
-from harken.insight.themes import classify, problems, services
+from harken.insight.filters import EvidenceQuery
+from harken.insight.themes import classify, problems, services, trends
 from harken.insight.themes.models import ItemClassification, Theme, ThemeGroup, ThemeRun, ThemeStatus
 from harken.workspaces.api_auth import actor_of, require_write, token_auth
 
@@ -135,6 +136,11 @@ class TrendAlertOut(Schema):
     ratio: float
     p_value: float
     q_value: float
+    summary: str = ""
+    accounts: int = 0
+    weekly: list[int] = []
+    usual_low: int = 0
+    usual_high: int = 0
 
 
 def _theme_out(
@@ -165,12 +171,16 @@ def _theme_out(
     }
 
 
-@router.get("/themes", response=list[ThemeOut])
-def list_themes(request: HttpRequest) -> list[dict]:
-    """Active themes, largest first, with accounts, ARR and 12 weeks of volume."""
+@router.get("/themes", response={200: list[ThemeOut], 422: Error})
+def list_themes(request: HttpRequest, filters: Query[EvidenceQuery]) -> list[dict]:
+    """Active themes, largest first, with accounts, ARR and 12 weeks of volume.
+
+    The filters (segment, plan, product_line, stage, since, until) count only matching items and
+    leave out themes with none."""
     actor = actor_of(request)
+    evidence = filters.evidence(actor.workspace)
     parents = _active_groups(actor.workspace)
-    return [_theme_out(s.theme, s, parents) for s in services.summaries(actor)]
+    return [_theme_out(s.theme, s, parents) for s in services.summaries(actor, evidence=evidence)]
 
 
 def _active_groups(workspace: object) -> dict[int, ThemeGroup]:
@@ -279,19 +289,32 @@ def move(request: HttpRequest, item_id: int, payload: MoveIn) -> dict | Status:
 
 
 @router.get("/problems", response={200: list[dict], 422: Error})
-def top_problems(request: HttpRequest, limit: int = 20, weight: str = "arr") -> list[dict]:
+def top_problems(
+    request: HttpRequest, filters: Query[EvidenceQuery], limit: int = 20, weight: str = "arr"
+) -> list[dict]:
     """Themes by revenue-weighted evidence, each with the components of its score.
 
     `weight`: `arr` (default) or `clv` — weigh each account by its customer lifetime value instead.
+    The filters restrict the evidence: `segment=Enterprise` ranks what enterprise accounts said.
     """
     actor = actor_of(request)
-    rows = problems.top_problems(actor, limit=max(1, min(limit, 100)), weight=weight)
-    return [{**p.as_dict(), "weight": weight} for p in rows]
+    evidence = filters.evidence(actor.workspace)
+    rows = problems.top_problems(actor, limit=max(1, min(limit, 100)), weight=weight, evidence=evidence)
+    return [{**p.as_dict(), "weight": weight, "filters": evidence.params()} for p in rows]
 
 
-@router.get("/trends", response=list[TrendAlertOut])
-def trend_alerts(request: HttpRequest) -> list[TrendAlertOut]:
+@router.get("/trends", response={200: list[TrendAlertOut], 422: Error})
+def trend_alerts(request: HttpRequest, filters: Query[EvidenceQuery]) -> list[TrendAlertOut]:
+    """Trend alerts, newest first, each with its plain-language summary and weekly volume.
+
+    Alerts are detected on all feedback; with filters, only alerts whose theme has matching items are
+    listed, and `summary`, `weekly` and `accounts` count those items only."""
     actor = actor_of(request)
+    evidence = filters.evidence(actor.workspace)
+    alerts = list(actor.workspace.trend_alerts.select_related("theme")[:200])
+    views = trends.alert_views(actor.workspace, alerts, evidence)
+    if evidence.active:
+        views = [v for v in views if v.recent or v.baseline]
     return [
         TrendAlertOut(
             id=a.pk,
@@ -305,8 +328,14 @@ def trend_alerts(request: HttpRequest) -> list[TrendAlertOut]:
             ratio=a.ratio,
             p_value=a.p_value,
             q_value=a.q_value,
+            summary=v.sentence,
+            accounts=v.accounts,
+            weekly=[n for _, n in v.weekly],
+            usual_low=v.usual_low,
+            usual_high=v.usual_high,
         )
-        for a in actor.workspace.trend_alerts.select_related("theme")[:200]
+        for v in views
+        for a in [v.alert]
     ]
 
 

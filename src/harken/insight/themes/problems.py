@@ -35,7 +35,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -45,6 +45,9 @@ from harken.insight.themes.models import Category, Sentiment, Theme, ThemeStatus
 from harken.insight.themes.services import member_rows
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from harken.insight.filters import EvidenceFilter
 
 log = logging.getLogger(__name__)
 
@@ -158,17 +161,25 @@ class Problem:
 WEIGHTS = {"arr": "ARR", "clv": "Customer lifetime value"}
 
 
-def top_problems(actor: Actor, limit: int = 20, now: dt.datetime | None = None, weight: str = "arr") -> list[Problem]:
+def top_problems(
+    actor: Actor,
+    limit: int = 20,
+    now: dt.datetime | None = None,
+    weight: str = "arr",
+    evidence: EvidenceFilter | None = None,
+) -> list[Problem]:
     """Active themes by score, highest first, each with its full breakdown.
 
     `weight`: "arr" (default) or "clv" — what an account's revenue factor is computed from.
+    `evidence` (harken.insight.filters): only the items it keeps count — "top problems for
+    enterprise accounts" is a segment filter; the segment weight still multiplies as before.
     """
     if weight not in WEIGHTS:
         raise ValidationError({"weight": f"Weight must be one of: {', '.join(WEIGHTS)}."})
     workspace = actor.workspace
     now = now or timezone.now()
     themes = {t.pk: t for t in workspace.themes.filter(status=ThemeStatus.ACTIVE)}
-    rows = member_rows(workspace, themes)
+    rows = member_rows(workspace, themes, evidence)
     names = dict(
         workspace.accounts.filter(
             pk__in={r["feedback__account_id"] for r in rows if r["feedback__account_id"]}

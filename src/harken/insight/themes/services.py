@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -44,6 +44,9 @@ from harken.insight.themes.models import (
 )
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Role, Workspace
+
+if TYPE_CHECKING:
+    from harken.insight.filters import EvidenceFilter
 
 log = logging.getLogger(__name__)
 
@@ -709,13 +712,18 @@ class ThemeSummary:
     spark: dict[str, Any] = field(default_factory=dict)
 
 
-def member_rows(workspace: Workspace, theme_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+def member_rows(
+    workspace: Workspace, theme_ids: Iterable[int] | None = None, evidence: EvidenceFilter | None = None
+) -> list[dict[str, Any]]:
     """One row per themed item: theme, item, account, ARR, received date, category, sentiment.
 
     Items merged into another (duplicates) are left out: they count through their survivor.
+    `evidence` (harken.insight.filters) keeps only the items it selects (segment, plan, dates…).
     """
     merged_away = workspace.feedback_merges.filter(undone_at__isnull=True).values("merged_id")
     qs = workspace.theme_assignments.filter(theme__status=ThemeStatus.ACTIVE).exclude(feedback_id__in=merged_away)
+    if evidence is not None:
+        qs = evidence.restrict(qs, "feedback__")
     if theme_ids is not None:
         qs = qs.filter(theme_id__in=list(theme_ids))
     return list(
@@ -731,18 +739,25 @@ def member_rows(workspace: Workspace, theme_ids: Iterable[int] | None = None) ->
     )
 
 
-def summaries(actor: Actor, now: dt.datetime | None = None, weeks: int = TREND_WEEKS) -> list[ThemeSummary]:
-    """Every active theme with size, distinct accounts, their ARR and weekly volume (oldest week first)."""
+def summaries(
+    actor: Actor, now: dt.datetime | None = None, weeks: int = TREND_WEEKS, evidence: EvidenceFilter | None = None
+) -> list[ThemeSummary]:
+    """Every active theme with size, distinct accounts, their ARR and weekly volume (oldest week first).
+
+    With an active `evidence` filter the numbers count only the items it keeps, and themes left
+    without any are dropped."""
     from harken.core.charts import sparkline
 
     now = now or timezone.now()
     this_week = week_start(timezone.localdate(now))
     first_week = this_week - dt.timedelta(weeks=weeks - 1)
     themes = list(actor.workspace.themes.filter(status=ThemeStatus.ACTIVE))
-    rows = member_rows(actor.workspace)
+    rows = member_rows(actor.workspace, evidence=evidence)
     by_theme: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_theme[r["theme_id"]].append(r)
+    if evidence is not None and evidence.active:
+        themes = [t for t in themes if t.pk in by_theme]
     recent = timezone.now() - dt.timedelta(days=14)
     emerging = set(actor.workspace.trend_alerts.filter(created_at__gte=recent).values_list("theme_id", flat=True))
     out = []

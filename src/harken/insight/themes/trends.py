@@ -22,15 +22,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
-from scipy.stats import binomtest
+from scipy.stats import binomtest, poisson
 
+from harken.core.charts import band, bar_chart
 from harken.insight.themes.models import ThemeStatus, TrendAlert
 from harken.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from harken.insight.filters import EvidenceFilter
 
 RECENT_WEEKS = 2
 BASELINE_WEEKS = 12
@@ -93,15 +98,23 @@ def window(today: dt.date) -> tuple[dt.date, dt.date, dt.date]:
     return baseline_start, recent_start, this_week
 
 
-def rate_tests(workspace: Workspace, today: dt.date | None = None) -> list[TrendTest]:
-    """Run the rate test for every active theme (volume and account-weeks), BH-adjusted."""
+def rate_tests(
+    workspace: Workspace, today: dt.date | None = None, evidence: EvidenceFilter | None = None
+) -> list[TrendTest]:
+    """Run the rate test for every active theme (volume and account-weeks), BH-adjusted.
+
+    `evidence` (harken.insight.filters) restricts the items counted (the Trends page's filters);
+    stored alerts are always detected on all feedback."""
     today = today or timezone.localdate()
     start, recent_start, end = window(today)
-    rows = workspace.theme_assignments.filter(
+    qs = workspace.theme_assignments.filter(
         theme__status=ThemeStatus.ACTIVE,
         feedback__received_at__date__gte=start,
         feedback__received_at__date__lt=end,
-    ).values_list("theme_id", "feedback__received_at", "feedback__account_id")
+    )
+    if evidence is not None:
+        qs = evidence.restrict(qs, "feedback__")
+    rows = qs.values_list("theme_id", "feedback__received_at", "feedback__account_id")
     volume: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     account_weeks: dict[int, set[tuple[int, dt.date]]] = defaultdict(set)
     recent_accounts: dict[int, set[tuple[int, dt.date]]] = defaultdict(set)
@@ -160,3 +173,91 @@ def detect_trends(workspace: Workspace, today: dt.date | None = None) -> list[Tr
 def digest_alerts(workspace: Workspace, since: dt.datetime) -> QuerySet[TrendAlert]:
     """Alerts raised since `since`, for the weekly digest."""
     return workspace.trend_alerts.filter(created_at__gte=since).select_related("theme").order_by("q_value")
+
+
+# --- the Trends page: a chart and a sentence per alert -------------------------------------------
+
+
+@dataclass
+class AlertView:
+    """One alert as the page shows it: the theme's weekly volume with its baseline band, in words."""
+
+    alert: TrendAlert
+    weekly: list[tuple[dt.date, int]]
+    recent: int
+    baseline: int
+    ratio: float
+    accounts: int
+    usual_low: int
+    usual_high: int
+    sentence: str
+    chart: dict[str, Any]
+
+
+def _day_month(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def describe(ratio: float, baseline: int, recent: int, accounts: int, since: dt.date) -> str:
+    """'3.4× its usual weekly volume, from 12 accounts, since 4 Nov' (no history: 'New: …')."""
+    who = f"from {accounts} account{'s' if accounts != 1 else ''}" if accounts else "from no known account"
+    if baseline == 0:
+        return (
+            f"New: {recent} item{'s' if recent != 1 else ''} with no earlier history, {who}, since {_day_month(since)}"
+        )
+    return f"{ratio:.1f}× its usual weekly volume, {who}, since {_day_month(since)}"
+
+
+def alert_views(
+    workspace: Workspace, alerts: Sequence[TrendAlert], evidence: EvidenceFilter | None = None
+) -> list[AlertView]:
+    """For each alert: the theme's weekly item count over the alert's baseline and recent weeks, the
+    baseline's usual range (the central 95% of a Poisson count at the baseline's mean weekly rate),
+    and one sentence. Counts use the items `evidence` keeps (all items when None)."""
+    if not alerts:
+        return []
+    starts = {a.pk: a.window_start - dt.timedelta(weeks=a.baseline_weeks) for a in alerts}
+    first = min(starts.values())
+    last = max(a.window_end for a in alerts) + dt.timedelta(days=1)
+    qs = workspace.theme_assignments.filter(
+        theme_id__in={a.theme_id for a in alerts},
+        feedback__received_at__date__gte=first,
+        feedback__received_at__date__lt=last,
+    )
+    if evidence is not None:
+        qs = evidence.restrict(qs, "feedback__")
+    by_theme: dict[int, list[tuple[dt.date, int | None]]] = defaultdict(list)
+    for theme_id, received, account_id in qs.values_list("theme_id", "feedback__received_at", "feedback__account_id"):
+        by_theme[theme_id].append((timezone.localdate(received), account_id))
+    out = []
+    for a in alerts:
+        start, weeks = starts[a.pk], a.baseline_weeks + a.recent_weeks
+        counts = [0] * weeks
+        accounts: set[int] = set()
+        for day, account_id in by_theme.get(a.theme_id, []):
+            i = (day - start).days // 7
+            if 0 <= i < weeks and day <= a.window_end:
+                counts[i] += 1
+                if i >= a.baseline_weeks and account_id:
+                    accounts.add(account_id)
+        baseline, recent = sum(counts[: a.baseline_weeks]), sum(counts[a.baseline_weeks :])
+        ratio, _ = poisson_rate_test(recent, baseline, a.recent_weeks, a.baseline_weeks)
+        mean = baseline / a.baseline_weeks
+        low, high = (int(poisson.ppf(0.025, mean)), int(poisson.ppf(0.975, mean))) if mean else (0, 0)
+        weekly = [(start + dt.timedelta(weeks=i), n) for i, n in enumerate(counts)]
+        sentence = describe(ratio, baseline, recent, len(accounts), a.window_start)
+        chart = bar_chart(
+            [(week.isoformat(), n) for week, n in weekly],
+            f"{a.theme.name}: items per week",
+            caption=f"Shaded: its usual range ({low}–{high} a week over the {a.baseline_weeks} weeks before); "
+            f"the last {a.recent_weeks} bars are the alert's window.",
+            width=560,
+            height=160,
+            min_top=high,
+        )
+        for i, bar in enumerate(chart["bars"]):
+            bar["recent"] = i >= a.baseline_weeks
+        chart["band"] = band(chart, low, high, mean)
+        chart["summary"] = f"{sentence}. {chart['summary']}"
+        out.append(AlertView(a, weekly, recent, baseline, ratio, len(accounts), low, high, sentence, chart))
+    return out

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from harken.core.views import flash_error, redirect_back
+from harken.insight import filters as evidence_filters
 from harken.insight.embeddings import item_text
 from harken.insight.themes import classify, services
 from harken.insight.themes import problems as problem_service
@@ -19,6 +20,8 @@ from harken.insight.themes.models import Category, RunStatus, Sentiment, ThemeSt
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
+ALERTS_SHOWN = 30
+
 
 def _url(actor: Actor, name: str, **kwargs: object) -> str:
     return reverse(f"insight:{name}", kwargs={"ws": actor.workspace.slug, **kwargs})
@@ -26,21 +29,26 @@ def _url(actor: Actor, name: str, **kwargs: object) -> str:
 
 @workspace_view()
 def theme_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    rows = services.summaries(actor)
+    evidence = evidence_filters.parse_lenient(actor.workspace, request.GET)
+    rows = services.summaries(actor, evidence=evidence)
     themed = sum(r.size for r in rows)
-    total = actor.workspace.feedback_items.count()
+    total = evidence.feedback().count()
     last_run = actor.workspace.theme_runs.first()
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "insight/themes_list.html",
-        {
-            "rows": rows,
-            "sections": services.grouped_summaries(actor, rows),
-            "themed": themed,
-            "total": total,
-            "last_run": last_run,
-            "emerging": sum(1 for r in rows if r.emerging),
-        },
+        render(
+            request,
+            "insight/themes_list.html",
+            {
+                "rows": rows,
+                "sections": services.grouped_summaries(actor, rows),
+                "themed": themed,
+                "total": total,
+                "last_run": last_run,
+                "emerging": sum(1 for r in rows if r.emerging),
+                **evidence_filters.bar_context(evidence),
+            },
+        ),
     )
 
 
@@ -196,10 +204,11 @@ def item_understanding(request: HttpRequest, actor: Actor, pk: int) -> HttpRespo
 
 @workspace_view()
 def problems(request: HttpRequest, actor: Actor) -> HttpResponse:
-    weight = request.GET.get("weight", "arr")
+    weight = request.GET.get("weight") or "arr"
     if weight not in problem_service.WEIGHTS:
         weight = "arr"
-    rows = problem_service.top_problems(actor, limit=30, weight=weight)
+    evidence = evidence_filters.parse_lenient(actor.workspace, request.GET)
+    rows = problem_service.top_problems(actor, limit=30, weight=weight, evidence=evidence)
     top = max((p.score for p in rows), default=1.0) or 1.0
     bars = [
         {
@@ -210,36 +219,48 @@ def problems(request: HttpRequest, actor: Actor) -> HttpResponse:
         }
         for p in rows[:10]
     ]
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "insight/themes_problems.html",
-        {
-            "rows": rows,
-            "bars": bars,
-            "half_life": problem_service.HALF_LIFE_DAYS,
-            "anonymous_weight": problem_service.ANONYMOUS_WEIGHT,
-            "weight": weight,
-            "weights": problem_service.WEIGHTS,
-        },
+        render(
+            request,
+            "insight/themes_problems.html",
+            {
+                "rows": rows,
+                "bars": bars,
+                "half_life": problem_service.HALF_LIFE_DAYS,
+                "anonymous_weight": problem_service.ANONYMOUS_WEIGHT,
+                "weight": weight,
+                "weights": problem_service.WEIGHTS,
+                **evidence_filters.bar_context(evidence),
+            },
+        ),
     )
 
 
 @workspace_view()
 def trends(request: HttpRequest, actor: Actor) -> HttpResponse:
-    alerts = actor.workspace.trend_alerts.select_related("theme")[:100]
-    tests = trend_service.rate_tests(actor.workspace)
+    evidence = evidence_filters.parse_lenient(actor.workspace, request.GET)
+    alerts = list(actor.workspace.trend_alerts.select_related("theme")[:ALERTS_SHOWN])
+    views = trend_service.alert_views(actor.workspace, alerts, evidence)
+    if evidence.active:  # alerts whose theme has no item the filter keeps say nothing about it
+        views = [v for v in views if v.recent or v.baseline]
+    tests = trend_service.rate_tests(actor.workspace, evidence=evidence)
     names = dict(actor.workspace.themes.values_list("pk", "name"))
     watch = sorted((t for t in tests if t.recent > 0), key=lambda t: t.q_value)[:20]
-    return render(
+    return evidence_filters.clean_url(
         request,
-        "insight/themes_trends.html",
-        {
-            "alerts": alerts,
-            "watch": [(t, names.get(t.theme_id, "")) for t in watch],
-            "recent_weeks": trend_service.RECENT_WEEKS,
-            "baseline_weeks": trend_service.BASELINE_WEEKS,
-            "alpha": trend_service.ALPHA,
-            "min_recent": trend_service.MIN_RECENT,
-            "min_ratio": trend_service.MIN_RATIO,
-        },
+        render(
+            request,
+            "insight/themes_trends.html",
+            {
+                "alerts": views,
+                **evidence_filters.bar_context(evidence),
+                "watch": [(t, names.get(t.theme_id, "")) for t in watch],
+                "recent_weeks": trend_service.RECENT_WEEKS,
+                "baseline_weeks": trend_service.BASELINE_WEEKS,
+                "alpha": trend_service.ALPHA,
+                "min_recent": trend_service.MIN_RECENT,
+                "min_ratio": trend_service.MIN_RATIO,
+            },
+        ),
     )
