@@ -327,6 +327,12 @@ def test_overview_numbers(world: World, feedback_data: SimpleNamespace) -> None:
     o = queries.overview(world.alpha, now)
     assert (o["total"], o["this_week"], o["this_month"], o["accounts_heard"]) == (5, 1, 2, 2)
     assert o["arr_represented"] == Decimal("128000")
+    # a churned account still counts as heard from, but its ARR is no longer at stake
+    world.alpha.accounts.filter(domain="globex.io").update(lifecycle_stage="churned")
+    churned = queries.overview(world.alpha, now)
+    assert churned["accounts_heard"] == 2
+    assert churned["arr_represented"] == Decimal("128000") - world.alpha.accounts.get(domain="globex.io").arr
+    assert churned["arr_represented"] < o["arr_represented"]
     assert len(o["weekly_chart"]["bars"]) == 52 and o["weekly_total"] == 4
     assert sum(bar["value"] for bar in o["weekly_chart"]["bars"]) == 4
     assert [(r["channel"], r["value"]) for r in o["channels"]] == [("manual", 4), ("email", 1)]

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from harken.core.charts import bar_chart, delta, hbar_rows, sparkline
-from harken.customers.models import Account, Segment
+from harken.customers.models import Account, LifecycleStage, Segment
 from harken.customers.queries import filter_accounts
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.models import Workspace
@@ -272,14 +272,15 @@ def overview(
     week_ago, month_ago, quarter_ago = now - timedelta(days=7), now - timedelta(days=30), now - timedelta(days=90)
     heard_ids = items.filter(received_at__gte=quarter_ago, account__isnull=False).values("account_id")
     heard = workspace.accounts.filter(pk__in=heard_ids)
-    arr = heard.aggregate(total=Sum("arr"))["total"] or Decimal(0)
+    # ARR still at stake: a churned account pays nothing any more, whatever its record says
+    arr = heard.exclude(lifecycle_stage=LifecycleStage.CHURNED).aggregate(total=Sum("arr"))["total"] or Decimal(0)
     # the previous period of the same length, for the deltas on the stat cards
     prev_heard = workspace.accounts.filter(
         pk__in=items.filter(
             received_at__gte=quarter_ago - timedelta(days=90), received_at__lt=quarter_ago, account__isnull=False
         ).values("account_id")
     )
-    prev_arr = prev_heard.aggregate(total=Sum("arr"))["total"] or 0
+    prev_arr = prev_heard.exclude(lifecycle_stage=LifecycleStage.CHURNED).aggregate(total=Sum("arr"))["total"] or 0
 
     weekly = weekly_counts(workspace, 52, now, items)
     chart = bar_chart(
@@ -348,7 +349,7 @@ def overview(
             "value_money": arr,
             "delta": delta(float(arr), float(prev_arr)),
             "compare": "vs the 90 days before",
-            "sub": "of the accounts heard from",
+            "sub": "of the accounts heard from (churned left out)",
         },
     ]
 
