@@ -97,10 +97,8 @@ def server_url(live_server: Any) -> str:
     return str(live_server.url)
 
 
-@pytest.fixture
-def page(browser: Browser, server_url: str) -> Iterator[Page]:
-    """A fresh browser context (no cookies) per test, desktop-sized, failing on JS errors and 5xx."""
-    context = browser.new_context(base_url=server_url, viewport=DESKTOP, accept_downloads=False)
+def _checked_page(browser: Browser, server_url: str, *, downloads: bool) -> Iterator[Page]:
+    context = browser.new_context(base_url=server_url, viewport=DESKTOP, accept_downloads=downloads)
     context.set_default_timeout(TIMEOUT_MS)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
     page = context.new_page()
@@ -111,3 +109,15 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
     yield page
     context.close()
     assert not problems.errors, "The browser saw problems:\n" + "\n".join(problems.errors)
+
+
+@pytest.fixture
+def page(browser: Browser, server_url: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) per test, desktop-sized, failing on JS errors and 5xx."""
+    yield from _checked_page(browser, server_url, downloads=False)
+
+
+@pytest.fixture
+def download_page(browser: Browser, server_url: str) -> Iterator[Page]:
+    """Like `page`, but downloads are accepted (exports are files)."""
+    yield from _checked_page(browser, server_url, downloads=True)

@@ -6,34 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from harken.customers.models import Account
 from harken.feedback import actions
 from harken.triage.models import Triage
 from tests.base import World
-from tests.browser.conftest import TIMEOUT_MS, PageProblems
-from tests.browser.helpers import DESKTOP, assert_accessible, login, screenshot
-
-
-@pytest.fixture
-def download_page(browser: Browser, server_url: str) -> Iterator[Page]:
-    """Like `page`, but downloads are accepted (the export is a file)."""
-    context = browser.new_context(base_url=server_url, viewport=DESKTOP, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems = PageProblems(server_url)
-    page.on("pageerror", problems.on_page_error)
-    page.on("response", problems.on_response)
-    page.on("console", problems.on_console)
-    yield page
-    context.close()
-    assert not problems.errors, "The browser saw problems:\n" + "\n".join(problems.errors)
+from tests.browser.helpers import assert_accessible, login, screenshot
 
 
 def test_select_ten_decide_and_export(download_page: Page, world: World) -> None:
