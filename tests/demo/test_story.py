@@ -39,6 +39,16 @@ def check_triage(ws: Workspace) -> None:
     older = demo_rows.filter(received_at__lt=NOW - timedelta(days=7))
     done = [t for t in older if t.is_done]
     assert len(done) / older.count() > 0.85
+    # what other apps' hooks add (survey answers, conversation highlights…) is triaged too, with history
+    others = Triage.objects.filter(workspace=ws, received_at__lt=NOW - timedelta(days=7)).exclude(
+        feedback__dedupe_key__startswith="demo:"
+    )
+    assert others.count() > 20
+    assert others.exclude(decision="").count() / others.count() > 0.9
+    assert not triage_queries.queue(ws, "new", now=NOW).filter(pk__in=others.values("pk")).exists()
+    settled = others.filter(decision_reason="Added to the evidence for its theme.").first()
+    assert settled is not None and settled.decided_at is not None and settled.decided_at > settled.received_at
+    assert settled.events.filter(kind=EventKind.DECIDED).exists()
     # decisions with reasons (the reason-required ones always), by a member, after arrival, not in the future
     decided = demo_rows.exclude(decision="")
     assert {Decision.PLANNED, Decision.NOT_NOW, Decision.DUPLICATE, Decision.ANSWERED} <= set(

@@ -291,5 +291,6 @@ def _after_load(workspace: Workspace) -> int:
             if callable(hook):
                 result = hook(workspace)
                 queued += result if isinstance(result, int) else 0
+    story.settle_late_arrivals(workspace)  # what those hooks added, dealt with as the team would have
     log.debug("Demo workspace %s loaded at %s", workspace.slug, timezone.now().isoformat())
     return queued

@@ -447,3 +447,63 @@ def _reply(
     if item.first_response_at is None:
         item.first_response_at, item.first_response_by = at, author
     item.updated_at = max(item.updated_at, at)
+
+
+def settle_late_arrivals(workspace: Any) -> int:
+    """Triage what other apps' demo hooks added (survey answers, conversation highlights, portal ideas…).
+
+    Those hooks write their items after `triage_story`, dated across the year; a team that has used
+    Harken for a year has long dealt with the ones older than a week. Each gets its product line's
+    manager (else the owner) and a decision a few hours to days after it arrived, with its history
+    entries; items that still await a first reply keep waiting (they are the overdue ones).
+    Returns how many were settled."""
+    story = current()
+    if story is None:
+        return 0
+    from harken.triage.actions import _decision_text
+    from harken.triage.models import Decision, EventKind, Triage, TriageEvent
+    from harken.workspaces.models import Membership, Role
+
+    rng = random.Random(story.seed * 37 + 11)
+    owner = Membership.objects.get(workspace=workspace, role=Role.OWNER).user
+    managers = {line.pk: line.managers.first() for line in workspace.product_lines.prefetch_related("managers")}
+    rows = list(
+        Triage.objects.filter(
+            workspace=workspace,
+            decision="",
+            assignee__isnull=True,
+            received_at__lt=story.now - timedelta(days=7),
+        )
+        .exclude(feedback__dedupe_key__startswith="demo:")
+        .select_related("feedback")
+        .prefetch_related("feedback__tags")
+        .order_by("received_at", "pk")
+    )
+    events: list[TriageEvent] = []
+    for row in rows:
+        feedback = row.feedback
+        tags = {t.name for t in feedback.tags.all()}
+        assignee = managers.get(feedback.product_line_id) or owner
+        praise = feedback.channel == "survey" and tags & {"promoter", "satisfied"}
+        decision, reason = (
+            (Decision.ANSWERED, "Thanked them; shared with the team.")
+            if praise
+            else (Decision.UNDER_CONSIDERATION, "Added to the evidence for its theme.")
+        )
+        assigned_at = row.received_at + _hours(rng, 3, 0.8)
+        decided_at = assigned_at + _hours(rng, 20, 1.0)
+        row.assignee, row.decision, row.decision_reason = assignee, decision, reason
+        row.decided_at, row.decided_by, row.updated_at = decided_at, assignee, decided_at
+        events += [
+            TriageEvent(workspace=workspace, triage=row, kind=EventKind.ASSIGNED, actor=owner, old_value="Nobody",
+                        new_value=assignee.display_name, created_at=assigned_at, updated_at=assigned_at),
+            TriageEvent(workspace=workspace, triage=row, kind=EventKind.DECIDED, actor=assignee,
+                        old_value=_decision_text(""), new_value=_decision_text(decision, reason),
+                        created_at=decided_at, updated_at=decided_at),
+        ]  # fmt: skip
+    with keep_timestamps(Triage, TriageEvent):
+        Triage.objects.bulk_update(
+            rows, ["assignee", "decision", "decision_reason", "decided_at", "decided_by", "updated_at"], batch_size=500
+        )
+        TriageEvent.objects.bulk_create(events, batch_size=500)
+    return len(rows)
