@@ -12,10 +12,9 @@ from harken.scorecard import metrics
 
 pytestmark = pytest.mark.django_db
 
-#: Metrics whose trend comes from this branch's demo data (conversations, roadmap, surveys, scorecard
-#: demos). The SLA and decision metrics read triage decisions and replies, which the triage and
-#: feedback demos date; they must have a value here, and have a trend once those are dated over the year.
-DATED_HERE = ["conversations", "promises_kept", "notices_in_time", "evidence", "survey", "talk"]
+#: Every metric: the demos date conversations, roadmap, surveys and self-assessments, and the triage
+#: story dates decisions and replies over the year, so each one has a trend, not just a value.
+DATED_HERE = [m.key for m in metrics.METRICS]
 
 
 @pytest.fixture(autouse=True)
