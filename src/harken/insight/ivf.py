@@ -31,6 +31,13 @@ from typing import Any
 import numpy as np
 
 FORMAT_VERSION = 1
+# Calibration: nprobe is the smallest number of lists that holds this share of the true 10 nearest
+# neighbours of sample items (measured at build time on the workspace's own vectors). Chosen on
+# the synthetic 100k set, reported unchanged on 1M and on real MiniLM vectors (docs/benchmarks.md).
+CALIBRATION_TARGET = 0.97
+CALIBRATION_QUERIES = 100
+K_CALIBRATION = 10
+RESCORE = 100  # approximate (int8) candidates re-scored with the float16 vectors, at least 10·k
 MIN_TRAIN = 1024  # below this many vectors the index is a flat scan of the tail (no lists yet)
 COMPACT_RATIO = 0.1
 RETRAIN_GROWTH = 4.0
@@ -48,12 +55,21 @@ class IndexFileError(Exception):
     """A persisted index that must not be trusted (missing, stale, corrupt or someone else's)."""
 
 
-def _dots(matrix: np.ndarray, query16: np.ndarray, query32: np.ndarray) -> np.ndarray:
-    if len(matrix) == 0:
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes with a per-row scale: `code · code' × inv × inv'` ≈ the float dot product."""
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, vectors.shape[-1])
+    peak = np.abs(vectors).max(axis=1)
+    peak[peak == 0] = 1.0
+    codes = np.round(vectors * (127.0 / peak)[:, None]).astype(np.int8)
+    return codes, (peak / 127.0).astype(np.float32)
+
+
+def _dots_i8(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
+    if len(codes) == 0:
         return np.zeros(0, dtype=np.float32)
     if _nk is not None:
-        return np.asarray(_nk.cdist(query16[None, :], matrix, metric="dot"))[0].astype(np.float32)
-    return np.asarray(matrix, dtype=np.float32) @ query32
+        return np.asarray(_nk.cdist(query[None, :], codes, metric="dot"))[0].astype(np.float32)
+    return (np.asarray(codes, dtype=np.float32) @ query.astype(np.float32)).astype(np.float32)
 
 
 def nlist_for(n: int) -> int:
@@ -61,8 +77,8 @@ def nlist_for(n: int) -> int:
 
 
 def nprobe_for(nlist: int) -> int:
-    """Lists probed per query. Chosen on real MiniLM vectors (bench/search_1m.py), fixed for every size."""
-    return int(min(nlist, max(8, round(2.0 * np.sqrt(nlist)))))
+    """Fallback before calibration (an index loaded from an older file): a quarter of the lists."""
+    return int(min(nlist, max(8, nlist // 4)))
 
 
 def _assign(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -106,12 +122,17 @@ class IvfCore:
         self.centroids: np.ndarray | None = None
         self.trained_on = 0
         self.base_vec = np.zeros((0, dim), dtype=np.float16)
+        self.base_codes = np.zeros((0, dim), dtype=np.int8)
+        self.base_inv = np.zeros(0, dtype=np.float32)
+        self.calibrated_nprobe = 0
         self.base_keys = np.zeros(0, dtype=np.int64)
         self.offsets = np.zeros(1, dtype=np.int64)
         self.base_dead = np.zeros(0, dtype=bool)
         self._sorted_keys = np.zeros(0, dtype=np.int64)
         self._sorted_rows = np.zeros(0, dtype=np.int64)
         self.tail_vec = np.zeros((0, dim), dtype=np.float16)
+        self.tail_codes = np.zeros((0, dim), dtype=np.int8)
+        self.tail_inv = np.zeros(0, dtype=np.float32)
         self.tail_keys = np.zeros(0, dtype=np.int64)
         self.tail_lists = np.zeros(0, dtype=np.int32)
         self.tail_dead = np.zeros(0, dtype=bool)
@@ -134,7 +155,7 @@ class IvfCore:
 
     @property
     def nprobe(self) -> int:
-        return self.fixed_nprobe or nprobe_for(self.nlist)
+        return self.fixed_nprobe or self.calibrated_nprobe or nprobe_for(self.nlist)
 
     def _base_rows_of(self, keys: np.ndarray) -> np.ndarray:
         """Base row of each key, or -1 (dead rows count as absent)."""
@@ -161,6 +182,8 @@ class IvfCore:
         cap = max(need, int(len(self.tail_keys) * 1.5) + 1024)
         for name, shape, dtype in (
             ("tail_vec", (cap, self.dim), np.float16),
+            ("tail_codes", (cap, self.dim), np.int8),
+            ("tail_inv", (cap,), np.float32),
             ("tail_keys", (cap,), np.int64),
             ("tail_lists", (cap,), np.int32),
             ("tail_dead", (cap,), bool),
@@ -195,6 +218,7 @@ class IvfCore:
         self._tail_grow(len(keys))
         start, end = self.tail_n, self.tail_n + len(keys)
         self.tail_vec[start:end] = vectors.astype(np.float16)
+        self.tail_codes[start:end], self.tail_inv[start:end] = quantise(self.tail_vec[start:end])
         self.tail_keys[start:end] = keys
         self.tail_lists[start:end] = _assign(vectors, self.centroids) if self.centroids is not None else -1
         self.tail_dead[start:end] = False
@@ -234,18 +258,33 @@ class IvfCore:
             lists = _assign(vec, self.centroids)
         order = np.argsort(lists, kind="stable")
         self.tail_vec = np.zeros((0, self.dim), dtype=np.float16)
+        self.tail_codes = np.zeros((0, self.dim), dtype=np.int8)
+        self.tail_inv = np.zeros(0, dtype=np.float32)
         self.tail_keys = np.zeros(0, dtype=np.int64)
         self.tail_lists = np.zeros(0, dtype=np.int32)
         self.tail_dead = np.zeros(0, dtype=bool)
         self.tail_n = 0
         self.tail_row = {}
-        self._set_base(vec[order], keys[order], np.searchsorted(lists[order], np.arange(self.nlist + 1)))
+        vec = vec[order]
+        codes, inv = quantise(vec)
+        self._set_base(vec, keys[order], np.searchsorted(lists[order], np.arange(self.nlist + 1)), codes, inv)
+        if retrain:
+            self.calibrate()
         self.saved_tail = 0
         self.base_id += 1
         self.version += 1
 
-    def _set_base(self, vec: np.ndarray, keys: np.ndarray, offsets: np.ndarray, dead: np.ndarray | None = None) -> None:
+    def _set_base(
+        self,
+        vec: np.ndarray,
+        keys: np.ndarray,
+        offsets: np.ndarray,
+        codes: np.ndarray,
+        inv: np.ndarray,
+        dead: np.ndarray | None = None,
+    ) -> None:
         self.base_vec, self.base_keys = vec, np.asarray(keys, dtype=np.int64)
+        self.base_codes, self.base_inv = codes, inv
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.base_dead = np.zeros(len(keys), dtype=bool) if dead is None else dead
         self._sorted_rows = np.argsort(self.base_keys, kind="stable")
@@ -254,11 +293,45 @@ class IvfCore:
 
     # ------------------------------------------------------------ reads
 
+    def calibrate(self, seed: int = 0) -> None:
+        """Choose nprobe on this index's own vectors: sample items as queries, find their exact 10
+        nearest neighbours, and take the smallest nprobe whose probed lists hold CALIBRATION_TARGET
+        of them (self excluded)."""
+        n = len(self.base_keys)
+        if self.centroids is None or n < 2:
+            return
+        rng = np.random.default_rng(seed)
+        rows = rng.choice(n, min(CALIBRATION_QUERIES, n), replace=False)
+        queries = np.asarray(self.base_vec[rows], dtype=np.float32)
+        k = min(K_CALIBRATION, n - 1)
+        best = np.full((len(rows), k + 1), -np.inf, dtype=np.float32)
+        ids = np.zeros((len(rows), k + 1), dtype=np.int64)
+        for s in range(0, n, 65_536):
+            block = np.asarray(self.base_vec[s : s + 65_536], dtype=np.float32)
+            scores = queries @ block.T
+            cand = np.concatenate([best, scores], axis=1)
+            cand_ids = np.concatenate([ids, np.arange(s, s + len(block))[None, :].repeat(len(rows), 0)], axis=1)
+            top = np.argpartition(-cand, k, axis=1)[:, : k + 1]
+            best, ids = np.take_along_axis(cand, top, 1), np.take_along_axis(cand_ids, top, 1)
+        lists = self._base_lists()
+        ranks: list[np.ndarray] = []
+        for q, row, neighbours in zip(queries, rows, ids, strict=True):
+            order = np.argsort(-(self.centroids @ q))
+            rank_of = np.empty(self.nlist, dtype=np.int64)
+            rank_of[order] = np.arange(self.nlist)
+            ranks.append(rank_of[lists[neighbours[neighbours != row][:k]]])
+        needed = int(np.quantile(np.concatenate(ranks), CALIBRATION_TARGET, method="higher")) + 1
+        self.calibrated_nprobe = int(min(self.nlist, max(min(8, self.nlist), needed)))
+
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate scores from int8 codes over the probed lists, then the best
+        max(RESCORE, 10·k) re-scored with the float16 vectors."""
         q32 = np.asarray(query, dtype=np.float32).reshape(self.dim)
-        q16 = q32.astype(np.float16)
+        q8, q_inv = quantise(q32[None, :])
+        q8 = q8[0]
+        base_n = len(self.base_keys)
         parts_scores: list[np.ndarray] = []
-        parts_keys: list[np.ndarray] = []
+        parts_rows: list[np.ndarray] = []
         tail_sel: np.ndarray
         if self.centroids is not None and self.nlist:
             nprobe = min(self.nprobe, self.nlist)
@@ -268,31 +341,38 @@ class IvfCore:
                 a, b = int(self.offsets[p]), int(self.offsets[p + 1])
                 if a == b:
                     continue
-                scores = _dots(self.base_vec[a:b], q16, q32)
+                scores = _dots_i8(self.base_codes[a:b], q8) * self.base_inv[a:b]
                 dead = self.base_dead[a:b]
                 if dead.any():
                     scores = np.where(dead, -np.inf, scores)
                 parts_scores.append(scores)
-                parts_keys.append(self.base_keys[a:b])
+                parts_rows.append(np.arange(a, b))
             mask = np.zeros(self.nlist + 1, dtype=bool)
             mask[probes] = True
             tail_sel = np.flatnonzero(mask[self.tail_lists[: self.tail_n]] & ~self.tail_dead[: self.tail_n])
         else:
             tail_sel = np.flatnonzero(~self.tail_dead[: self.tail_n])
         if len(tail_sel):
-            parts_scores.append(_dots(self.tail_vec[tail_sel], q16, q32))
-            parts_keys.append(self.tail_keys[tail_sel])
+            parts_scores.append(_dots_i8(self.tail_codes[tail_sel], q8) * self.tail_inv[tail_sel])
+            parts_rows.append(base_n + tail_sel)
         if not parts_scores:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = np.concatenate(parts_scores)
-        keys = np.concatenate(parts_keys)
-        live = np.isfinite(scores)
-        k = min(k, int(live.sum()))
+        approx = np.concatenate(parts_scores)
+        rows = np.concatenate(parts_rows)
+        live = np.isfinite(approx)
+        pool = min(int(live.sum()), max(RESCORE, 10 * k))
+        k = min(k, pool)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return keys[top].copy(), scores[top].astype(np.float32)
+        top = np.argpartition(-approx, pool - 1)[:pool] if pool < len(approx) else np.flatnonzero(live)
+        cand = np.sort(rows[top])
+        in_base = cand < base_n
+        vectors = np.concatenate([np.asarray(self.base_vec[cand[in_base]]), self.tail_vec[cand[~in_base] - base_n]])
+        keys = np.concatenate([self.base_keys[cand[in_base]], self.tail_keys[cand[~in_base] - base_n]])
+        exact = vectors.astype(np.float32) @ q32
+        best = np.argpartition(-exact, k - 1)[:k] if k < len(exact) else np.arange(len(exact))
+        best = best[np.argsort(-exact[best], kind="stable")]
+        return keys[best].copy(), exact[best]
 
     def vectors_of(self, keys: np.ndarray) -> np.ndarray:
         keys = np.asarray(keys, dtype=np.int64)
@@ -309,8 +389,8 @@ class IvfCore:
         return out
 
     def memory_bytes(self) -> int:
-        arrays = [self.base_vec, self.base_keys, self.base_dead, self._sorted_keys, self._sorted_rows, self.offsets]
-        arrays += [self.tail_vec, self.tail_keys, self.tail_lists, self.tail_dead]
+        arrays = [self.base_vec, self.base_codes, self.base_inv, self.base_keys, self.base_dead, self._sorted_keys, self._sorted_rows, self.offsets]
+        arrays += [self.tail_vec, self.tail_codes, self.tail_inv, self.tail_keys, self.tail_lists, self.tail_dead]
         total = sum(int(a.nbytes) for a in arrays) + len(self.tail_row) * 100
         return total + (0 if self.centroids is None else int(self.centroids.nbytes))
 
@@ -366,6 +446,7 @@ class IvfCore:
                 "tail_rows": self.tail_n,
                 "nlist": self.nlist,
                 "trained_on": self.trained_on,
+                "nprobe": self.calibrated_nprobe,
                 "live": self.live,
                 "meta": self.meta,
                 "files": {k: v for k, v in files.items() if not k.startswith("dead-") or k == dead_name},
@@ -386,6 +467,8 @@ class IvfCore:
         b = self.base_id
         files = {
             f"base-{b}-vectors.npy": np.asarray(self.base_vec, dtype=np.float16),
+            f"base-{b}-codes.npy": np.asarray(self.base_codes, dtype=np.int8),
+            f"base-{b}-inv.npy": np.asarray(self.base_inv, dtype=np.float32),
             f"base-{b}-keys.npy": self.base_keys,
             f"base-{b}-offsets.npy": self.offsets,
         }
@@ -414,6 +497,8 @@ class IvfCore:
         b = manifest["base_id"]
         try:
             vec = np.load(directory / f"base-{b}-vectors.npy", mmap_mode="r")
+            codes = np.load(directory / f"base-{b}-codes.npy", mmap_mode="r")
+            inv = np.load(directory / f"base-{b}-inv.npy")
             keys = np.load(directory / f"base-{b}-keys.npy")
             offsets = np.load(directory / f"base-{b}-offsets.npy")
             centroids_path = directory / f"base-{b}-centroids.npy"
@@ -426,21 +511,23 @@ class IvfCore:
         except (OSError, ValueError, KeyError, StopIteration) as exc:
             raise IndexFileError(f"unreadable index file: {exc}") from exc
         base_n = len(keys)
-        if vec.shape != (base_n, dim) or len(offsets) != core.nlist + 1 or int(offsets[-1]) != base_n:
+        if vec.shape != (base_n, dim) or codes.shape != (base_n, dim) or len(inv) != base_n or len(offsets) != core.nlist + 1 or int(offsets[-1]) != base_n:
             raise IndexFileError("index arrays disagree")
         core._tail_grow(tail_n)
         core.tail_vec[:tail_n] = np.frombuffer(tail["vec"], dtype=np.float16).reshape(tail_n, dim)
         core.tail_keys[:tail_n] = np.frombuffer(tail["keys"], dtype=np.int64)
         core.tail_lists[:tail_n] = np.frombuffer(tail["lists"], dtype=np.int32)
+        core.tail_codes[:tail_n], core.tail_inv[:tail_n] = quantise(core.tail_vec[:tail_n])
         core.tail_n = tail_n
         tail_dead = dead[dead >= base_n] - base_n
         core.tail_dead[tail_dead] = True
         base_dead = np.zeros(base_n, dtype=bool)
         base_dead[dead[dead < base_n]] = True
-        core._set_base(vec, keys, offsets, base_dead)
+        core._set_base(vec, keys, offsets, codes, inv, base_dead)
         live_tail = np.flatnonzero(~core.tail_dead[:tail_n])
         core.tail_row = dict(zip(core.tail_keys[live_tail].tolist(), live_tail.tolist(), strict=True))
         core.trained_on = int(manifest["trained_on"])
+        core.calibrated_nprobe = int(manifest.get("nprobe", 0))
         core.generation = int(manifest["generation"])
         core.base_id = core.saved_base_id = b
         core.saved_tail = tail_n
