@@ -455,6 +455,16 @@ def workspace_index(workspace_id: int, embedder_name: str, dim: int) -> VectorIn
         return index
 
 
+def refresh_index(workspace_id: int, embedder_name: str, dim: int) -> None:
+    """After a backfill (worker): bring a large workspace's index file up to date, so the first
+    search does not pay for it. Small workspaces have no file; nothing to do."""
+    from harken.insight.models import ItemEmbedding
+
+    rows = ItemEmbedding.objects.filter(workspace_id=workspace_id, embedder=embedder_name, dim=dim)
+    if rows.count() > exact_index_max():
+        workspace_index(workspace_id, embedder_name, dim)
+
+
 def _changes(index: VectorIndex) -> int:
     return index.core.version if isinstance(index, IvfIndex) else 0
 
