@@ -119,7 +119,9 @@ def run(name: str, data: np.ndarray, queries: np.ndarray, sweep: list[int]) -> l
         for nprobe in [0, *sweep]:
             core.fixed_nprobe = nprobe or None
             got = measure_queries(index, queries, truth, keys)
-            rows.append({**base, "nprobe": core.nprobe, "default": nprobe == 0, **got, "load_average": os.getloadavg()[0]})
+            rows.append(
+                {**base, "nprobe": core.nprobe, "default": nprobe == 0, **got, "load_average": os.getloadavg()[0]}
+            )
             print(rows[-1], flush=True)
         core.fixed_nprobe = None
         # Incremental: 1% new vectors appended, 1% removed, then saved (only the changes are written).
@@ -220,11 +222,30 @@ def main() -> None:
         "Search: IVF (f16 lists) vs exact float32, k=10, one thread per query",
         ["dataset", "nlist", "nprobe", "build s", "load s", "MB", "recall@10", "p50 ms", "p95 ms", "CPU p95", "load"],
         [
-            [r["dataset"], r["nlist"], f"{r['nprobe']}{' *' if r['default'] else ''}", r["build_s"], r["load_s"], r["memory_mb"], r["recall_at_10"], r["p50_ms"], r["p95_ms"], r["cpu_p95_ms"], r["load_average"]]
+            [
+                r["dataset"],
+                r["nlist"],
+                f"{r['nprobe']}{' *' if r['default'] else ''}",
+                r["build_s"],
+                r["load_s"],
+                r["memory_mb"],
+                r["recall_at_10"],
+                r["p50_ms"],
+                r["p95_ms"],
+                r["cpu_p95_ms"],
+                r["load_average"],
+            ]
             for r in rows
         ],
     )
-    write_results(args.name, {"targets": {"recall_at_10": 0.95, "p95_ms_at_1M": 20.0, "build_s_per_M": 300}, "ivf": rows, "baselines": baselines})
+    write_results(
+        args.name,
+        {
+            "targets": {"recall_at_10": 0.95, "p95_ms_at_1M": 20.0, "build_s_per_M": 300},
+            "ivf": rows,
+            "baselines": baselines,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -138,9 +138,14 @@ def _embed(workspace, texts):  # type: ignore[no-untyped-def]
     return items
 
 
-TEXTS = [f"{w} {v} issue number {i}" for i, (w, v) in enumerate(
-    (w, v) for w in ("export", "login", "billing", "dashboard", "search") for v in ("slow", "broken", "missing", "wrong")
-)]
+TEXTS = [
+    f"{w} {v} issue number {i}"
+    for i, (w, v) in enumerate(
+        (w, v)
+        for w in ("export", "login", "billing", "dashboard", "search")
+        for v in ("slow", "broken", "missing", "wrong")
+    )
+]
 
 
 def test_a_restart_loads_the_file_instead_of_rebuilding(world, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -1,16 +1,21 @@
 """Per-workspace nearest-neighbour search over item embeddings.
 
-Two backends behind one interface, chosen by size (see docs/benchmarks.md for the numbers):
+Backends behind one interface, chosen by size (see docs/benchmarks.md for the numbers):
 
 - `ExactIndex`: the workspace's vectors as one float32 matrix; a query is one matrix-vector
   product. Exact, no build time, ~1 ms at 10k items and a few ms at 100k on two cores, but
   linear in size (1M items ≈ 1.5 GB and well above 20 ms per query).
-- `HnswIndex`: usearch HNSW (cosine on normalised vectors), used above
-  `HARKEN_EXACT_INDEX_MAX` items (default 100,000): sub-millisecond at 1M with recall@10 ≈ 0.99.
+- `IvfIndex` (`harken.insight.ivf`): k-means lists scanned as int8 and re-scored in float16, nprobe
+  calibrated on the workspace's own vectors for recall@10 ≈ 0.97; used above
+  `HARKEN_EXACT_INDEX_MAX` items (default 100,000). Persisted under `HARKEN_INDEX_DIR` (default
+  `DATA_DIR/indexes/db-<database>/ws-<id>/<embedder>-<dim>/`) and updated incrementally.
+- `HnswIndex`: usearch HNSW, the previous large-workspace backend; kept for comparison benchmarks.
 
 `workspace_index()` keeps one index per (workspace, embedder) per process and brings it up to
 date from the database before each search: rows changed since the last sync are added or
-replaced; a shrink in row count (deletions) triggers a rebuild. The check is one cheap query.
+replaced, rows deleted are tombstoned (key by key, no rebuild). A large workspace's index is
+loaded from its file on the first search of a process (and built and saved only when there is no
+usable file); its changes are appended to the file.
 """
 
 from __future__ import annotations
@@ -381,7 +386,14 @@ def _load_file(workspace_id: int, embedder_name: str, dim: int) -> IvfIndex | No
         return None
 
 
-def _save(index: VectorIndex, workspace_id: int, embedder_name: str, dim: int, synced_at: datetime | None, replace: bool = False) -> None:
+def _save(
+    index: VectorIndex,
+    workspace_id: int,
+    embedder_name: str,
+    dim: int,
+    synced_at: datetime | None,
+    replace: bool = False,
+) -> None:
     if not isinstance(index, IvfIndex):
         return
     index.core.meta["synced_at"] = synced_at.isoformat() if synced_at else None

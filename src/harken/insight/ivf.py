@@ -1,17 +1,19 @@
-"""IVF vector index for large workspaces: k-means lists, float16 vectors, persisted and incremental.
+"""IVF vector index for large workspaces: k-means lists, int8 scan, float16 re-scoring, persisted.
 
 Layout (chosen by measurement, docs/benchmarks.md "Search at 1M"):
 
 - a *coarse quantiser*: `nlist ≈ √n` spherical k-means centroids, trained on a sample;
-- the *base*: every vector in float16, stored contiguously list by list (`offsets[l]:offsets[l+1]`),
-  so probing a list is a scan of one contiguous slice (numkong f16 dot products, SIMD);
+- the *base*: every vector as int8 codes (per-row scale) and as float16, stored list by list
+  (`offsets[l]:offsets[l+1]`), so probing a list is one contiguous SIMD scan (numkong int8 dot
+  products); the best max(100, 10·k) approximate candidates are re-scored with the float16 vectors
+  (cosines within ~1e-3 of float32);
+- *nprobe calibrated per index*: at build time, sample items' exact 10 nearest neighbours are
+  found and nprobe is the smallest number of lists holding `CALIBRATION_TARGET` (0.97) of them —
+  a recall target, not a fixed constant (clustered real embeddings need few lists, diffuse data many);
 - the *tail*: vectors added since the base was laid out, each tagged with its nearest list and
   scanned when its list is probed; folded into the base (`compact`, a sort — no re-training) when
   it exceeds a tenth of the base. Centroids are re-trained only when the index has grown 4× since.
 - *tombstones*: removed or replaced rows are marked dead, never moved, until the next compaction.
-
-A query scores the `nprobe` nearest centroids' lists and keeps the best k. float16 keeps cosines
-within ~1e-3 of float32, so no re-scoring pass is needed.
 
 Persistence (`save`/`load`): a directory with `manifest.json` written last (atomic rename), the
 base arrays written once per compaction (memory-mapped on load), the tail as append-only raw
@@ -327,7 +329,7 @@ class IvfCore:
         """Approximate scores from int8 codes over the probed lists, then the best
         max(RESCORE, 10·k) re-scored with the float16 vectors."""
         q32 = np.asarray(query, dtype=np.float32).reshape(self.dim)
-        q8, q_inv = quantise(q32[None, :])
+        q8, _q_inv = quantise(q32[None, :])
         q8 = q8[0]
         base_n = len(self.base_keys)
         parts_scores: list[np.ndarray] = []
@@ -389,7 +391,16 @@ class IvfCore:
         return out
 
     def memory_bytes(self) -> int:
-        arrays = [self.base_vec, self.base_codes, self.base_inv, self.base_keys, self.base_dead, self._sorted_keys, self._sorted_rows, self.offsets]
+        arrays = [
+            self.base_vec,
+            self.base_codes,
+            self.base_inv,
+            self.base_keys,
+            self.base_dead,
+            self._sorted_keys,
+            self._sorted_rows,
+            self.offsets,
+        ]
         arrays += [self.tail_vec, self.tail_codes, self.tail_inv, self.tail_keys, self.tail_lists, self.tail_dead]
         total = sum(int(a.nbytes) for a in arrays) + len(self.tail_row) * 100
         return total + (0 if self.centroids is None else int(self.centroids.nbytes))
@@ -433,7 +444,9 @@ class IvfCore:
                     os.fsync(f.fileno())
                 files[name] = {"bytes": files[name]["bytes"] + len(data), "crc": zlib.crc32(data, files[name]["crc"])}
             dead_name = f"dead-{self.generation + 1}.npy"
-            dead = np.concatenate([np.flatnonzero(self.base_dead), len(self.base_keys) + np.flatnonzero(self.tail_dead[: self.tail_n])])
+            dead = np.concatenate(
+                [np.flatnonzero(self.base_dead), len(self.base_keys) + np.flatnonzero(self.tail_dead[: self.tail_n])]
+            )
             files[dead_name] = _write_array(directory / dead_name, dead.astype(np.int64))
             manifest = {
                 "format": FORMAT_VERSION,
@@ -511,7 +524,13 @@ class IvfCore:
         except (OSError, ValueError, KeyError, StopIteration) as exc:
             raise IndexFileError(f"unreadable index file: {exc}") from exc
         base_n = len(keys)
-        if vec.shape != (base_n, dim) or codes.shape != (base_n, dim) or len(inv) != base_n or len(offsets) != core.nlist + 1 or int(offsets[-1]) != base_n:
+        if (
+            vec.shape != (base_n, dim)
+            or codes.shape != (base_n, dim)
+            or len(inv) != base_n
+            or len(offsets) != core.nlist + 1
+            or int(offsets[-1]) != base_n
+        ):
             raise IndexFileError("index arrays disagree")
         core._tail_grow(tail_n)
         core.tail_vec[:tail_n] = np.frombuffer(tail["vec"], dtype=np.float16).reshape(tail_n, dim)
@@ -577,4 +596,3 @@ def _read_raw(path: Path, size: int) -> bytes:
         return b""
     with open(path, "rb") as f:
         return f.read(size)
-

@@ -37,10 +37,9 @@ def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
 @task(queue_name="insight")
 def embed_workspace(workspace_id: int, force: bool = False) -> int:
     """Backfill a whole workspace (after switching HARKEN_EMBEDDER, or for imported history)."""
-    from harken.workspaces.models import Workspace
-
     from harken.insight.embeddings import get_embedder
     from harken.insight.index import refresh_index
+    from harken.workspaces.models import Workspace
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
