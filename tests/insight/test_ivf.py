@@ -233,9 +233,14 @@ def test_inbox_semantic_search_uses_the_persisted_index(world, settings, monkeyp
     items = _embed(world.alpha, TEXTS)
     assert semantic_ids(world.alpha, TEXTS[10])[0] == items[10].pk
     vindex.forget()
-    loads = []
+    loads: list[tuple[object, ...]] = []
     real_load = IvfIndex.load.__func__  # type: ignore[attr-defined]
-    monkeypatch.setattr(IvfIndex, "load", classmethod(lambda cls, *a: loads.append(a) or real_load(cls, *a)))
+
+    def counted(cls, *args):  # type: ignore[no-untyped-def]
+        loads.append(args)
+        return real_load(cls, *args)
+
+    monkeypatch.setattr(IvfIndex, "load", classmethod(counted))
     assert semantic_ids(world.alpha, TEXTS[10])[0] == items[10].pk
     assert len(loads) == 1
 

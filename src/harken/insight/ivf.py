@@ -50,7 +50,7 @@ _CHUNK = 16_384
 try:  # numkong (a usearch dependency): SIMD f16 dot products, ~7x numpy's f32 matmul per row
     import numkong as _nk
 except ImportError:  # pragma: no cover - numpy fallback
-    _nk = None
+    _nk = None  # type: ignore[assignment]
 
 
 class IndexFileError(Exception):
@@ -391,7 +391,7 @@ class IvfCore:
         return out
 
     def memory_bytes(self) -> int:
-        arrays = [
+        arrays: list[np.ndarray] = [
             self.base_vec,
             self.base_codes,
             self.base_inv,
@@ -478,7 +478,7 @@ class IvfCore:
 
     def _base_files(self) -> dict[str, np.ndarray]:
         b = self.base_id
-        files = {
+        files: dict[str, np.ndarray] = {
             f"base-{b}-vectors.npy": np.asarray(self.base_vec, dtype=np.float16),
             f"base-{b}-codes.npy": np.asarray(self.base_codes, dtype=np.int8),
             f"base-{b}-inv.npy": np.asarray(self.base_inv, dtype=np.float32),
