@@ -47,7 +47,7 @@ TRAIN_SAMPLE_PER_LIST = 48
 KMEANS_ITERATIONS = 12
 _CHUNK = 16_384
 
-try:  # numkong (a usearch dependency): SIMD f16 dot products, ~7x numpy's f32 matmul per row
+try:  # numkong (a usearch dependency): SIMD int8 dot products
     import numkong as _nk
 except ImportError:  # pragma: no cover - numpy fallback
     _nk = None  # type: ignore[assignment]
