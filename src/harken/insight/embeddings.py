@@ -211,7 +211,10 @@ class Int8MiniLMEmbedder(Embedder):
 
     name = "minilm-int8"
     dim = 384
-    batch_size = 64
+    # Texts arrive sorted by length; small batches pad less and stay in cache. Measured on 1,000
+    # banking77 texts, one thread (bench/embed_profile.py): 517 items per CPU second at 16, 483 at
+    # 32, 440 at 64, 348 at 128, 252 at 256.
+    batch_size = 16
     _session: Any = None
     _tokenizer: Any = None
     _lock = threading.Lock()
