@@ -40,7 +40,7 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
-    session, tokenizer = embedder.session()
+    _session, tokenizer = embedder.session()
     c = time.process_time()
     tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="np")
     write_results(

@@ -81,7 +81,7 @@ class Stages:
         self._restore = []
 
 
-def ingest(embedders: list[str], n_items: int, seed_items: int = 600) -> list[dict[str, object]]:
+def ingest(embedders: list[str], n_items: int, seed_items: int = 600, quality: bool = True) -> list[dict[str, object]]:
     """import (create_feedback_batch, as a CSV import does) → the worker's insight job per chunk
     (`understand_items`: embed → duplicate suggestions → category → theme assignment), timed by stage.
 
@@ -153,8 +153,8 @@ def ingest(embedders: list[str], n_items: int, seed_items: int = 600) -> list[di
                 "items_per_cpu_s_without_suggestions": n_items / (import_cpu + worker_cpu - sugg_cpu),
                 "embed_items_per_s": n_items / stages.wall["embed"],
                 "embed_items_per_cpu_s": n_items / stages.cpu["embed"],
-                "encode_only_per_s": encode_rate(name, texts),
-                "banking77_nmi": banking_nmi(name, texts, labels),
+                "encode_only_per_s": encode_rate(name, texts) if quality else None,
+                "banking77_nmi": banking_nmi(name, texts, labels) if quality else None,
                 "target_items_per_s": TARGET_INGEST,
                 "load_average": os.getloadavg()[0],
             }
@@ -315,6 +315,12 @@ def main() -> None:
     parser.add_argument("--hnsw-dtype", default="")
     parser.add_argument("--ef-search", default="", help="comma-separated usearch search efforts to measure")
     parser.add_argument("--ingest-items", type=int, default=0)
+    parser.add_argument(
+        "--seed-items", type=int, default=600, help="banking77 train texts themed before the timed import"
+    )
+    parser.add_argument(
+        "--no-quality", action="store_true", help="skip the encode-only rate and NMI (slow on a loaded box)"
+    )
     args = parser.parse_args()
     if args.hnsw_connectivity:
         HNSW_PARAMS["connectivity"] = args.hnsw_connectivity
@@ -331,7 +337,7 @@ def main() -> None:
         payload: dict[str, object] = {"targets": {"ingest_items_per_s": TARGET_INGEST, "p95_ms_at_1M": TARGET_P95_MS}}
         if args.part in ("all", "ingest"):
             n = args.ingest_items or (1000 if args.quick else 3080)
-            rows = ingest(args.embedders.split(","), n)
+            rows = ingest(args.embedders.split(","), n, args.seed_items, quality=not args.no_quality)
             payload["ingest"] = rows
             print_table(
                 "Ingest: import → worker job (embed → suggestions → category → theme), items/s",
