@@ -434,8 +434,11 @@ def workspace_index(workspace_id: int, embedder_name: str, dim: int) -> VectorIn
     count = rows.count()
     exact_max = exact_index_max()
     with entry.lock if entry else threading.Lock():
-        large = count > exact_max
-        if entry is None or isinstance(entry.index, IvfIndex) != large:
+        is_ivf = entry is not None and isinstance(entry.index, IvfIndex)
+        # Hysteresis: an IVF index stays until the workspace halves, so a size hovering around the
+        # threshold does not flip between backends on every sync.
+        large = count > (exact_max // 2 if is_ivf else exact_max)
+        if entry is None or is_ivf != large:
             loaded = _load_file(workspace_id, embedder_name, dim) if large else None
             if loaded is None:
                 keys, matrix, latest = _load_rows(rows)
