@@ -40,6 +40,34 @@ def main() -> None:
             }
         )
         print(rows[-1], flush=True)
+    # Two intra-op threads with and without spin-waiting (the shipped session turns it off).
+    import onnxruntime as ort
+
+    from harken.insight.embeddings import Int8MiniLMEmbedder, int8_model_path
+
+    embedder.batch_size = 16
+    spin_rows = []
+    for spin in ["1", "0", "1", "0"]:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+        Int8MiniLMEmbedder._session = ort.InferenceSession(
+            str(int8_model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        embedder.encode(["warm up"])
+        t, c = time.perf_counter(), time.process_time()
+        embedder.encode(texts)
+        cpu, wall = time.process_time() - c, time.perf_counter() - t
+        spin_rows.append(
+            {
+                "threads": 2,
+                "allow_spinning": spin == "1",
+                "items_per_cpu_s": len(texts) / cpu,
+                "items_per_s_wall": len(texts) / wall,
+                "load_average": os.getloadavg()[0],
+            }
+        )
+        print(spin_rows[-1], flush=True)
     _session, tokenizer = embedder.session()
     c = time.process_time()
     tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="np")
@@ -49,6 +77,7 @@ def main() -> None:
             "texts": "banking77 test, first 1,000",
             "threads": os.environ.get("HARKEN_TORCH_THREADS"),
             "batches": rows,
+            "spinning": spin_rows,
             "tokenize_cpu_s_per_1000": time.process_time() - c,
         },
     )
