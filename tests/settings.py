@@ -5,7 +5,11 @@
   every test process. Tests of the real model select it explicitly (`settings.HARKEN_EMBEDDER`).
 """
 
+import tempfile
+
 from harken.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HARKEN_EMBEDDER = "hashing"
+# Persisted vector indexes of test databases never land in the real data directory.
+HARKEN_INDEX_DIR = tempfile.mkdtemp(prefix="harken-test-indexes-")

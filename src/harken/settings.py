@@ -179,10 +179,12 @@ HARKEN_TRUSTED_PROXY_HEADERS = env_list("HARKEN_TRUSTED_PROXY_HEADERS", "x-forwa
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Harken <harken@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Insight: which embedder computes vectors (minilm | minilm-static | hashing), and up to how many
-# items per workspace similarity search stays exact before switching to an HNSW index.
+# Insight: which embedder computes vectors (minilm-int8 | minilm | minilm-static | hashing), up to
+# how many items per workspace similarity search stays exact before switching to the IVF index,
+# and where IVF index files are kept (default DATA_DIR/indexes; one folder per database and workspace).
 HARKEN_EMBEDDER = env_str("HARKEN_EMBEDDER", "minilm-int8")
 HARKEN_EXACT_INDEX_MAX = env_int("HARKEN_EXACT_INDEX_MAX", 100_000)
+HARKEN_INDEX_DIR = env_str("HARKEN_INDEX_DIR", "")
 
 TASKS = {
     "default": {

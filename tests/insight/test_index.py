@@ -5,7 +5,7 @@ import pytest
 
 from harken.insight import index as vindex
 from harken.insight.embeddings import get_embedder
-from harken.insight.index import ExactIndex, HnswIndex, make_index, workspace_index
+from harken.insight.index import ExactIndex, HnswIndex, IvfIndex, make_index, workspace_index
 from harken.insight.models import ItemEmbedding
 from tests.insight.helpers import add
 
@@ -51,7 +51,7 @@ def test_exact_upsert_replaces_and_remove_compacts() -> None:
 
 def test_backend_is_chosen_by_size() -> None:
     assert isinstance(make_index(8, 10, exact_max=100), ExactIndex)
-    assert isinstance(make_index(8, 1000, exact_max=100), HnswIndex)
+    assert isinstance(make_index(8, 1000, exact_max=100), IvfIndex)
 
 
 def test_workspace_index_follows_the_database(world, settings) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +75,7 @@ def test_workspace_index_follows_the_database(world, settings) -> None:  # type:
     assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
 
 
-def test_large_workspaces_use_hnsw_through_the_same_path(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_large_workspaces_use_ivf_through_the_same_path(world, settings) -> None:  # type: ignore[no-untyped-def]
     from harken.feedback.actions import update_feedback
     from harken.insight import services
 
@@ -85,7 +85,7 @@ def test_large_workspaces_use_hnsw_through_the_same_path(world, settings) -> Non
     services.embed_workspace(world.alpha)
     e = get_embedder()
     idx = workspace_index(world.alpha.pk, e.name, e.dim)
-    assert isinstance(idx, HnswIndex) and len(idx) == 2
+    assert isinstance(idx, IvfIndex) and len(idx) == 2
     update_feedback(world.actor(world.bob), b, text="PDF export fails for big files")
     services.embed_workspace(world.alpha)  # re-embedded in place
     keys, _ = workspace_index(world.alpha.pk, e.name, e.dim).search(e.encode(["PDF export fails"])[0], 2)

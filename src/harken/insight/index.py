@@ -1,28 +1,40 @@
 """Per-workspace nearest-neighbour search over item embeddings.
 
-Two backends behind one interface, chosen by size (see docs/benchmarks.md for the numbers):
+Backends behind one interface, chosen by size (see docs/benchmarks.md for the numbers):
 
 - `ExactIndex`: the workspace's vectors as one float32 matrix; a query is one matrix-vector
   product. Exact, no build time, ~1 ms at 10k items and a few ms at 100k on two cores, but
   linear in size (1M items ≈ 1.5 GB and well above 20 ms per query).
-- `HnswIndex`: usearch HNSW (cosine on normalised vectors), used above
-  `HARKEN_EXACT_INDEX_MAX` items (default 100,000): sub-millisecond at 1M with recall@10 ≈ 0.99.
+- `IvfIndex` (`harken.insight.ivf`): k-means lists scanned as int8 and re-scored in float16, nprobe
+  calibrated on the workspace's own vectors for recall@10 ≈ 0.97; used above
+  `HARKEN_EXACT_INDEX_MAX` items (default 100,000). Persisted under `HARKEN_INDEX_DIR` (default
+  `DATA_DIR/indexes/db-<database>/ws-<id>/<embedder>-<dim>/`) and updated incrementally.
+- `HnswIndex`: usearch HNSW, the previous large-workspace backend; kept for comparison benchmarks.
 
 `workspace_index()` keeps one index per (workspace, embedder) per process and brings it up to
 date from the database before each search: rows changed since the last sync are added or
-replaced; a shrink in row count (deletions) triggers a rebuild. The check is one cheap query.
+replaced, rows deleted are tombstoned (key by key, no rebuild). A large workspace's index is
+loaded from its file on the first search of a process (and built and saved only when there is no
+usable file); its changes are appended to the file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+
+from harken.insight.ivf import IndexFileError, IvfCore
+
+log = logging.getLogger(__name__)
 
 DEFAULT_EXACT_MAX = 100_000
 
@@ -58,6 +70,10 @@ class VectorIndex:
         raise NotImplementedError
 
     def remove(self, keys: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def keys(self) -> np.ndarray:
+        """The keys held (live ones only)."""
         raise NotImplementedError
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,6 +124,10 @@ class ExactIndex(VectorIndex):
                 self._keys[row] = key
                 self._size += 1
             self._matrix[row] = vector
+
+    @_locked
+    def keys(self) -> np.ndarray:
+        return self._keys[: self._size].copy()
 
     @_locked
     def remove(self, keys: np.ndarray) -> None:
@@ -198,6 +218,10 @@ class HnswIndex(VectorIndex):
             self._index.remove(np.asarray(present, dtype=np.uint64))
 
     @_locked
+    def keys(self) -> np.ndarray:
+        return np.asarray(self._index.keys, dtype=np.int64)
+
+    @_locked
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self._index) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -218,12 +242,77 @@ class HnswIndex(VectorIndex):
         return int(self._index.memory_usage)
 
 
-def make_index(dim: int, size_hint: int, exact_max: int | None = None) -> VectorIndex:
-    if exact_max is None:
-        from django.conf import settings
+class IvfIndex(VectorIndex):
+    """IVF lists over float16 vectors (`harken.insight.ivf`): the large-workspace backend, persisted on disk."""
 
-        exact_max = int(getattr(settings, "HARKEN_EXACT_INDEX_MAX", DEFAULT_EXACT_MAX))
-    return ExactIndex(dim) if size_hint <= exact_max else HnswIndex(dim)
+    backend = "ivf"
+
+    def __init__(self, dim: int, nprobe: int | None = None, core: IvfCore | None = None) -> None:
+        super().__init__(dim)
+        self.core = core or IvfCore(dim, nprobe)
+
+    def __len__(self) -> int:
+        return self.core.live
+
+    @_locked
+    def upsert(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        self.core.upsert(keys, vectors)
+
+    @_locked
+    def remove(self, keys: np.ndarray) -> None:
+        self.core.remove(keys)
+
+    def keys(self) -> np.ndarray:
+        with self.lock:
+            return self.core.keys()
+
+    @_locked
+    def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if k <= 0 or self.core.live == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return self.core.search(vector, k)
+
+    @_locked
+    def search_many(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        k = min(k, self.core.live)
+        keys = np.full((len(vectors), k), -1, dtype=np.int64)
+        scores = np.full((len(vectors), k), -np.inf, dtype=np.float32)
+        for i, v in enumerate(vectors):
+            got, sc = self.core.search(v, k)
+            keys[i, : len(got)], scores[i, : len(got)] = got, sc
+        return keys, scores
+
+    @_locked
+    def vectors_of(self, keys: np.ndarray) -> np.ndarray:
+        return self.core.vectors_of(keys)
+
+    def memory_bytes(self) -> int:
+        return self.core.memory_bytes()
+
+    @_locked
+    def save(self, directory: Path, identity: dict[str, Any], replace: bool = False) -> bool:
+        return self.core.save(directory, identity, replace=replace)
+
+    @classmethod
+    def load(cls, directory: Path, identity: dict[str, Any], dim: int) -> IvfIndex:
+        return cls(dim, core=IvfCore.load(directory, identity, dim))
+
+
+def make_index(dim: int, size_hint: int, exact_max: int | None = None) -> VectorIndex:
+    """Exact up to `HARKEN_EXACT_INDEX_MAX` items, IVF above (docs/benchmarks.md, "Search at 1M")."""
+    if exact_max is None:
+        exact_max = exact_index_max()
+    return ExactIndex(dim) if size_hint <= exact_max else IvfIndex(dim)
+
+
+def exact_index_max() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "HARKEN_EXACT_INDEX_MAX", DEFAULT_EXACT_MAX))
+
+
+# ---------------------------------------------------------------- per-workspace cache and files
 
 
 @dataclass
@@ -236,6 +325,9 @@ class _Entry:
 
 _cache: dict[tuple[int, str], _Entry] = {}
 _cache_lock = threading.Lock()
+# Rows changed since the last save before a search writes the index file again (the worker's
+# `refresh_index` after each embedding batch always saves).
+SAVE_AFTER_CHANGES = 1
 
 
 def _load_rows(queryset: Any) -> tuple[np.ndarray, np.ndarray, datetime | None]:
@@ -254,39 +346,146 @@ def _load_rows(queryset: Any) -> tuple[np.ndarray, np.ndarray, datetime | None]:
     return np.asarray(keys, dtype=np.int64), matrix, latest
 
 
+def index_root() -> Path:
+    """Where index files live: `HARKEN_INDEX_DIR`, default `DATA_DIR/indexes`, one folder per database."""
+    from django.conf import settings
+    from django.db import connection
+
+    root = Path(getattr(settings, "HARKEN_INDEX_DIR", "") or Path(settings.DATA_DIR) / "indexes")
+    db = connection.settings_dict
+    tag = hashlib.sha256(f"{connection.vendor}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}".encode())
+    return root / f"db-{tag.hexdigest()[:12]}"
+
+
+def index_dir(workspace_id: int, embedder_name: str, dim: int) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder_name)
+    return index_root() / f"ws-{workspace_id}" / f"{safe}-{dim}"
+
+
+def _identity(workspace_id: int, embedder_name: str) -> dict[str, Any]:
+    """What a file must match to serve this workspace: its id and creation time (ids can be reused
+    by a recreated database), and the embedder."""
+    from harken.workspaces.models import Workspace
+
+    created = Workspace.objects.filter(pk=workspace_id).values_list("created_at", flat=True).first()
+    return {
+        "workspace_id": workspace_id,
+        "workspace_created": created.isoformat() if created else "",
+        "embedder": embedder_name,
+    }
+
+
+def _load_file(workspace_id: int, embedder_name: str, dim: int) -> IvfIndex | None:
+    directory = index_dir(workspace_id, embedder_name, dim)
+    if not (directory / "manifest.json").exists():
+        return None
+    try:
+        return IvfIndex.load(directory, _identity(workspace_id, embedder_name), dim)
+    except IndexFileError as exc:
+        log.warning("Rebuilding the vector index of workspace %s: %s", workspace_id, exc)
+        return None
+
+
+def _save(
+    index: VectorIndex,
+    workspace_id: int,
+    embedder_name: str,
+    dim: int,
+    synced_at: datetime | None,
+    replace: bool = False,
+) -> None:
+    if not isinstance(index, IvfIndex):
+        return
+    index.core.meta["synced_at"] = synced_at.isoformat() if synced_at else None
+    try:
+        index.save(index_dir(workspace_id, embedder_name, dim), _identity(workspace_id, embedder_name), replace=replace)
+    except OSError as exc:  # a read-only or full disk must not break search: serve from memory
+        log.warning("Could not save the vector index of workspace %s: %s", workspace_id, exc)
+
+
+def _reconcile(index: VectorIndex, rows: Any) -> None:
+    """Make the index hold exactly the database's keys: tombstone the deleted, add the missing."""
+    db_keys = np.fromiter(rows.values_list("feedback_id", flat=True).iterator(chunk_size=20_000), dtype=np.int64)
+    have = index.keys()  # type: ignore[attr-defined]
+    gone = np.setdiff1d(have, db_keys, assume_unique=True)
+    if len(gone):
+        index.remove(gone)
+    missing = np.setdiff1d(db_keys, have, assume_unique=True)
+    for s in range(0, len(missing), 5000):
+        keys, matrix, _ = _load_rows(rows.filter(feedback_id__in=missing[s : s + 5000].tolist()))
+        if len(keys):
+            index.upsert(keys, matrix)
+
+
 def workspace_index(workspace_id: int, embedder_name: str, dim: int) -> VectorIndex:
-    """The up-to-date index of one workspace's vectors for one embedder."""
+    """The up-to-date index of one workspace's vectors for one embedder.
+
+    Small workspaces: an exact in-memory matrix, loaded from the database once per process.
+    Above `HARKEN_EXACT_INDEX_MAX`: the IVF index, loaded from its file (or built and saved if
+    there is none, or it is stale or corrupt). Either way, rows changed since the last sync are
+    then applied incrementally (new and re-embedded vectors added, deleted ones tombstoned), and
+    an IVF index that changed is saved again (only the changes are written).
+    """
     from harken.insight.models import ItemEmbedding
 
     rows = ItemEmbedding.objects.filter(workspace_id=workspace_id, embedder=embedder_name, dim=dim)
     with _cache_lock:
         entry = _cache.get((workspace_id, embedder_name))
     count = rows.count()
+    exact_max = exact_index_max()
     with entry.lock if entry else threading.Lock():
-        if entry is None or count < entry.count:
-            keys, matrix, latest = _load_rows(rows)
-            index = make_index(dim, len(keys))
-            if len(keys):
-                index.upsert(keys, matrix)
-            entry = _Entry(index=index, synced_at=latest, count=len(index))
+        is_ivf = entry is not None and isinstance(entry.index, IvfIndex)
+        # Hysteresis: an IVF index stays until the workspace halves, so a size hovering around the
+        # threshold does not flip between backends on every sync.
+        large = count > (exact_max // 2 if is_ivf else exact_max)
+        if entry is None or is_ivf != large:
+            loaded = _load_file(workspace_id, embedder_name, dim) if large else None
+            if loaded is None:
+                keys, matrix, latest = _load_rows(rows)
+                index = make_index(dim, len(keys), exact_max)
+                if len(keys):
+                    index.upsert(keys, matrix)
+                entry = _Entry(index=index, synced_at=latest, count=len(index))
+                _save(index, workspace_id, embedder_name, dim, latest, replace=True)
+                with _cache_lock:
+                    _cache[(workspace_id, embedder_name)] = entry
+                return entry.index
+            stamp = loaded.core.meta.get("synced_at")
+            entry = _Entry(index=loaded, synced_at=datetime.fromisoformat(stamp) if stamp else None, count=len(loaded))
             with _cache_lock:
                 _cache[(workspace_id, embedder_name)] = entry
-            return entry.index
+        index = entry.index
+        before = _changes(index)
         # ">=": rows sharing the last timestamp are re-read (cheap, usually none or one).
         newer = rows if entry.synced_at is None else rows.filter(updated_at__gte=entry.synced_at)
         keys, matrix, latest = _load_rows(newer)
         if len(keys):
-            entry.index.upsert(keys, matrix)
+            index.upsert(keys, matrix)
             entry.synced_at = latest
-        entry.count = len(entry.index)
-        if entry.count != count:  # rows deleted and added since: start over
-            forget(workspace_id)
-            return workspace_index(workspace_id, embedder_name, dim)
-        return entry.index
+        if len(index) != count:  # rows deleted (or added with older timestamps): fix key by key
+            _reconcile(index, rows)
+        entry.count = len(index)
+        if _changes(index) != before:
+            _save(index, workspace_id, embedder_name, dim, entry.synced_at)
+        return index
+
+
+def refresh_index(workspace_id: int, embedder_name: str, dim: int) -> None:
+    """After a backfill (worker): bring a large workspace's index file up to date, so the first
+    search does not pay for it. Small workspaces have no file; nothing to do."""
+    from harken.insight.models import ItemEmbedding
+
+    rows = ItemEmbedding.objects.filter(workspace_id=workspace_id, embedder=embedder_name, dim=dim)
+    if rows.count() > exact_index_max():
+        workspace_index(workspace_id, embedder_name, dim)
+
+
+def _changes(index: VectorIndex) -> int:
+    return index.core.version if isinstance(index, IvfIndex) else 0
 
 
 def forget(workspace_id: int | None = None) -> None:
-    """Drop cached indexes (all, or one workspace's): the next search reloads from the database."""
+    """Drop cached indexes (all, or one workspace's): the next search reloads (from file or database)."""
     with _cache_lock:
         for key in [k for k in _cache if workspace_id is None or k[0] == workspace_id]:
             del _cache[key]

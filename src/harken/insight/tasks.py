@@ -38,10 +38,17 @@ def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
 @task(queue_name="insight")
 def embed_workspace(workspace_id: int, force: bool = False) -> int:
     """Backfill a whole workspace (after switching HARKEN_EMBEDDER, or for imported history)."""
+    from harken.insight.embeddings import get_embedder
+    from harken.insight.index import refresh_index
     from harken.workspaces.models import Workspace
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
-    return services.embed_workspace(workspace, force=force) if workspace else 0
+    if workspace is None:
+        return 0
+    embedded = services.embed_workspace(workspace, force=force)
+    embedder = get_embedder()
+    refresh_index(workspace.pk, embedder.name, embedder.dim)  # large workspaces: update the index file
+    return embedded
 
 
 @task(queue_name="insight")
