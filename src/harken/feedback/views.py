@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
+from harken.core.respcache import cached_page
 from harken.core.registry import collect
 from harken.customers import queries as customer_queries
 from harken.feedback import actions, queries
@@ -49,6 +50,7 @@ def overview(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @workspace_view()
+@cached_page
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     workspace = actor.workspace
     filters = queries.FeedbackFilters.from_params(request.GET)
@@ -74,6 +76,7 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @workspace_view()
+@cached_page
 def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     item = get_object_or_404(
         actor.workspace.feedback_items.select_related("account", "contact", "product_line", "created_by"), pk=pk
