@@ -84,7 +84,13 @@ def main() -> None:
     job = actions.set_mapping(
         actor,
         job,
-        {"external_id": "Ticket ID", "author_email": "Email", "text": "Feedback", "tags": "Tags", "received_at": "Created"},
+        {
+            "external_id": "Ticket ID",
+            "author_email": "Email",
+            "text": "Feedback",
+            "tags": "Tags",
+            "received_at": "Created",
+        },
     )
     profiler = cProfile.Profile() if args.profile else None
     started = time.perf_counter()

@@ -30,8 +30,8 @@ SEED = """
 from harken.accounts.models import User
 from harken.workspaces.models import ApiToken, Membership, Role, Workspace, hash_secret
 Workspace.objects.filter(slug="crash").delete()
-User.objects.filter(email="owner@procs.test").delete()
-owner = User.objects.create_user(email="owner@procs.test", password="x")
+User.objects.filter(email="owner@crash.test").delete()
+owner = User.objects.create_user(email="owner@crash.test", password="x")
 ws = Workspace.objects.create(name="Crash", slug="crash")
 Membership.objects.create(workspace=ws, user=owner, role=Role.OWNER)
 ApiToken.objects.create(workspace=ws, name="crash", token_hash=hash_secret(TOKEN), hint=TOKEN[:8], can_write=True,
@@ -45,16 +45,22 @@ def write_csv(path: Path, rows: int) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["Ticket ID", "Email", "Feedback"])
         for i in range(rows):
-            writer.writerow([f"K-{i}", f"user{i % 97}@crash.test", f"Exports time out on dashboard {i} (region {i % 13})"])
+            writer.writerow(
+                [f"K-{i}", f"user{i % 97}@crash.test", f"Exports time out on dashboard {i} (region {i % 13})"]
+            )
     return path
 
 
 def upload(server: Server, token: str, path: Path) -> dict[str, object]:
     boundary = uuid.uuid4().hex
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
-        "Content-Type: text/csv\r\n\r\n"
-    ).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     conn.request(
         "POST",
@@ -114,7 +120,12 @@ def test_sigkill_server_and_worker_during_a_50k_row_import_loses_and_duplicates_
             (workspace_id,),
         )[0]
         assert (total, distinct) == (ROWS, ROWS), f"lost {ROWS - distinct}, duplicated {total - distinct}"
-        ids = {row[0] for row in proc_db.rows("SELECT external_id FROM feedback_feedback WHERE workspace_id = %s", (workspace_id,))}
+        ids = {
+            row[0]
+            for row in proc_db.rows(
+                "SELECT external_id FROM feedback_feedback WHERE workspace_id = %s", (workspace_id,)
+            )
+        }
         assert ids == {f"K-{i}" for i in range(ROWS)}
         # the run really was interrupted and resumed by the retried task (attempt 2), not started again
         attempts = proc_db.scalar(
@@ -199,15 +210,21 @@ def test_sigkill_worker_during_reclustering_leaves_themes_consistent(proc_db: Pr
         worker.stop()
     # Every item is in at most one theme (one row per item), every assignment points at an active
     # theme of this workspace, and each theme's size is its number of assigned items.
-    assert proc_db.scalar(
-        "SELECT count(*) - count(DISTINCT feedback_id) FROM insight_themeassignment WHERE workspace_id = %s",
-        (workspace_id,),
-    ) == 0
-    assert proc_db.scalar(
-        "SELECT count(*) FROM insight_themeassignment a JOIN insight_theme t ON t.id = a.theme_id "
-        "WHERE a.workspace_id = %s AND (t.status <> 'active' OR t.workspace_id <> a.workspace_id)",
-        (workspace_id,),
-    ) == 0
+    assert (
+        proc_db.scalar(
+            "SELECT count(*) - count(DISTINCT feedback_id) FROM insight_themeassignment WHERE workspace_id = %s",
+            (workspace_id,),
+        )
+        == 0
+    )
+    assert (
+        proc_db.scalar(
+            "SELECT count(*) FROM insight_themeassignment a JOIN insight_theme t ON t.id = a.theme_id "
+            "WHERE a.workspace_id = %s AND (t.status <> 'active' OR t.workspace_id <> a.workspace_id)",
+            (workspace_id,),
+        )
+        == 0
+    )
     mismatched = proc_db.rows(
         "SELECT t.id, t.size, count(a.id) FROM insight_theme t LEFT JOIN insight_themeassignment a ON a.theme_id = t.id "
         "WHERE t.workspace_id = %s AND t.status = 'active' GROUP BY t.id, t.size HAVING t.size <> count(a.id)",
@@ -221,7 +238,5 @@ def test_sigkill_worker_during_reclustering_leaves_themes_consistent(proc_db: Pr
         "SELECT count(*) FROM insight_themeassignment WHERE workspace_id = %s AND theme_id IS NOT NULL", (workspace_id,)
     )
     assert themes >= 4 and assigned >= 3000, (themes, assigned)
-    runs = proc_db.rows(
-        "SELECT status FROM insight_themerun WHERE workspace_id = %s ORDER BY id", (workspace_id,)
-    )
+    runs = proc_db.rows("SELECT status FROM insight_themerun WHERE workspace_id = %s ORDER BY id", (workspace_id,))
     assert [r[0] for r in runs] == ["done", "done"]

@@ -114,9 +114,7 @@ def test_which_statements_count_as_writes() -> None:
     assert not dataversion.changes_data('SELECT "feedback_feedback"."id" FROM "feedback_feedback"')
     assert not dataversion.changes_data('UPDATE "django_session" SET "session_data" = %s')
     assert not dataversion.changes_data('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)')
-    assert not dataversion.changes_data(
-        'UPDATE "accounts_user" SET "last_login" = %s WHERE "accounts_user"."id" = %s'
-    )
+    assert not dataversion.changes_data('UPDATE "accounts_user" SET "last_login" = %s WHERE "accounts_user"."id" = %s')
     assert dataversion.changes_data('UPDATE "accounts_user" SET "last_login" = %s, "name" = %s WHERE "id" = %s')
 
 
@@ -125,10 +123,9 @@ def test_the_shared_version_moves_on_commit_only() -> None:
     world = World()
     before = dataversion.current()
     assert before is not None
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            Feedback.objects.create(workspace=world.alpha, text="rolled back")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Feedback.objects.create(workspace=world.alpha, text="rolled back")
+        raise RuntimeError
     assert dataversion.current() == before
     with transaction.atomic():
         Feedback.objects.create(workspace=world.alpha, text="kept")

@@ -30,7 +30,9 @@ def retry_url(reply: Reply) -> str:
 
 def item_page(world: World, user: object, reply: Reply) -> str:
     client = world.client_for(user)  # type: ignore[arg-type]
-    return client.get(reverse("feedback:detail", kwargs={"ws": "alpha", "pk": reply.triage.feedback_id})).content.decode()
+    return client.get(
+        reverse("feedback:detail", kwargs={"ws": "alpha", "pk": reply.triage.feedback_id})
+    ).content.decode()
 
 
 def test_the_author_sees_the_failure_and_sends_it_again(world: World) -> None:

@@ -14,8 +14,8 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
-from harken.core.respcache import cached_page
 from harken.core.registry import collect
+from harken.core.respcache import cached_page
 from harken.customers import queries as customer_queries
 from harken.feedback import actions, queries
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm

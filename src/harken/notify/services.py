@@ -132,7 +132,6 @@ def retry(actor: Any, email: OutboundEmail) -> OutboundEmail:
     """Send a failed (or given-up) email again now; a sent one is never re-sent."""
     from django.core.exceptions import ValidationError
 
-    from harken.notify.tasks import deliver_email
     from harken.workspaces.models import Role
 
     actor.require(Role.ADMIN)
