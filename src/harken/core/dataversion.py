@@ -130,4 +130,6 @@ def resume(**kwargs: Any) -> None:
 def install(sender: Any, connection: Any, **kwargs: Any) -> None:
     """`connection_created` receiver: put the wrapper on every new connection, once."""
     if watch not in connection.execute_wrappers:
-        connection.execute_wrappers.append(watch)
+        # First in the list (outermost): `connection.execute_wrapper()` pops the *last* wrapper on exit,
+        # so a connection opened inside such a block must not have ours at the end.
+        connection.execute_wrappers.insert(0, watch)
