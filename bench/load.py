@@ -205,9 +205,14 @@ def start_server(threads: int, data_dir: Path) -> tuple[subprocess.Popen[bytes],
         LOG_LEVEL="WARNING",
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # stderr goes to a file, not a pipe: nobody reads a pipe while the clients run, and once its 64 KB
+    # filled (waitress warns "Task queue depth" at 32 clients) every server thread blocked on logging.
+    log_path = data_dir / "serve.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_path.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "harken.cli", "serve", "--port", str(port), "--threads", str(threads)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file,
     )  # fmt: skip
     for _ in range(240):
         try:
@@ -218,7 +223,7 @@ def start_server(threads: int, data_dir: Path) -> tuple[subprocess.Popen[bytes],
         except OSError:
             time.sleep(0.5)
     server.kill()
-    raise SystemExit("harken serve did not come up: " + (server.stderr.read().decode() if server.stderr else ""))
+    raise SystemExit("harken serve did not come up: " + log_path.read_text(errors="replace")[-4000:])
 
 
 def main() -> None:
