@@ -124,7 +124,21 @@ class Client(threading.Thread):
 
 
 def _browser(ctx: dict[str, Any]) -> dict[str, str]:
-    return {"Cookie": f"sessionid={ctx['session']}", "X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+    cookie = f"sessionid={ctx['session']}" + (f"; csrftoken={ctx['csrf']}" if ctx.get("csrf") else "")
+    return {"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+
+
+def fetch_csrf_cookie(port: int, ctx: dict[str, Any]) -> None:
+    """Open the inbox once, as a browser would, and keep the CSRF cookie it sets: later pages carry it
+    (without it every page sets a new one, and the response cache rightly stays out of the way)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", f"/w/{ctx['slug']}/feedback/", headers=_browser(ctx))
+    response = conn.getresponse()
+    response.read()
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie" and value.startswith("csrftoken="):
+            ctx["csrf"] = value.split("=", 1)[1].split(";", 1)[0]
+    conn.close()
 
 
 def _api(ctx: dict[str, Any]) -> dict[str, str]:
@@ -191,9 +205,14 @@ def start_server(threads: int, data_dir: Path) -> tuple[subprocess.Popen[bytes],
         LOG_LEVEL="WARNING",
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # stderr goes to a file, not a pipe: nobody reads a pipe while the clients run, and once its 64 KB
+    # filled (waitress warns "Task queue depth" at 32 clients) every server thread blocked on logging.
+    log_path = data_dir / "serve.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_path.open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "harken.cli", "serve", "--port", str(port), "--threads", str(threads)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file,
     )  # fmt: skip
     for _ in range(240):
         try:
@@ -204,7 +223,7 @@ def start_server(threads: int, data_dir: Path) -> tuple[subprocess.Popen[bytes],
         except OSError:
             time.sleep(0.5)
     server.kill()
-    raise SystemExit("harken serve did not come up: " + (server.stderr.read().decode() if server.stderr else ""))
+    raise SystemExit("harken serve did not come up: " + log_path.read_text(errors="replace")[-4000:])
 
 
 def main() -> None:
@@ -215,6 +234,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     parser.add_argument("--name", default="load", help="results file name (bench/results/<name>.json)")
+    parser.add_argument("--no-csrf-cookie", action="store_true", help="send only the session cookie (no page reuse)")
     args = parser.parse_args()
 
     os.environ.setdefault("HARKEN_DATA_DIR", str(ROOT / "var" / "bench-load"))
@@ -230,6 +250,8 @@ def main() -> None:
     server, port = start_server(args.threads, data_dir)
     rows = []
     try:
+        if not args.no_csrf_cookie:
+            fetch_csrf_cookie(port, ctx)
         for name in args.endpoints.split(","):
             for clients in [int(c) for c in args.clients.split(",")]:
                 result = measure(port, server.pid, name, clients, args.seconds, ctx)
@@ -272,6 +294,7 @@ def main() -> None:
             "targets": TARGETS,
             "note": "client threads share the machine with the server; measured while other engineers used it",
             "load_average_after": os.getloadavg(),
+            "response_cache": os.environ.get("HARKEN_RESPONSE_CACHE", "1"),
             "results": rows,
         },
     )

@@ -97,7 +97,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'harken.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # Persistent connections: a new PostgreSQL connection per request costs several ms of both cores.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -108,6 +110,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rendered GET responses (inbox, item page, API lists) are cached per process under the data version
+# (harken/core/respcache.py); a write anywhere makes them stale at once. Off: HARKEN_RESPONSE_CACHE=0.
+HARKEN_RESPONSE_CACHE = env_bool("HARKEN_RESPONSE_CACHE", True)
+HARKEN_RESPONSE_CACHE_SECONDS = env_int("HARKEN_RESPONSE_CACHE_SECONDS", 60)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "harken-default"},
+    "responses": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "harken-responses",
+        "OPTIONS": {"MAX_ENTRIES": env_int("HARKEN_RESPONSE_CACHE_ENTRIES", 2000)},
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["harken.accounts.backends.EmailBackend"]

@@ -24,11 +24,20 @@ TASK = "harken.insight.tasks.understand_items"
 
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+BUMP = "UPDATE core_dataversion"  # once per committed write transaction (harken/core/dataversion.py)
 
 
 def _statements(ctx: CaptureQueriesContext) -> list[str]:
-    """The statements that read or write rows (transaction control is not counted)."""
-    return [q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
+    """The statements that read or write rows (transaction control and the data-version bump are not counted)."""
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].upper().startswith(TRANSACTION_CONTROL) and not q["sql"].startswith(BUMP)
+    ]
+
+
+def _bumps(ctx: CaptureQueriesContext) -> int:
+    return sum(q["sql"].startswith(BUMP) for q in ctx.captured_queries)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,6 +61,7 @@ def test_single_api_create_costs_at_most_8_statements() -> None:
         item, created = create_feedback(bob, text="second", author_email="wile@acme.com", tags=["export", "perf"])
     assert created and item.contact.email == "wile@acme.com"
     assert len(_statements(service)) == 8, "\n".join(_statements(service))
+    assert _bumps(service) == 1, "one data-version bump after the commit, however many rows were written"
     with CaptureQueriesContext(connection) as keyed:  # a source id adds its one dedupe lookup
         create_feedback(bob, text="keyed", author_email="wile@acme.com", tags=["export"], external_id="t-9")
     assert len(_statements(keyed)) == 9, "\n".join(_statements(keyed))

@@ -41,6 +41,7 @@ def test_chunks_are_sized_to_keep_each_transaction_short(
 ) -> None:
     monkeypatch.setattr(runner, "CHUNK_SECONDS", 1e-9)  # every row is "slow": one row per transaction
     monkeypatch.setattr(runner, "FIRST_CHUNK", 3)
+    monkeypatch.setattr(runner, "MIN_CHUNK", 1)
     sizes: list[int] = []
     real = runner.Run.flush
 

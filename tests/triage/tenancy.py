@@ -23,6 +23,22 @@ def template(ws: Workspace) -> dict[str, Any]:
     return {"pk": ReplyTemplate.objects.create(workspace=ws, name=f"Thanks {ws.slug}", body="Thanks {{name}}!").pk}
 
 
+def failed_reply(ws: Workspace) -> dict[str, Any]:
+    """A reply (no author: only admins may retry it) whose email failed."""
+    from harken.notify.models import EmailStatus
+    from harken.notify.services import queue_email
+    from harken.triage.models import Reply, Triage
+
+    kwargs = item(ws)
+    triage = Triage.objects.get(feedback_id=kwargs["pk"])
+    email = queue_email(to=f"pat@{ws.slug}-customer.test", subject="Re: dark mode", text="Soon!", workspace=ws)
+    type(email).objects.filter(pk=email.pk).update(status=EmailStatus.FAILED)
+    reply = Reply.objects.create(
+        workspace=ws, triage=triage, to=email.to[0], subject="Re: dark mode", body="Soon!", email=email
+    )
+    return {**kwargs, "reply_pk": reply.pk}
+
+
 def api_item(ws: Workspace) -> dict[str, Any]:
     return {"id": item(ws)["pk"]}
 
@@ -42,6 +58,7 @@ CASES = [
     Case("triage:decide", item, read=False, write=True, data={"decision": "planned"}),
     Case("triage:note", item, read=False, write=True, data={"body": "Looks like #12"}),
     Case("triage:reply", item, read=False, write=True, data={"body": "Thanks for writing!"}),
+    Case("triage:retry_reply", failed_reply, read=False, write=True, write_role="admin"),
 ]
 
 API_CASES = [

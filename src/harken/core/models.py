@@ -65,3 +65,17 @@ class TaskLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_result_id} held by {self.worker_id} until {self.expires_at:%H:%M:%S}"
+
+
+class DataVersion(models.Model):
+    """One row (id 1): a counter bumped after every committed write of product data.
+
+    Rendered GET responses are cached under it (harken/core/respcache.py), so a write anywhere makes
+    every cached page stale at once — coarse, but it cannot miss a write. Bumped by the database
+    wrapper in harken/core/dataversion.py, never by hand.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"data version {self.version}"

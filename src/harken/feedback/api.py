@@ -16,6 +16,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from harken.core.apierrors import ErrorOut as Error
+from harken.core.respcache import cached_result
 from harken.feedback import actions, bulk, export, queries
 from harken.feedback.models import Channel, Feedback
 from harken.workspaces.access import Actor
@@ -196,6 +197,7 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
 
 
 @router.get("/", response=FeedbackList)
+@cached_result
 def list_feedback(
     request: HttpRequest,
     q: str = "",

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from harken.core.forms import add_service_errors
 from harken.core.registry import collect
+from harken.core.respcache import cached_page
 from harken.core.views import redirect_back
 from harken.customers import queries as customer_queries
 from harken.feedback import actions, bulk, export, queries
@@ -69,6 +70,7 @@ def _columns(request: HttpRequest, actor: Actor) -> list[str]:
 
 
 @workspace_view()
+@cached_page
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     workspace = actor.workspace
     filters = queries.FeedbackFilters.from_params(request.GET)
@@ -146,6 +148,7 @@ def export_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @workspace_view()
+@cached_page
 def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     item = get_object_or_404(
         actor.workspace.feedback_items.select_related("account", "contact", "product_line", "created_by"), pk=pk

@@ -36,6 +36,8 @@ CHUNK_ROWS = ingest.CHUNK_SIZE  # records per committed chunk: a short write tra
 CHUNK_BYTES = 4 * 1024 * 1024  # …or fewer when the records are long (keeps memory and transactions small)
 CHUNK_SECONDS = 0.5  # …and fewer when writing is slow: each chunk's transaction aims at this duration
 FIRST_CHUNK = 20  # rows in the first chunk, before the pace of writing is known
+MIN_CHUNK = 100  # …and never fewer after it: each chunk has a fixed cost (settings, tags, one insight job,
+# ledger, checkpoint) that tiny chunks multiply; on a loaded machine the pace-based size fell to ~12 rows
 SQLITE_PAUSE = 0.025  # after each commit on SQLite, so writers waiting on the lock get their turn
 UNDO_CHUNK = 500
 
@@ -248,7 +250,7 @@ class Run:
             self.checkpoint()
         if chunk:  # size the next chunk so its transaction takes about CHUNK_SECONDS
             per_row = max(time.monotonic() - started, 1e-6) / len(chunk)
-            self.chunk_limit = max(1, min(CHUNK_ROWS, int(CHUNK_SECONDS / per_row)))
+            self.chunk_limit = max(min(MIN_CHUNK, CHUNK_ROWS), min(CHUNK_ROWS, int(CHUNK_SECONDS / per_row)))
         if connection.vendor == "sqlite":
             time.sleep(SQLITE_PAUSE)
 

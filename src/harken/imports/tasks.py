@@ -7,6 +7,8 @@ resumes after its checkpoint, or finishes undoing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -30,17 +32,22 @@ def _actor(job: ImportJob) -> Actor:
     return Actor.system(job.workspace)
 
 
-def _claim(job_id: int, *statuses: str) -> ImportJob | None:
-    """Claim the job: unclaimed, or claimed by a run that stopped showing signs of life."""
+def _claim(job_id: int, *statuses: str, worker_lost: bool = False) -> ImportJob | None:
+    """Claim the job: unclaimed, or claimed by a run that stopped showing signs of life.
+
+    `worker_lost`: this is a later attempt of the same task, put back in the queue because the worker
+    that ran it stopped heart-beating (harken/core/leases.py). That worker is gone, so the run resumes
+    now rather than after `STALE_AFTER` of silence (which would leave it "running" until someone
+    pressed Resume).
+    """
     now = timezone.now()
     stale = now - actions.STALE_AFTER
-    claimed = (
-        ImportJob.objects.filter(pk=job_id, status__in=statuses)
-        .filter(
+    jobs = ImportJob.objects.filter(pk=job_id, status__in=statuses)
+    if not worker_lost:
+        jobs = jobs.filter(
             Q(started_at__isnull=True) | Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
         )
-        .update(started_at=now, heartbeat_at=now)
-    )
+    claimed = jobs.update(started_at=now, heartbeat_at=now)
     if not claimed:
         return None
     return ImportJob.objects.select_related("workspace").get(pk=job_id)
@@ -54,10 +61,10 @@ def preview_import(job_id: int) -> str:
     return actions.run_dry(_actor(job), job).status
 
 
-@task()
-def run_import(job_id: int) -> str:
+@task(takes_context=True)
+def run_import(context: Any, job_id: int) -> str:
     """The one run of every file import (CSV or another tool's export)."""
-    job = _claim(job_id, ImportStatus.RUNNING, ImportStatus.ROLLING_BACK)
+    job = _claim(job_id, ImportStatus.RUNNING, ImportStatus.ROLLING_BACK, worker_lost=context.attempt > 1)
     if job is None:
         return "skipped"
     return actions.run(_actor(job), job).status

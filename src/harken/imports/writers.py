@@ -184,7 +184,7 @@ class FeedbackWriter(Writer):
         self.tz = actor.workspace.timezone or "UTC"
         self._accounts: dict[str, Account | None] = {}
         self._lines: dict[str, Any] = {}
-        self._senders: dict[str, tuple[Contact | None, Account | None]] = {}
+        self._matcher = customer_queries.SenderMatcher(actor.workspace)
 
     def _account(self, name: str) -> Account | None:
         key = name.lower()
@@ -194,11 +194,10 @@ class FeedbackWriter(Writer):
         return self._accounts[key]
 
     def _sender(self, email: str) -> tuple[Contact | None, Account | None]:
-        if email not in self._senders:
-            if len(self._senders) > 20000:
-                self._senders.clear()
-            self._senders[email] = customer_queries.match_sender(self.actor.workspace, email)
-        return self._senders[email]
+        # One matcher for the run: a known domain's accounts are looked up once, not once per address.
+        if len(self._matcher._emails) > 20000:
+            self._matcher = customer_queries.SenderMatcher(self.actor.workspace)
+        return self._matcher.match(email)
 
     def _product_line(self, value: str) -> Any:
         key = value.lower()

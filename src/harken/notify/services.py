@@ -132,12 +132,21 @@ def retry(actor: Any, email: OutboundEmail) -> OutboundEmail:
     """Send a failed (or given-up) email again now; a sent one is never re-sent."""
     from django.core.exceptions import ValidationError
 
-    from harken.notify.tasks import deliver_email
     from harken.workspaces.models import Role
 
     actor.require(Role.ADMIN)
     if email.workspace_id != actor.workspace.pk:
         raise ValidationError("That email belongs to another workspace.")
+    return requeue(email)
+
+
+def requeue(email: OutboundEmail) -> OutboundEmail:
+    """Queue a failed (or given-up) email again now. No permission check: callers authorise
+    (`retry` above for the outbox's admins; `triage.actions.retry_reply` for a reply's author)."""
+    from django.core.exceptions import ValidationError
+
+    from harken.notify.tasks import deliver_email
+
     with transaction.atomic():
         updated = OutboundEmail.objects.filter(pk=email.pk, status__in=RETRYABLE).update(
             status=EmailStatus.QUEUED,

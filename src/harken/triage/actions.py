@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from harken.feedback.models import Feedback
-from harken.notify.services import queue_email
+from harken.notify.services import RETRYABLE, queue_email, requeue
 from harken.notify.webhooks import emit as emit_webhook
 from harken.triage import sla
 from harken.triage.models import (
@@ -549,3 +549,23 @@ def send_overdue_summaries(now: datetime | None = None) -> int:
                 )
                 sent += 1
     return sent
+
+
+def retry_reply(actor: Actor, reply: Reply) -> Reply:
+    """Send a reply whose email failed (or was given up on) again: its author may, and admins may.
+
+    The outbox itself stays admin-only (it holds invitations and other secret-bearing mail); this
+    touches only the one email behind the author's own reply, and shows nothing of it but its status.
+    """
+    actor.require(Role.MEMBER)
+    if reply.workspace_id != actor.workspace.pk:
+        raise ValidationError("That reply belongs to another workspace.")
+    if not actor.can(Role.ADMIN) and (actor.user is None or reply.author_id != actor.user.pk):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only the person who wrote this reply (or an admin) can send it again.")
+    email = reply.email
+    if email is None or email.status not in RETRYABLE:
+        raise ValidationError("Only a reply whose email failed can be sent again.")
+    requeue(email)
+    return reply

@@ -16,5 +16,6 @@ urlpatterns = [
     path("triage/<int:pk>/decide/", views.decide, name="decide"),
     path("triage/<int:pk>/note/", views.note, name="note"),
     path("triage/<int:pk>/reply/", views.reply, name="reply"),
+    path("triage/<int:pk>/replies/<int:reply_pk>/retry/", views.retry_reply, name="retry_reply"),
     path("triage/<int:pk>/draft/", views.draft, name="draft"),
 ]

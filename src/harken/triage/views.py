@@ -150,6 +150,20 @@ def reply(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return _back(request, actor, triage, "reply")
 
 
+@require_POST
+@workspace_view(Role.MEMBER)
+def retry_reply(request: HttpRequest, actor: Actor, pk: int, reply_pk: int) -> HttpResponse:
+    """The author of a reply whose email failed sends it again from the item page (not the outbox)."""
+    triage = _item(actor, pk)
+    reply = get_object_or_404(triage.replies.select_related("email"), pk=reply_pk)
+    try:
+        actions.retry_reply(actor, reply)
+        messages.success(request, f"Reply to {reply.to} queued again; it goes out within moments.")
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return _back(request, actor, triage, "reply")
+
+
 @workspace_view()
 def draft(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """A template rendered for this item, to prefill the reply form (JSON for the page's script)."""
