@@ -160,7 +160,7 @@ def retry_reply(request: HttpRequest, actor: Actor, pk: int, reply_pk: int) -> H
         actions.retry_reply(actor, reply)
         messages.success(request, f"Reply to {reply.to} queued again; it goes out within moments.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, actor, triage, "reply")
 
 
