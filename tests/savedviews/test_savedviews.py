@@ -96,5 +96,5 @@ def test_the_inbox_keeps_saved_views_too(world: World) -> None:
     view = actions.create_view(world.actor(world.bob), "inbox", "Enterprise bugs", "q=export&sort=arr")
     page = world.client_for(world.bob).get("/w/alpha/feedback/?q=export&sort=arr").content.decode()
     assert 'aria-current="page" data-testid="saved-view">Enterprise bugs' in page
-    assert f'/w/alpha/views/{view.pk}/delete/' in page
+    assert f"/w/alpha/views/{view.pk}/delete/" in page
     assert "Enterprise bugs" not in world.client_for(world.vera).get("/w/alpha/feedback/").content.decode()
