@@ -51,9 +51,21 @@ def setup(rows: str) -> None:
 
 
 def run_import(job_id: str) -> None:
-    from harken.imports import actions
+    import time
+
+    from harken.imports import actions, runner
     from harken.imports.models import ImportJob
     from harken.imports.tasks import _actor
+
+    # Make the import outlast the writers on any machine (imports got fast enough to finish first):
+    # a pause before each chunk, outside its transaction. The chunks' own transactions are untouched.
+    flush = runner.Run.flush
+
+    def slow_flush(self: runner.Run) -> None:
+        time.sleep(0.25)
+        flush(self)
+
+    runner.Run.flush = slow_flush  # type: ignore[method-assign]
 
     job = ImportJob.objects.select_related("workspace").get(pk=int(job_id))
     job = actions.run(_actor(job), job)
@@ -72,6 +84,7 @@ def writers(token: str) -> None:
         time.sleep(0.05)
     connections.close_all()
     statuses: list[int] = []
+    during: list[bool] = []
 
     def write(n: int) -> None:
         try:
@@ -82,6 +95,7 @@ def writers(token: str) -> None:
                 HTTP_AUTHORIZATION=f"Bearer {token}",
             )
             statuses.append(response.status_code)
+            during.append(ImportJob.objects.filter(status="running").exists())  # the import still going on
         except Exception as exc:  # a 500 raised through the test client
             statuses.append(500)
             print(repr(exc), file=sys.stderr)
@@ -93,7 +107,7 @@ def writers(token: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    print(json.dumps({"statuses": sorted(statuses)}))
+    print(json.dumps({"statuses": sorted(statuses), "during": during}))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ def test_eight_api_writes_succeed_while_an_import_runs_on_sqlite(tmp_path: Path)
     db = sqlite3.connect(f"file:{tmp_path / 'harken.sqlite3'}?mode=ro", uri=True)
     assert written["statuses"] == [201] * 8, written
     assert still_running, "the writes must complete while the import is still running, not after it"
+    assert written["during"] == [True] * 8, written  # each write landed while the job was running
     result = json.loads(out.strip().splitlines()[-1])
     assert (result["status"], result["created"]) == ("done", ROWS), (result, err[-2000:])
     count = db.execute("select count(*) from feedback_feedback where channel = 'api'").fetchone()[0]
