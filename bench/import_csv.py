@@ -70,7 +70,7 @@ def main() -> None:
     from harken.workspaces.access import Actor
     from harken.workspaces.models import Membership, Role, Workspace
 
-    setup_test_environment()
+    setup_test_environment(debug=False)  # as in production: no query log (HARKEN_DEBUG only for the settings)
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     vendor = connection.vendor
     owner = User.objects.create_user(email="bench@harken.test", password="x")

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from harken.core import bulkinsert
 from harken.customers.models import Account, Contact
 from harken.customers.queries import SenderMatcher
 from harken.feedback.models import Channel, Feedback, Tag
@@ -385,13 +386,13 @@ def _insert(
                 created_by=actor.user,
             )
         )
-    Feedback.objects.bulk_create(items)
+    bulkinsert.insert(Feedback, items)
     links = []
     for r, item in zip(unique, items, strict=True):
         item_tags = [tags[name.lower()] for name in r.tag_names]
         links += [Feedback.tags.through(feedback_id=item.pk, tag_id=t.pk) for t in item_tags]
     if links:
-        Feedback.tags.through.objects.bulk_create(links)
+        bulkinsert.insert(Feedback.tags.through, links, returning=False)
     by_key = {item.dedupe_key: item for item in items if item.dedupe_key}
     for r, key in repeats:
         existing[r.index] = by_key[key]

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from harken.channels import ingest
+from harken.core import bulkinsert
 from harken.customers.models import Account, Contact
 from harken.feedback.models import Feedback
 from harken.imports import csvio, sources
@@ -264,12 +265,13 @@ class Run:
         with transaction.atomic():
             written = self.writer.write_chunk([p for _, p, _ in chunk], False)
             self.record(chunk, written)
-            ImportedRow.objects.bulk_create(
+            bulkinsert.insert(
+                ImportedRow,
                 [
                     ImportedRow(job=self.job, model=w.model, object_id=w.object_id, previous=w.previous)
                     for w in written
                     if w.object_id is not None
-                ]
+                ],
             )
             self.checkpoint()
         if chunk:  # size the next chunk so its transaction takes about CHUNK_SECONDS
