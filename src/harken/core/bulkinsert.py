@@ -45,7 +45,8 @@ def _plain(model: type[Model]) -> bool:
     opts = model._meta
     if not isinstance(opts.pk, AutoField | BigAutoField | SmallAutoField):
         return False
-    return not any(f.has_db_default() or getattr(f, "generated", False) for f in opts.concrete_fields)
+    fields: list[Any] = list(opts.concrete_fields)
+    return not any(f.has_db_default() or getattr(f, "generated", False) for f in fields)
 
 
 _AS_IS: dict[type[Field[Any, Any]], type] = {
@@ -91,7 +92,7 @@ def insert(model: type[M], objs: Sequence[M], *, returning: bool = True) -> Sequ
         return objs
     connection = connections[router.db_for_write(model)]
     if not _plain(model) or (returning and not connection.features.can_return_rows_from_bulk_insert):
-        return model.objects.bulk_create(list(objs))
+        return model._default_manager.bulk_create(list(objs))
     opts = model._meta
     pk = opts.pk
     assert pk is not None
@@ -99,7 +100,7 @@ def insert(model: type[M], objs: Sequence[M], *, returning: bool = True) -> Sequ
     plain = [_passes_as_is(f) for f in fields]
     rows: list[list[Any]] = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         row = []
         for f, as_is in zip(fields, plain, strict=True):
             value = f.pre_save(obj, True)
