@@ -91,7 +91,11 @@ def insert(model: type[M], objs: Sequence[M], *, returning: bool = True) -> Sequ
     if not objs:
         return objs
     connection = connections[router.db_for_write(model)]
-    if not _plain(model) or (returning and not connection.features.can_return_rows_from_bulk_insert):
+    if (
+        connection.vendor == "postgresql"  # Django's own bulk INSERT … SELECT FROM UNNEST(arrays) is cheaper there
+        or not _plain(model)
+        or (returning and not connection.features.can_return_rows_from_bulk_insert)
+    ):
         return model._default_manager.bulk_create(list(objs))
     opts = model._meta
     pk = opts.pk
