@@ -80,3 +80,24 @@ def test_a_bad_row_in_the_middle_of_a_chunk_is_flagged_and_the_others_land(world
     texts = set(world.alpha.feedback_items.values_list("external_id", flat=True))
     assert texts == {f"T-{i}" for i in range(40)} - {"T-10", "T-25"}
     assert Triage.objects.filter(workspace=world.alpha).count() == 38
+
+
+def test_many_bad_rows_in_a_chunk_cost_one_extra_batch_not_one_each(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harken.feedback import actions as feedback_actions
+
+    real = feedback_actions.create_feedback_batch
+    calls: list[int] = []
+
+    def counted(actor, rows, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(rows))
+        return real(actor, rows, **kwargs)
+
+    monkeypatch.setattr(feedback_actions, "create_feedback_batch", counted)
+    bob = world.actor(world.bob)
+    bad = {i: (f"Too early {i}", "1850-01-01 10:00") for i in range(0, 60, 3)}  # 20 rows the batch refuses
+    job = actions.run(bob, mapped(bob, write_csv(tmp_path / "many.csv", 60, bad=bad)))
+    assert job.created == 40 and job.errors == 20
+    assert calls == [60, 40]  # the refused batch, then the good rows once
+    assert sorted(p["row"] for p in job.error_report if p["level"] == "error") == [i + 2 for i in bad]

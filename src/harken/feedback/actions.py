@@ -288,6 +288,11 @@ class _Prepared:
     dedupe_key: str | None
 
 
+def validate_new_item(workspace: Workspace, row: NewItem) -> None:
+    """Raise the ValidationError `create_feedback_batch` would raise for this row (no queries)."""
+    _prepare(workspace, row)
+
+
 def _prepare(workspace: Workspace, row: NewItem) -> _Prepared:
     """Validate one row (no queries): everything but sender matching, tags and dedupe lookups."""
     channel = str(row.channel)
