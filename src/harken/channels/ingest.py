@@ -115,15 +115,27 @@ def create_items(actor: Actor, payloads: Sequence[dict[str, Any]]) -> list[Writt
     inside the caller's transaction. The batch validates every row before writing anything; a row
     it refuses is reported as that row's error and the others are written without it.
     """
-    from harken.feedback.actions import BatchRowError, NewItem, create_feedback_batch
+    from harken.feedback.actions import BatchRowError, NewItem, create_feedback_batch, validate_new_item
 
     written: list[Written | None] = [None] * len(payloads)
     pending = list(range(len(payloads)))
+    screened = False
     while pending:
         try:
             results = create_feedback_batch(actor, [NewItem(**payloads[i]) for i in pending])
         except BatchRowError as exc:
-            written[pending.pop(exc.index)] = Written(error=exc)
+            if screened:  # cannot happen after screening; kept as the safe fallback
+                written[pending.pop(exc.index)] = Written(error=exc)
+                continue
+            # a bad row: check every row once on its own (no queries), set the bad ones aside and write
+            # the others in one more batch — linear in the chunk, however many rows are bad
+            screened = True
+            for i in list(pending):
+                try:
+                    validate_new_item(actor.workspace, NewItem(**payloads[i]))
+                except ValidationError as error:
+                    written[i] = Written(error=error)
+                    pending.remove(i)
             continue
         for i, (item, created) in zip(pending, results, strict=True):
             written[i] = Written(item=item, created=created)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from harken.core import bulkinsert
 from harken.customers.models import Account, Contact
 from harken.customers.queries import SenderMatcher
 from harken.feedback.models import Channel, Feedback, Tag
@@ -154,25 +155,26 @@ def get_or_create_tags(workspace: Workspace, names: str | Iterable[str]) -> list
 
 
 def _tags_by_name(workspace: Workspace, names: Iterable[str]) -> dict[str, Tag]:
-    """lower-case name → Tag for the given (parsed) names: one SELECT, plus one INSERT per new tag."""
+    """lower-case name → Tag for the given (parsed) names: one SELECT; new tags, if any, in one INSERT + one SELECT."""
     wanted: dict[str, str] = {}
     for name in names:
         wanted.setdefault(name.lower(), name)  # the first spelling wins, as with one item
     if not wanted:
         return {}
-    found = {t.name.lower(): t for t in workspace.tags.annotate(_lname=Lower("name")).filter(_lname__in=list(wanted))}
-    for key, name in wanted.items():
-        if key in found:
-            continue
-        try:
-            with transaction.atomic():
-                found[key] = Tag.objects.create(workspace=workspace, name=name)
-        except IntegrityError:  # created concurrently
-            tag = workspace.tags.filter(name__iexact=name).first()
-            if tag is None:
-                raise
-            found[key] = tag
+    found = _tags_named(workspace, list(wanted))
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        # one INSERT for all of them; a tag created concurrently is skipped (ON CONFLICT DO NOTHING)
+        # and read back with the others, so the chunk's transaction is never aborted by it
+        Tag.objects.bulk_create([Tag(workspace=workspace, name=wanted[key]) for key in missing], ignore_conflicts=True)
+        found.update(_tags_named(workspace, missing))
+        if any(key not in found for key in missing):
+            raise IntegrityError("A new tag could not be created.")
     return found
+
+
+def _tags_named(workspace: Workspace, lower_names: list[str]) -> dict[str, Tag]:
+    return {t.name.lower(): t for t in workspace.tags.annotate(_lname=Lower("name")).filter(_lname__in=lower_names)}
 
 
 def add_tag(actor: Actor, item: Feedback, name: str) -> Tag:
@@ -286,6 +288,11 @@ class _Prepared:
     dedupe_key: str | None
 
 
+def validate_new_item(workspace: Workspace, row: NewItem) -> None:
+    """Raise the ValidationError `create_feedback_batch` would raise for this row (no queries)."""
+    _prepare(workspace, row)
+
+
 def _prepare(workspace: Workspace, row: NewItem) -> _Prepared:
     """Validate one row (no queries): everything but sender matching, tags and dedupe lookups."""
     channel = str(row.channel)
@@ -384,13 +391,13 @@ def _insert(
                 created_by=actor.user,
             )
         )
-    Feedback.objects.bulk_create(items)
+    bulkinsert.insert(Feedback, items)
     links = []
     for r, item in zip(unique, items, strict=True):
         item_tags = [tags[name.lower()] for name in r.tag_names]
         links += [Feedback.tags.through(feedback_id=item.pk, tag_id=t.pk) for t in item_tags]
     if links:
-        Feedback.tags.through.objects.bulk_create(links)
+        bulkinsert.insert(Feedback.tags.through, links, returning=False)
     by_key = {item.dedupe_key: item for item in items if item.dedupe_key}
     for r, key in repeats:
         existing[r.index] = by_key[key]

@@ -79,6 +79,9 @@ class Writer:
     def prepare(self, record: csvio.Record) -> Prepared:
         raise NotImplementedError
 
+    def prime(self, records: Sequence[Any]) -> None:
+        """Read ahead: look up what the next `records` will need in a few queries (reads only)."""
+
     def write(self, prepared: Prepared, dry_run: bool) -> Written:
         """Says "created", "updated" or "skipped" (already present, nothing to change)."""
         raise NotImplementedError
@@ -194,10 +197,24 @@ class FeedbackWriter(Writer):
         return self._accounts[key]
 
     def _sender(self, email: str) -> tuple[Contact | None, Account | None]:
-        # One matcher for the run: a known domain's accounts are looked up once, not once per address.
+        # Answered from the matcher's cache: `prime` looked the chunk's senders up in two queries.
+        return self._matcher.match(email)
+
+    def prime(self, records: Sequence[Any]) -> None:
+        """The senders of the next records: contacts by email and accounts by domain, two queries for all."""
+        # One matcher for the run (a known domain's accounts are read once), renewed when it grows large.
         if len(self._matcher._emails) > 20000:
             self._matcher = customer_queries.SenderMatcher(self.actor.workspace)
-        return self._matcher.match(email)
+        if not self.mapping.get("author_email"):
+            return
+        emails = []
+        for record in records:
+            if raw := self.cell(getattr(record, "values", None) or {}, "author_email"):
+                try:
+                    emails.append(parse_email(raw))
+                except CellError:
+                    continue  # prepare reports it
+        self._matcher.prime(emails)
 
     def _product_line(self, value: str) -> Any:
         key = value.lower()

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from harken.core import bulkinsert
 from harken.feedback.models import Feedback
 from harken.notify.services import RETRYABLE, queue_email, requeue
 from harken.notify.webhooks import emit as emit_webhook
@@ -139,9 +140,10 @@ def open_triage_many(
         )
         for feedback in items
     ]
-    Triage.objects.bulk_create(rows)
+    bulkinsert.insert(Triage, rows)
     user = actor.user if actor else None
-    TriageEvent.objects.bulk_create(
+    bulkinsert.insert(
+        TriageEvent,
         [
             TriageEvent(
                 workspace=workspace,
@@ -152,7 +154,7 @@ def open_triage_many(
                 detail="" if row.needs_response else _no_clock_reason(row.feedback),
             )
             for row in rows
-        ]
+        ],
     )
     return rows
 
