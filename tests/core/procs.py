@@ -2,7 +2,7 @@
 
 `proc_db` gives a migrated database that child processes share with the test: a SQLite file, or,
 when the suite runs on PostgreSQL (DATABASE_URL=postgres://…), a database of its own named
-`<test database>_procs`. Tests read it with plain SQL (sqlite3 / psycopg), because the test's
+`<test database>_procs[_<xdist worker>]`. Tests read it with plain SQL (sqlite3 / psycopg), because the test's
 own Django connection points at the test database.
 """
 
@@ -166,7 +166,9 @@ def proc_db_session(tmp_path_factory: pytest.TempPathFactory) -> ProcDB:
         import psycopg
 
         base, name = pg.rsplit("/", 1)
-        name = f"{name.split('?')[0]}_procs"
+        # one per xdist worker: a shared one was dropped (WITH FORCE) by the other worker's session start
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        name = f"{name.split('?')[0]}_procs{'_' + worker if worker else ''}"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{name}"')
