@@ -196,6 +196,33 @@ def create(request: HttpRequest, payload: FeedbackIn) -> Any:
     return Status(201 if created else 200, _out(request, item if created else _items(actor).get(pk=item.pk)))
 
 
+def _filter_params(
+    q: str,
+    channel: str,
+    product_line: str,
+    tag: str,
+    account: int | None,
+    segment: str,
+    since: str,
+    until: str,
+    has_account: str,
+    sort: str,
+) -> dict[str, str]:
+    """The list and export endpoints' query parameters, as the inbox's `FeedbackFilters` reads them."""
+    return {
+        "q": q,
+        "channel": channel,
+        "product_line": product_line,
+        "tag": tag,
+        "account": "" if account is None else str(account),
+        "segment": segment,
+        "since": since,
+        "until": until,
+        "has_account": has_account,
+        "sort": sort,
+    }
+
+
 @router.get("/", response=FeedbackList)
 @cached_result
 def list_feedback(
@@ -215,18 +242,7 @@ def list_feedback(
 ) -> Any:
     """Filters work like the inbox's; `since`/`until` are dates (YYYY-MM-DD), `has_account` is yes/no."""
     actor = actor_of(request)
-    params = {
-        "q": q,
-        "channel": channel,
-        "product_line": product_line,
-        "tag": tag,
-        "account": "" if account is None else str(account),
-        "segment": segment,
-        "since": since,
-        "until": until,
-        "has_account": has_account,
-        "sort": sort,
-    }
+    params = _filter_params(q, channel, product_line, tag, account, segment, since, until, has_account, sort)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
     results = queries.search_feedback(actor.workspace, params).select_related("workspace")
@@ -301,18 +317,7 @@ def export_feedback(
     actor = actor_of(request)
     if format not in export.FORMATS:
         raise ValidationError({"format": "Export as csv or json."})
-    params = {
-        "q": q,
-        "channel": channel,
-        "product_line": product_line,
-        "tag": tag,
-        "account": "" if account is None else str(account),
-        "segment": segment,
-        "since": since,
-        "until": until,
-        "has_account": has_account,
-        "sort": sort,
-    }
+    params = _filter_params(q, channel, product_line, tag, account, segment, since, until, has_account, sort)
     filters = queries.FeedbackFilters.from_params(params)
     return export.response(actor, filters, format, request.build_absolute_uri("/").rstrip("/"))
 
