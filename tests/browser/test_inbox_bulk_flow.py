@@ -1,5 +1,6 @@
 """The inbox at volume, in a real browser: select ten items (keyboard and "select all"), decide them
-in one go with a reason, then download the current view as CSV and as JSON."""
+in one go with a reason (the list is swapped in place, no page load, focus on the result), mark two
+as duplicates of a third picked by its number, then download the current view as CSV and as JSON."""
 
 from __future__ import annotations
 
@@ -51,14 +52,37 @@ def test_select_ten_decide_and_export(download_page: Page, world: World) -> None
         page.keyboard.press("Space")
     expect(page.locator("[data-bulk-count]")).to_have_text("10 selected")
 
+    page.evaluate("window.harkenSamePage = true")  # gone if the browser loads a new page
     bulk = page.get_by_role("form", name="Bulk actions on the selected items")
     bulk.get_by_label("Decision", exact=True).select_option("not_now")
     bulk.get_by_label("Reason", exact=True).fill("After the Q3 platform work")
     bulk.get_by_role("button", name="Decide", exact=True).click()
-    expect(page.get_by_text("Decided “Not now” on 10 items.")).to_be_visible()
+    flash = page.locator("[data-inbox-flash]")
+    expect(flash).to_contain_text("Decided “Not now” on 10 items.")
+    expect(flash).to_be_focused()  # the keyboard continues from the result
     expect(page.locator("td[data-col=decision]").filter(has_text="Not now")).to_have_count(10)
+    assert page.evaluate("window.harkenSamePage === true"), "the bulk action reloaded the whole page"
+    expect(page.locator("[data-bulk-count]")).to_have_text("Tick items below, then choose what to do with them.")
     screenshot(page, "inbox-bulk-decided")
     assert Triage.objects.filter(workspace=world.alpha, decision="not_now").count() == 10
+
+    # the two left undecided are duplicates of the first row: picked by its number, keyboard only
+    original = int(page.locator("[data-bulk-item]").first.get_attribute("value") or 0)
+    boxes = page.locator("[data-bulk-item]")
+    for i in (10, 11):
+        boxes.nth(i).focus()
+        page.keyboard.press("Space")
+    expect(page.locator("[data-bulk-count]")).to_have_text("2 selected")
+    bulk = page.get_by_role("form", name="Bulk actions on the selected items")
+    bulk.get_by_label("Decision", exact=True).select_option("duplicate")
+    bulk.get_by_label("Duplicate of item #", exact=True).fill(f"#{original}")
+    bulk.get_by_label("Duplicate of item #", exact=True).press("Enter")  # Enter runs this field's own action
+    expect(page.locator("[data-inbox-flash]")).to_contain_text("Decided “Duplicate” on 2 items.")
+    expect(page.locator("td[data-col=decision]").filter(has_text="Duplicate")).to_have_count(2)
+    assert page.evaluate("window.harkenSamePage === true")
+    assert_accessible(page)
+    dups = Triage.objects.filter(workspace=world.alpha, decision="duplicate")
+    assert sorted(dups.values_list("duplicate_of_id", flat=True)) == [original, original]
 
     # export the view: ARR sort, items with an account only
     page.goto("/w/alpha/feedback/?sort=arr&has_account=yes")

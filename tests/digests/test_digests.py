@@ -126,3 +126,31 @@ def test_digest_and_review_api_are_scoped_to_the_token(world: World) -> None:
     assert get(world.alpha, world.bob, "/review?month=2026-11")["total"] == 1
     assert get(world.bravo, world.charlie, "/review?month=2026-11")["total"] == 0
     assert get(world.alpha, world.bob, "/weekly?audience=nonsense")["audience"] == "team"
+
+
+def test_last_month_is_read_in_the_workspace_time_zone(world: World) -> None:
+    """23:30 UTC on 31 October is already November in Berlin: last month there is October."""
+    late = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)
+    assert review.last_month(world.alpha, late) == dt.date(2026, 9, 1)
+    world.alpha.timezone = "Europe/Berlin"
+    world.alpha.save(update_fields=["timezone"])
+    assert review.last_month(world.alpha, late) == dt.date(2026, 10, 1)
+    assert review.local_today(world.alpha, late) == dt.date(2026, 11, 1)
+
+
+def test_demo_signs_off_the_month_before_its_own_clock(db: None) -> None:
+    """The demo dates last month's sign-offs and last week's decisions from the `now` it was given, not
+    the wall clock: a load at 23:59 on the last day of a month, read after midnight, still matches the
+    month and week a caller computes from that same `now` (the browser test pins both)."""
+    from harken.demo.loader import load_demo
+    from harken.digests.models import ReviewSignoff
+    from harken.triage.models import Triage
+
+    now = dt.datetime(2026, 3, 31, 23, 59, tzinfo=dt.UTC)
+    ws = load_demo(items=40, now=now).workspace
+    months = set(ReviewSignoff.objects.filter(workspace=ws).values_list("month", flat=True))
+    assert months == {review.last_month(ws, now)} == {dt.date(2026, 2, 1)}
+    week = digest.week_of(review.local_today(ws, now)) - dt.timedelta(days=7)
+    start, end = digest.bounds(ws, week)
+    decided = Triage.objects.filter(workspace=ws, decided_at__gte=start, decided_at__lt=end, decision="planned")
+    assert decided.exists()

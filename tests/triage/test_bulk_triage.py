@@ -106,3 +106,46 @@ def test_bulk_opens_a_missing_triage_row(world: World, items: SimpleNamespace) -
         bulk_url(), {"action": "decide", "decision": "planned", "ids": [items.alpha[0].pk]}
     )
     assert Triage.objects.get(feedback=items.alpha[0]).decision == "planned"
+
+
+def test_bulk_decide_duplicate_of_a_chosen_original(world: World, items: SimpleNamespace) -> None:
+    """The inbox form offers "Duplicate" with the original's number (as the single decide does)."""
+    client = world.client_for(world.bob)
+    inbox = client.get(reverse("feedback:inbox", kwargs={"ws": "alpha"})).content.decode()
+    assert '<option value="duplicate">' in inbox and 'name="duplicate_of"' in inbox
+    original, copies = items.alpha[0], items.ids[1:4]
+    response = client.post(
+        bulk_url(),
+        {"action": "decide", "decision": "duplicate", "duplicate_of": f"#{original.pk}", "ids": copies},
+        follow=True,
+    )
+    assert "Decided “Duplicate” on 3 items." in response.content.decode()
+    rows = Triage.objects.filter(feedback_id__in=copies)
+    assert {(r.decision, r.duplicate_of_id) for r in rows} == {("duplicate", original.pk)}
+    # no original, the original among the selection, another workspace's item: refused, nothing changes
+    for data, message in [
+        ({"duplicate_of": ""}, "needs the item it duplicates"),
+        ({"duplicate_of": str(items.ids[5])}, "is the original: untick it"),
+        ({"duplicate_of": str(items.bravo.pk)}, f"No item #{items.bravo.pk} in this workspace"),
+    ]:
+        ids = items.ids[4:7]
+        response = client.post(
+            bulk_url(), {"action": "decide", "decision": "duplicate", "ids": ids, **data}, follow=True
+        )
+        assert message in response.content.decode()
+        assert not Triage.objects.filter(feedback_id__in=ids, decision="duplicate").exists()
+
+
+def test_bulk_from_htmx_swaps_the_list_with_the_flash(world: World, items: SimpleNamespace) -> None:
+    """htmx follows the redirect back to the inbox view with its headers: the answer is the list partial
+    (not the whole page) and carries the result as a flash message; a plain POST still gets the page."""
+    client = world.client_for(world.bob)
+    inbox = reverse("feedback:inbox", kwargs={"ws": "alpha"})
+    data = {"action": "tag", "tag": "exports", "ids": items.ids[:2], "next": f"{inbox}?q=exports"}
+    response = client.post(bulk_url(), data, follow=True, headers={"HX-Request": "true", "HX-Target": "inbox-results"})
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"{inbox}?q=exports"
+    assert "<html" not in html and 'id="bulk-form"' in html and "data-inbox-flash" in html
+    assert "Tagged 2 items “exports”." in html
+    page = client.post(bulk_url(), data, follow=True).content.decode()
+    assert "<html" in page and "Tagged 2 items “exports”." in page and "data-inbox-flash" not in page

@@ -89,7 +89,7 @@ def weekly(request: HttpRequest, week: dt.date | None = None, audience: str = Au
 def review_pack(request: HttpRequest, month: str = "") -> Any:
     """The raw-data review pack of `month` (YYYY-MM, default: last month)."""
     workspace = actor_of(request).workspace
-    data = review.pack(workspace, review.parse_month(month, timezone.now().date()))
+    data = review.pack(workspace, review.parse_month(month, review.local_today(workspace)))
     return {
         "month": data["month"],
         "total": data["total"],

@@ -1,4 +1,9 @@
-"""Demo hook: digest recipients for each audience, a few decisions last week, and last month's pack reviewed."""
+"""Demo hook: digest recipients for each audience, a few decisions last week, and last month's pack reviewed.
+
+"Last week" and "last month" are read off the demo's own clock (`story.now`, the `now` the load was
+given), in the workspace's time zone, the same way the digest and review pages pick their defaults;
+a caller that pins the clock can then ask the pages for exactly that week and month.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,19 @@ from typing import Any
 
 from django.utils import timezone
 
+from harken.digests.digest import zone
+
+
+def demo_now() -> dt.datetime:
+    """The demo load's clock (what `load_demo(now=...)` was given), or the wall clock outside a load."""
+    from harken.demo import story
+
+    current = story.current()
+    return current.now if current is not None else timezone.now()
+
 
 def after_demo_load(workspace: Any) -> int:
-    from harken.digests import services
+    from harken.digests import review, services
     from harken.digests.models import ReviewSignoff
     from harken.workspaces.access import Actor
     from harken.workspaces.models import Membership, Role
@@ -23,8 +38,7 @@ def after_demo_load(workspace: Any) -> int:
     for membership, audience in zip(others, ["leadership", "sales", "marketing"], strict=False):
         services.add_recipient(actor, email=membership.user.email, name=membership.user.display_name, audience=audience)
     _decisions_last_week(workspace, actor)
-    today = timezone.now().date()
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = review.last_month(workspace, demo_now())
     for membership in others[:2]:
         ReviewSignoff.objects.get_or_create(
             workspace=workspace,
@@ -42,7 +56,7 @@ def _decisions_last_week(workspace: Any, actor: Any) -> None:
         from harken.triage.models import Triage
     except ImportError:
         return
-    now = timezone.now()
+    now = demo_now().astimezone(zone(workspace))
     monday = (now - dt.timedelta(days=now.weekday() + 7)).replace(hour=10, minute=0, second=0, microsecond=0)
     choices = [
         ("planned", "Scheduled exports to PDF are on the Q1 roadmap."),

@@ -38,6 +38,18 @@ def parse_month(value: str, today: dt.date) -> dt.date:
         return (first - dt.timedelta(days=1)).replace(day=1)
 
 
+def local_today(workspace: Workspace, now: dt.datetime | None = None) -> dt.date:
+    """Today in the workspace's time zone, on the given clock (default: now)."""
+    from django.utils import timezone
+
+    return (now or timezone.now()).astimezone(zone(workspace)).date()
+
+
+def last_month(workspace: Workspace, now: dt.datetime | None = None) -> dt.date:
+    """The first day of the month before the workspace-local month of `now`: the pack's default."""
+    return parse_month("", local_today(workspace, now))
+
+
 def next_month(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 

@@ -134,7 +134,7 @@ def sign_off(actor: Actor, month: dt.date, note: str = "") -> ReviewSignoff:
     if actor.user is None:
         raise ValidationError("Only a person can review the pack.")
     month = month.replace(day=1)
-    if month > timezone.now().date():
+    if month > timezone.now().astimezone(digest_mod.zone(actor.workspace)).date():
         raise ValidationError({"month": "That month has not started yet."})
     row, _ = ReviewSignoff.objects.update_or_create(
         workspace=actor.workspace, month=month, user=actor.user, defaults={"note": (note or "").strip()[:500]}

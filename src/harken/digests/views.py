@@ -118,7 +118,8 @@ def send_now(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 def _month(actor: Actor, request: HttpRequest) -> dt.date:
-    return review.parse_month(request.GET.get("month", "") or request.POST.get("month", ""), timezone.now().date())
+    value = request.GET.get("month", "") or request.POST.get("month", "")
+    return review.parse_month(value, review.local_today(actor.workspace))
 
 
 @workspace_view()

@@ -112,7 +112,7 @@ def _count(n: int) -> str:
 
 
 def _id_param(params: dict[str, Any], key: str) -> int | None:
-    value = str(params.get(key) if params.get(key) is not None else "").strip()
+    value = str(params.get(key) if params.get(key) is not None else "").strip().lstrip("#")
     if not value:
         return None
     if not value.isdigit():
@@ -165,6 +165,10 @@ def _decide(actor: Actor, items: list[Feedback], params: dict[str, Any]) -> str:
         duplicate_of = actor.workspace.feedback_items.filter(pk=dup_id).first()
         if duplicate_of is None:
             raise ValidationError({"duplicate_of": f"No item #{dup_id} in this workspace."})
+        if decision == "duplicate" and any(item.pk == duplicate_of.pk for item in items):
+            raise ValidationError(
+                {"duplicate_of": f"#{dup_id} is the original: untick it, or pick another item as the original."}
+            )
     for item in items:
         try:
             decide(

@@ -106,7 +106,9 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
     }
     if actor.can_write and items:
         context.update(queries.bulk_choices(workspace))
-    template = "feedback/_inbox_results.html" if _is_htmx(request) else "feedback/inbox.html"
+    # The partial carries the flash messages (a bulk action's result): the full page shows them in the layout.
+    context["is_htmx"] = _is_htmx(request)
+    template = "feedback/_inbox_results.html" if context["is_htmx"] else "feedback/inbox.html"
     return render(request, template, context)
 
 
@@ -123,9 +125,14 @@ def columns(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @workspace_view(Role.MEMBER)
 def bulk_action(request: HttpRequest, actor: Actor) -> HttpResponse:
-    """One bulk write on the selected items (`ids`), through the per-item actions (feedback.bulk)."""
+    """One bulk write on the selected items (`ids`), through the per-item actions (feedback.bulk).
+
+    Then back to the inbox view it came from (`next`), with the result as a flash message. From htmx
+    the redirect is followed by the browser with the htmx headers kept, so the inbox answers with its
+    list partial (flash included) and only the list is swapped; without JavaScript the whole page reloads."""
     fallback = reverse("feedback:inbox", kwargs={"ws": actor.workspace.slug})
-    params = {k: request.POST.get(k, "") for k in ("assignee", "tag", "decision", "reason", "link", "into", "theme")}
+    keys = ("assignee", "tag", "decision", "reason", "link", "duplicate_of", "into", "theme")
+    params = {k: request.POST.get(k, "") for k in keys}
     try:
         result = bulk.run(actor, request.POST.get("action", ""), request.POST.getlist("ids"), **params)
     except ValidationError as exc:

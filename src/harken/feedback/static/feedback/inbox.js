@@ -1,6 +1,8 @@
 // Inbox bulk selection (docs/feedback.md): "select all on this page", the "N selected" count, and
 // Enter in a bulk field runs that field's own action (not the first one in the form).
 // Without JavaScript the row checkboxes and the bulk buttons still work; only "select all" is hidden.
+// With htmx a bulk action swaps the inbox list in place; focus then moves to the result (the flash
+// message), so keyboard and screen-reader users hear what happened and continue from there.
 (function () {
   function items() { return Array.from(document.querySelectorAll("[data-bulk-item]")); }
   function refresh() {
@@ -37,5 +39,11 @@
     if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
   });
   document.addEventListener("DOMContentLoaded", refresh);
-  document.addEventListener("htmx:afterSwap", refresh);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    refresh();
+    const source = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!source || !source.matches || !source.matches("[data-bulk-form]")) return;
+    const flash = document.querySelector("[data-inbox-flash]");
+    if (flash && flash.textContent.trim()) flash.focus();
+  });
 })();
