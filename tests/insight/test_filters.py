@@ -266,3 +266,32 @@ def test_hostile_values_are_refused_not_crashed(world: World, data: dict[str, An
         assert _api(world, f"/api/insight/problems?{key}={value[:60]}").status_code in (200, 400, 422)
     evidence = filters.parse_lenient(world.alpha, {"segment": value, "product_line": value})  # past the guard
     assert evidence.segment in (None, data["segment"]) and evidence.product_line is None
+
+
+def test_cli_problems_takes_the_page_filters(world: World, data: dict[str, Any]) -> None:
+    """`harken insight problems` narrows the evidence like the page and API: ?plan=Starter keeps only
+    Smb's items (Exports: 1, Login: 2); a bad value is a usage error naming its option."""
+    from typer.testing import CliRunner
+
+    from harken.cli import app
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(app, ["insight", "problems", "-w", "alpha", *args], env={"COLUMNS": "220"})
+
+    everything = run()
+    assert everything.exit_code == 0, everything.output
+    assert "Only:" not in everything.output
+    result = run("--plan", "starter", "--stage", "at risk")
+    assert result.exit_code == 0, result.output
+    assert "Only: Plan: starter · Stage: At risk" in result.output
+    by_theme = {line.split("│")[2].strip(): line for line in result.output.splitlines() if line.count("│") > 5}
+    assert set(by_theme) == {"Exports", "Login"}
+    assert by_theme["Exports"].split("│")[4].strip() == "1"  # accounts: Smb only, not Ent nor the anonymous item
+    enterprise_mobile = run("--segment", "Enterprise", "--product-line", "mobile", "--until", NOW.date().isoformat())
+    assert "Exports" in enterprise_mobile.output and "Login" not in enterprise_mobile.output
+    nothing = run("--plan", "Nobody")
+    assert nothing.exit_code == 0 and "No theme has items matching Plan: Nobody." in nothing.output
+    bad = run("--since", "2026-13-01")
+    assert bad.exit_code != 0 and "--since" in bad.output and "is not a date" in bad.output
+    foreign = run("--segment", "Nope")
+    assert foreign.exit_code != 0 and "No segment" in foreign.output

@@ -72,11 +72,34 @@ def themes(
     console.print(table if rows else "No themes (a theme needs at least three similar items).")
 
 
+def _evidence(ws: Any, **params: str) -> Any:
+    """The Top problems page's and API's evidence filter (harken.insight.filters), from the options;
+    a bad value is a usage error naming the option, like the API's 422."""
+    from django.core.exceptions import ValidationError
+
+    from harken.insight import filters
+
+    try:
+        return filters.parse(ws, params)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            raise typer.BadParameter(" ".join(messages), param_hint=f"--{key.replace('_', '-')}") from None
+        raise
+
+
 def problems(
     workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug"),
     limit: int = typer.Option(15, min=1),
+    segment: str = typer.Option("", help="Saved segment (id or name): only items from its accounts"),
+    plan: str = typer.Option("", help="Account plan (case-insensitive)"),
+    product_line: str = typer.Option("", "--product-line", help="Product line (id, slug or name)"),
+    stage: str = typer.Option("", help="Account lifecycle stage, e.g. active, at_risk"),
+    since: str = typer.Option("", help="Received on or after YYYY-MM-DD (workspace time zone)"),
+    until: str = typer.Option("", help="Received on or before YYYY-MM-DD (workspace time zone)"),
 ) -> None:
-    """Top problems: themes by revenue-weighted evidence, with each component of the score."""
+    """Top problems: themes by revenue-weighted evidence, with each component of the score.
+
+    The filters are the Top problems page's and API's: only the items they keep count."""
     console = _setup()
     from rich.table import Table
 
@@ -84,8 +107,13 @@ def problems(
     from harken.workspaces.access import Actor
 
     ws = _workspace(workspace)
-    rows = top_problems(Actor.system(ws), limit=limit)
+    evidence = _evidence(
+        ws, segment=segment, plan=plan, product_line=product_line, stage=stage, since=since, until=until
+    )
+    rows = top_problems(Actor.system(ws), limit=limit, evidence=evidence if evidence.active else None)
     table = Table(title=f"Top problems in {ws.slug} (score = Σ accounts revenue × segment × recency × severity)")
+    if evidence.active:
+        table.caption = "Only: " + " · ".join(evidence.chips())
     for col in (
         "#",
         "theme",
@@ -112,7 +140,12 @@ def problems(
             f"{p.severity:.2f}",
             str(p.anonymous),
         )
-    console.print(table if rows else "No themes yet: run `harken insight themes -w SLUG`.")
+    if rows:
+        console.print(table)
+    elif evidence.active:
+        console.print("No theme has items matching " + " · ".join(evidence.chips()) + ".")
+    else:
+        console.print("No themes yet: run `harken insight themes -w SLUG`.")
 
 
 def trends(workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug")) -> None:
