@@ -116,12 +116,15 @@ def pain(ws: Workspace) -> dict[str, Any]:
 
 CASES += [
     Case("customers:goal_add", account, write=True, data={"title": "Viewer goal"}, read=False),
+    Case("customers:goal_edit", goal, write=True, data={"title": "Viewer goal"}, read=False),
     Case("customers:goal_delete", goal, write=True, read=False),
     Case(
         "customers:job_add", account, write=True, data={"situation": "a", "motivation": "b", "outcome": "c"}, read=False
     ),
+    Case("customers:job_edit", job, write=True, data={"situation": "x", "motivation": "y", "outcome": "z"}, read=False),
     Case("customers:job_delete", job, write=True, read=False),
     Case("customers:step_add", account, write=True, data={"title": "Viewer step"}, read=False),
+    Case("customers:step_edit", step, write=True, data={"title": "Viewer step"}, read=False),
     Case("customers:step_move", step, write=True, data={"direction": "up"}, read=False),
     Case("customers:step_delete", step, write=True, read=False),
     Case("customers:pain_add", step, write=True, data={"text": "Viewer pain"}, read=False),
@@ -155,6 +158,9 @@ def _api(maker):  # type: ignore[no-untyped-def]
 
 
 API_CASES += [
+    ApiCase("PATCH", "/customers/goals/{id}", _api(goal), write=True, json={"title": "Renamed"}),
+    ApiCase("PATCH", "/customers/jobs/{id}", _api(job), write=True, json={"outcome": "ship"}),
+    ApiCase("PATCH", "/customers/steps/{id}", api_step, write=True, json={"detail": "By hand"}),
     ApiCase("DELETE", "/customers/goals/{id}", _api(goal), write=True),
     ApiCase("DELETE", "/customers/jobs/{id}", _api(job), write=True),
     ApiCase("DELETE", "/customers/steps/{id}", api_step, write=True),

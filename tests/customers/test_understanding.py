@@ -129,3 +129,122 @@ def test_understanding_api(world: World) -> None:
     assert call("GET", "/process-pain").json()[0]["value"] == 3
     assert call("DELETE", f"/steps/{step['id']}").status_code == 204
     assert not acme.process_steps.exists()
+
+
+def test_edit_goals_jobs_and_steps_in_place(world: World) -> None:
+    acme = _account(world.alpha)
+    bob = world.actor(world.bob)
+    goal = understanding.add_goal(bob, acme, title="Grow", detail="Somehow")
+    job = understanding.add_job(bob, acme, situation="the month ends", motivation="reconcile", outcome="report")
+    step = understanding.add_step(bob, acme, title="Collect", detail="Paper")
+    micro = understanding.add_step(bob, acme, title="Scan", parent=step)
+    understanding.add_pain(bob, step, text="Slow", severity=3)
+    understanding.edit_goal(bob, goal, title="  Close in   3 days ")
+    goal.refresh_from_db()
+    assert (goal.title, goal.detail) == ("Close in 3 days", "Somehow")  # detail not given: kept
+    understanding.edit_job(bob, job, outcome="so I can report on day 3.")
+    job.refresh_from_db()
+    assert (job.situation, job.outcome) == ("the month ends", "report on day 3")  # lead words stripped as on add
+    understanding.edit_step(bob, micro, title="Scan receipts")
+    understanding.edit_step(bob, step, detail="")
+    step.refresh_from_db()
+    micro.refresh_from_db()
+    assert (step.title, step.detail, micro.title, micro.parent_id) == ("Collect", "", "Scan receipts", step.pk)
+    assert step.pains.count() == 1 and step.position == 1  # its place and pains stay
+    with pytest.raises(ValidationError) as err:
+        understanding.edit_job(bob, job, situation="When", motivation=" ")
+    assert set(err.value.message_dict) == {"situation", "motivation"}
+    with pytest.raises(ValidationError):
+        understanding.edit_goal(bob, goal, title="   ")
+    goal.refresh_from_db()
+    job.refresh_from_db()
+    assert goal.title == "Close in 3 days" and job.situation == "the month ends"  # a refused edit changes nothing
+    with pytest.raises(PermissionDenied):
+        understanding.edit_step(world.actor(world.vera), step, title="Viewer")
+    with pytest.raises((ValidationError, PermissionDenied)):
+        understanding.edit_goal(world.actor(world.charlie), goal, title="Bravo")
+    goal.refresh_from_db()
+    assert goal.title == "Close in 3 days"
+
+
+def test_edit_in_place_pages_htmx_and_no_js(world: World) -> None:
+    acme = _account(world.alpha)
+    bob = world.actor(world.bob)
+    goal = understanding.add_goal(bob, acme, title="Grow")
+    step = understanding.add_step(bob, acme, title="Collect")
+    client = world.client_for(world.bob)
+    ws = world.alpha.slug
+    page = client.get(reverse("customers:account_detail", kwargs={"ws": ws, "pk": acme.pk})).content.decode()
+    assert reverse("customers:goal_edit", kwargs={"ws": ws, "pk": goal.pk}) in page
+    assert 'aria-label="Edit step Collect"' in page
+    viewer_page = world.client_for(world.vera).get(
+        reverse("customers:account_detail", kwargs={"ws": ws, "pk": acme.pk})
+    )
+    assert "Grow" in viewer_page.content.decode() and 'aria-label="Edit goal' not in viewer_page.content.decode()
+    # without JavaScript: a POST, then back to the account page at the entry, with a message
+    url = reverse("customers:goal_edit", kwargs={"ws": ws, "pk": goal.pk})
+    response = client.post(url, {"title": "Close in 3 days", "detail": "By day 3"})
+    assert response.status_code == 302 and response["Location"].endswith(f"#goal-{goal.pk}")
+    goal.refresh_from_db()
+    assert (goal.title, goal.detail) == ("Close in 3 days", "By day 3")
+    # htmx: the card comes back alone, the edited entry focused and marked saved
+    hx = {"HX-Request": "true"}
+    step_url = reverse("customers:step_edit", kwargs={"ws": ws, "pk": step.pk})
+    card = client.post(step_url, {"title": "Collect invoices", "detail": ""}, headers=hx)
+    html = card.content.decode()
+    assert card.status_code == 200 and "<html" not in html and 'data-testid="process-map"' in html
+    assert "Collect invoices" in html and "Step saved." in html and "autofocus" in html
+    # htmx with a refused value: 200 (htmx swaps it), the form open with the error, nothing saved
+    card = client.post(step_url, {"title": "  "}, headers=hx)
+    html = card.content.decode()
+    assert card.status_code == 200 and 'role="alert"' in html and "cannot be empty" in html
+    step.refresh_from_db()
+    assert step.title == "Collect invoices"
+    job = understanding.add_job(bob, acme, situation="a", motivation="b", outcome="c")
+    card = client.post(
+        reverse("customers:job_edit", kwargs={"ws": ws, "pk": job.pk}),
+        {"situation": "the month ends", "motivation": "b", "outcome": "c"},
+        headers=hx,
+    )
+    assert 'data-testid="jobs"' in card.content.decode() and "the month ends" in card.content.decode()
+
+
+def test_edit_in_place_api(world: World) -> None:
+    from django.test import Client
+
+    from tests.base import make_token
+
+    acme = _account(world.alpha)
+    bob = world.actor(world.bob)
+    goal = understanding.add_goal(bob, acme, title="Grow", detail="Keep")
+    job = understanding.add_job(bob, acme, situation="a", motivation="b", outcome="c")
+    step = understanding.add_step(bob, acme, title="Collect")
+
+    def patch(path: str, body: dict, token: str):  # type: ignore[no-untyped-def,type-arg]
+        return Client().patch(
+            "/api/customers" + path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    token = make_token(world.alpha, world.bob)
+    response = patch(f"/goals/{goal.pk}", {"title": "Close in 3 days"}, token)
+    assert response.status_code == 200 and response.json() == {
+        "id": goal.pk,
+        "title": "Close in 3 days",
+        "detail": "Keep",
+    }
+    response = patch(f"/jobs/{job.pk}", {"motivation": "I want to reconcile"}, token)
+    assert response.status_code == 200 and response.json()["statement"].startswith("When a, I want to reconcile")
+    response = patch(f"/steps/{step.pk}", {"detail": "Paper"}, token)
+    assert (
+        response.status_code == 200 and response.json()["title"] == "Collect" and response.json()["detail"] == "Paper"
+    )
+    bad = patch(f"/jobs/{job.pk}", {"outcome": "so"}, token)
+    assert bad.status_code == 422 and "outcome" in bad.json()["errors"]
+    # read-only token 403, another workspace's token 404: nothing changes
+    assert (
+        patch(f"/goals/{goal.pk}", {"title": "RO"}, make_token(world.alpha, world.vera, can_write=False)).status_code
+        == 403
+    )
+    assert patch(f"/goals/{goal.pk}", {"title": "Bravo"}, make_token(world.bravo, world.charlie)).status_code == 404
+    goal.refresh_from_db()
+    assert goal.title == "Close in 3 days"

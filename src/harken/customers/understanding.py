@@ -67,6 +67,18 @@ def add_goal(actor: Actor, account: Account, *, title: str, detail: str = "") ->
     )
 
 
+def edit_goal(actor: Actor, goal: CustomerGoal, *, title: str | None = None, detail: str | None = None) -> CustomerGoal:
+    """Change a goal's title and/or detail in place (None: leave that field as it is)."""
+    actor.require(Role.MEMBER)
+    _own(actor, goal, "goal")
+    if title is not None:
+        goal.title = _text(title, "title", 200)
+    if detail is not None:
+        goal.detail = str(detail or "").strip()[:5000]
+    goal.save(update_fields=["title", "detail"])
+    return goal
+
+
 def delete_goal(actor: Actor, goal: CustomerGoal) -> None:
     actor.require(Role.MEMBER)
     _own(actor, goal, "goal")
@@ -91,12 +103,13 @@ def _job_part(value: Any, key: str) -> str:
     return text
 
 
-def add_job(actor: Actor, account: Account, *, situation: str, motivation: str, outcome: str) -> CustomerJob:
-    actor.require(Role.MEMBER)
-    _own(actor, account, "account")
-    parts = {}
+def _job_parts(values: dict[str, Any]) -> dict[str, str]:
+    """The given parts (None: not given) cleaned, with every part's error at once."""
+    parts: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
-    for key, value in (("situation", situation), ("motivation", motivation), ("outcome", outcome)):
+    for key, value in values.items():
+        if value is None:
+            continue
         try:
             parts[key] = _job_part(value, key)
         except ValidationError as exc:
@@ -104,6 +117,13 @@ def add_job(actor: Actor, account: Account, *, situation: str, motivation: str, 
                 errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    return parts
+
+
+def add_job(actor: Actor, account: Account, *, situation: str, motivation: str, outcome: str) -> CustomerJob:
+    actor.require(Role.MEMBER)
+    _own(actor, account, "account")
+    parts = _job_parts({"situation": situation, "motivation": motivation, "outcome": outcome})
     return CustomerJob.objects.create(
         workspace=actor.workspace,
         account=account,
@@ -111,6 +131,24 @@ def add_job(actor: Actor, account: Account, *, situation: str, motivation: str, 
         created_by=actor.user,
         **parts,
     )
+
+
+def edit_job(
+    actor: Actor,
+    job: CustomerJob,
+    *,
+    situation: str | None = None,
+    motivation: str | None = None,
+    outcome: str | None = None,
+) -> CustomerJob:
+    """Rewrite parts of a job statement in place (None: leave that part); lead words are stripped as on add."""
+    actor.require(Role.MEMBER)
+    _own(actor, job, "job")
+    parts = _job_parts({"situation": situation, "motivation": motivation, "outcome": outcome})
+    for key, value in parts.items():
+        setattr(job, key, value)
+    job.save(update_fields=["situation", "motivation", "outcome"])
+    return job
 
 
 def delete_job(actor: Actor, job: CustomerJob) -> None:
@@ -168,6 +206,18 @@ def move_step(actor: Actor, step: ProcessStep, direction: str) -> ProcessStep:
         s.position = i + 1
     ProcessStep.objects.bulk_update(siblings, ["position"])
     step.refresh_from_db()
+    return step
+
+
+def edit_step(actor: Actor, step: ProcessStep, *, title: str | None = None, detail: str | None = None) -> ProcessStep:
+    """Rename a step or micro-step and/or change its detail; its place, micro-steps and pains stay."""
+    actor.require(Role.MEMBER)
+    _own(actor, step, "step")
+    if title is not None:
+        step.title = _text(title, "title", 200)
+    if detail is not None:
+        step.detail = str(detail or "").strip()[:5000]
+    step.save(update_fields=["title", "detail"])
     return step
 
 

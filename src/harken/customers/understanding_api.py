@@ -92,6 +92,29 @@ class PainIn(Schema):
     theme_ids: list[int] = []
 
 
+class GoalPatch(Schema):
+    title: str | None = None
+    detail: str | None = None
+
+
+class JobPatch(Schema):
+    situation: str | None = None
+    motivation: str | None = None
+    outcome: str | None = None
+
+
+class StepPatch(Schema):
+    title: str | None = None
+    detail: str | None = None
+
+
+class StepEditOut(Schema):
+    id: int
+    title: str
+    detail: str
+    parent_id: int | None
+
+
 class StepPainRow(Schema):
     label: str
     value: int
@@ -169,6 +192,30 @@ def add_pain(request: HttpRequest, step_id: int, payload: PainIn) -> Any:
 @router.get("/process-pain", response=list[StepPainRow])
 def process_pain(request: HttpRequest) -> Any:
     return understanding.pain_by_step(actor_of(request).workspace)
+
+
+@router.patch("/goals/{goal_id}", response={200: GoalOut, 422: ErrorOut})
+def edit_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> Any:
+    """Change a goal's title and/or detail (fields left out stay as they are)."""
+    actor = require_write(request)
+    goal = get_object_or_404(actor.workspace.customer_goals, pk=goal_id)
+    return understanding.edit_goal(actor, goal, **payload.dict(exclude_unset=True))
+
+
+@router.patch("/jobs/{job_id}", response={200: JobOut, 422: ErrorOut})
+def edit_job(request: HttpRequest, job_id: int, payload: JobPatch) -> Any:
+    """Rewrite parts of a job statement (fields left out stay as they are)."""
+    actor = require_write(request)
+    job = get_object_or_404(actor.workspace.customer_jobs, pk=job_id)
+    return understanding.edit_job(actor, job, **payload.dict(exclude_unset=True))
+
+
+@router.patch("/steps/{step_id}", response={200: StepEditOut, 422: ErrorOut})
+def edit_step(request: HttpRequest, step_id: int, payload: StepPatch) -> Any:
+    """Rename a step or micro-step and/or change its detail (fields left out stay as they are)."""
+    actor = require_write(request)
+    step = get_object_or_404(actor.workspace.process_steps, pk=step_id)
+    return understanding.edit_step(actor, step, **payload.dict(exclude_unset=True))
 
 
 @router.delete("/goals/{goal_id}", response={204: None})

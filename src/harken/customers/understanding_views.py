@@ -53,6 +53,57 @@ def goal_add(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     return _back(actor, account, "goals-h")
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(m for msgs in exc.message_dict.values() for m in msgs)
+    return "; ".join(exc.messages)
+
+
+def _edit(
+    request: HttpRequest, actor: Actor, account: Account, kind: str, pk: int, action: Callable[[], Any], ok: str
+) -> HttpResponse:
+    """Save an edit in place. From htmx: the card again (`customers/_<kind>s.html`), the edited entry
+    focused and marked saved, or its form open with the error (200, so htmx swaps it). Without
+    JavaScript: back to the account page at the entry, with the result as a flash message."""
+    try:
+        action()
+    except ValidationError as exc:
+        error = _error_text(exc)
+        if not _is_htmx(request):
+            messages.error(request, error)
+    else:
+        error = ""
+        if not _is_htmx(request):
+            messages.success(request, ok)
+    if not _is_htmx(request):
+        return _back(actor, account, f"{kind}-{pk}")
+    template = {"goal": "customers/_goals.html", "job": "customers/_jobs.html", "step": "customers/_process.html"}
+    context = {
+        "account": account,
+        **understanding.account_understanding(account),
+        "edit_kind": kind,
+        "edit_pk": pk,
+        "edit_error": error,
+        "saved": "" if error else ok,
+    }
+    return render(request, template[kind], context)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def goal_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    goal = get_object_or_404(actor.workspace.customer_goals.select_related("account"), pk=pk)
+    title, detail = request.POST.get("title"), request.POST.get("detail")
+    return _edit(
+        request, actor, goal.account, "goal", goal.pk,
+        lambda: understanding.edit_goal(actor, goal, title=title, detail=detail), "Goal saved.",
+    )  # fmt: skip
+
+
 @require_POST
 @workspace_view(Role.MEMBER)
 def goal_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
@@ -77,6 +128,16 @@ def job_add(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "Job added.",
     )
     return _back(actor, account, "jobs-h")
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def job_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    job = get_object_or_404(actor.workspace.customer_jobs.select_related("account"), pk=pk)
+    parts = {key: request.POST.get(key) for key in ("situation", "motivation", "outcome")}
+    return _edit(
+        request, actor, job.account, "job", job.pk, lambda: understanding.edit_job(actor, job, **parts), "Job saved."
+    )
 
 
 @require_POST
@@ -110,6 +171,18 @@ def step_move(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     step = get_object_or_404(actor.workspace.process_steps.select_related("account"), pk=pk)
     _run(request, lambda: understanding.move_step(actor, step, request.POST.get("direction", "")), "Step moved.")
     return _back(actor, step.account, f"step-{step.pk}")
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def step_edit(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    step = get_object_or_404(actor.workspace.process_steps.select_related("account"), pk=pk)
+    title, detail = request.POST.get("title"), request.POST.get("detail")
+    return _edit(
+        request, actor, step.account, "step", step.pk,
+        lambda: understanding.edit_step(actor, step, title=title, detail=detail),
+        "Micro-step saved." if step.parent_id else "Step saved.",
+    )  # fmt: skip
 
 
 @require_POST

@@ -23,10 +23,13 @@ urlpatterns = [
     path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
     # customer understanding (customers/understanding.py)
     path("accounts/<int:pk>/goals/", uv.goal_add, name="goal_add"),
+    path("goals/<int:pk>/edit/", uv.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/delete/", uv.goal_delete, name="goal_delete"),
     path("accounts/<int:pk>/jobs/", uv.job_add, name="job_add"),
+    path("jobs/<int:pk>/edit/", uv.job_edit, name="job_edit"),
     path("jobs/<int:pk>/delete/", uv.job_delete, name="job_delete"),
     path("accounts/<int:pk>/steps/", uv.step_add, name="step_add"),
+    path("steps/<int:pk>/edit/", uv.step_edit, name="step_edit"),
     path("steps/<int:pk>/move/", uv.step_move, name="step_move"),
     path("steps/<int:pk>/delete/", uv.step_delete, name="step_delete"),
     path("steps/<int:pk>/pains/", uv.pain_add, name="pain_add"),
