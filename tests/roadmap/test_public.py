@@ -133,3 +133,76 @@ def test_sneak_preview_link_is_hashed_expires_and_can_be_revoked(world: World, c
         public.create_preview(bob, name="Empty", items=[])
     with pytest.raises(ValidationError):
         public.create_preview(bob, name="Theirs", items=[item(world.bravo)])
+
+
+def test_public_signup_is_double_opt_in_with_a_single_use_hashed_token(world: World, client: Client, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from harken.notify.models import OutboundEmail
+    from harken.roadmap.models import Subscriber
+
+    _publish_workspace(world)
+    bob = world.actor(world.bob)
+    assert client.post("/roadmap/alpha/changelog/subscribe/", {"email": "New@Reader.test"}).status_code == 302
+    client.post("/roadmap/alpha/changelog/subscribe/", {"email": "new@reader.test"})  # again at once: no 2nd email
+    sub = Subscriber.objects.get(workspace=world.alpha, email="new@reader.test")
+    assert sub.confirmed_at is None and len(sub.confirm_token_hash) == 64
+    run_pending_tasks()
+    assert mailbox.recipients() == [["new@reader.test"]]
+    body = mailbox.messages[0].get_body(("plain",)).get_content()
+    link = re.search(r"https?://\S+/roadmap/confirm/(sc_[\w-]+)/", body)
+    assert link is not None
+    raw = link.group(1)
+    assert raw not in sub.confirm_token_hash  # only the hash is stored ...
+    assert not any(raw in (e.text + e.html) for e in OutboundEmail.objects.all())  # ... and the outbox keeps no link
+    # unconfirmed: the announcement goes to nobody
+    first = public.save_announcement(bob, title="First", body="One")
+    public.publish(bob, first)
+    run_pending_tasks()
+    assert len(mailbox.messages) == 1
+    first.refresh_from_db()
+    assert first.recipients == 0
+    # GET shows a button and changes nothing (mail scanners follow links); POST confirms, once
+    path = f"/roadmap/confirm/{raw}/"
+    page = client.get(path)
+    assert page.status_code == 200 and b"Confirm subscription" in page.content and page["X-Robots-Tag"] == "noindex"
+    sub.refresh_from_db()
+    assert sub.confirmed_at is None
+    done = client.post(path)
+    assert done.status_code == 200 and b"You are subscribed" in done.content
+    sub.refresh_from_db()
+    assert sub.confirmed_at is not None and sub.confirm_token_hash == ""
+    assert client.post(path).status_code == 404 and client.get(path).status_code == 404  # single use
+    assert client.get("/roadmap/confirm/sc_nope/").status_code == 404
+    second = public.save_announcement(bob, title="Second", body="Two")
+    public.publish(bob, second)
+    run_pending_tasks()
+    assert mailbox.recipients()[-1] == ["new@reader.test"]
+    # signing up a confirmed (or unsubscribed) address sends nothing and changes nothing
+    client.post("/roadmap/alpha/changelog/subscribe/", {"email": "new@reader.test"})
+    run_pending_tasks()
+    assert len(mailbox.messages) == 2
+
+
+def test_confirmation_links_expire_and_resend_waits(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harken.notify.models import OutboundEmail
+    from harken.roadmap.models import Subscriber
+
+    _publish_workspace(world)
+    tokens = iter(["first", "second"])
+    monkeypatch.setattr(public.secrets, "token_urlsafe", lambda n: next(tokens))
+    t0 = timezone.now()
+    public.subscribe(world.alpha, "late@reader.test", now=t0)
+    public.subscribe(world.alpha, "late@reader.test", now=t0 + dt.timedelta(minutes=5))  # too soon: nothing new
+    assert OutboundEmail.objects.filter(kind="roadmap_subscribe_confirm").count() == 1
+    later = t0 + dt.timedelta(minutes=11)
+    public.subscribe(world.alpha, "late@reader.test", now=later)  # a fresh link replaces the first
+    assert OutboundEmail.objects.filter(kind="roadmap_subscribe_confirm").count() == 2
+    assert public.confirm_subscription("sc_first", now=later) is None
+    expired = later + dt.timedelta(days=public.CONFIRM_DAYS, minutes=1)
+    assert public.pending_subscription("sc_second", now=expired) is None
+    assert public.confirm_subscription("sc_second", now=expired) is None
+    assert Subscriber.objects.get(email="late@reader.test").confirmed_at is None
+    assert public.confirm_subscription("sc_second", now=later + dt.timedelta(days=1)) is not None
+    assert public.add_subscribers(world.actor(world.bob), world.alpha, "added@team.test")["added"] == [
+        "added@team.test"
+    ]
+    assert Subscriber.objects.get(email="added@team.test").confirmed_at is not None  # a member vouches for it

@@ -358,11 +358,19 @@ class Announcement(TenantModel):
 
 
 class Subscriber(TenantModel):
-    """A changelog subscriber. Unsubscribing (signed link) sets `unsubscribed_at`."""
+    """A changelog subscriber. Unsubscribing (signed link) sets `unsubscribed_at`.
+
+    Double opt-in: someone who signs up on the public changelog gets a confirmation email; only the
+    SHA-256 of its single-use token is stored (`confirm_token_hash`, cleared once used), and
+    announcements go only to confirmed subscribers (`confirmed_at`). Addresses a member adds are
+    confirmed by that member."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="roadmap_subscribers")
     email = models.EmailField()
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    confirm_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["email"]

@@ -195,7 +195,9 @@ def email_subscribers(announcement_id: int) -> int:
         gone = set(ws.roadmap_unsubscribes.values_list("email", flat=True))
         emails = [
             e
-            for e in ws.roadmap_subscribers.filter(unsubscribed_at__isnull=True).values_list("email", flat=True)
+            for e in ws.roadmap_subscribers.filter(
+                unsubscribed_at__isnull=True, confirmed_at__isnull=False
+            ).values_list("email", flat=True)
             if e.lower() not in gone
         ]
         url = changelog_url(ws)
@@ -264,6 +266,7 @@ def add_subscribers(actor: Actor | None, workspace: Workspace, text: str) -> dic
     if len(raw) > 5000:
         raise ValidationError({"emails": "Add at most 5,000 addresses at a time."})
     added, existing, invalid = [], [], []
+    now = timezone.now()
     for address in dict.fromkeys(r.lower() for r in raw):
         try:
             validate_email(address)
@@ -271,8 +274,8 @@ def add_subscribers(actor: Actor | None, workspace: Workspace, text: str) -> dic
             invalid.append(address)
             continue
         try:
-            with transaction.atomic():
-                Subscriber.objects.create(workspace=workspace, email=address)
+            with transaction.atomic():  # the member who adds an address vouches for it: confirmed
+                Subscriber.objects.create(workspace=workspace, email=address, confirmed_at=now)
             added.append(address)
         except IntegrityError:  # already there (someone who unsubscribed stays unsubscribed)
             existing.append(address)
@@ -281,19 +284,84 @@ def add_subscribers(actor: Actor | None, workspace: Workspace, text: str) -> dic
     return {"added": added, "existing": existing, "invalid": invalid}
 
 
-def subscribe(workspace: Workspace, email: str) -> Subscriber:
-    """The public form: one address, validated.
+#: How long a confirmation link works, and how soon the form may send another one to the same address.
+CONFIRM_DAYS = 7
+CONFIRM_RESEND_AFTER = dt.timedelta(minutes=10)
 
-    An address that unsubscribed stays unsubscribed (a stranger must not be able to sign someone
-    back up); the form answers the same either way so it reveals nothing.
+
+def subscribe(workspace: Workspace, email: str, *, now: dt.datetime | None = None) -> Subscriber:
+    """The public form: one address, validated; then double opt-in.
+
+    A new (or still unconfirmed) address gets a confirmation email through the outbox with a
+    single-use link (`sc_…`; only its SHA-256 is stored, the link itself is sealed in the outbox as a
+    secret); nothing else is sent to it until it is confirmed. At most one confirmation per
+    `CONFIRM_RESEND_AFTER`, so the form cannot be used to flood someone's inbox. An address that
+    unsubscribed stays unsubscribed and a confirmed one stays as it is (a stranger must not be able
+    to sign someone back up); the form answers the same in every case so it reveals nothing.
     """
+    from harken.notify.services import queue_email
+
     address = (email or "").strip().lower()
     try:
         validate_email(address)
     except ValidationError:
         raise ValidationError({"email": "Enter a valid email address."}) from None
+    now = now or timezone.now()
     with transaction.atomic():
         sub, _ = Subscriber.objects.get_or_create(workspace=workspace, email=address)
+        sub = Subscriber.objects.select_for_update().get(pk=sub.pk)
+        if sub.unsubscribed_at is not None or sub.confirmed_at is not None:
+            return sub
+        if sub.confirm_sent_at is not None and now - sub.confirm_sent_at < CONFIRM_RESEND_AFTER:
+            return sub
+        raw = "sc_" + secrets.token_urlsafe(24)
+        sub.confirm_token_hash = hash_secret(raw)
+        sub.confirm_sent_at = now
+        sub.save(update_fields=["confirm_token_hash", "confirm_sent_at", "updated_at"])
+        link = settings.SITE_URL.rstrip("/") + reverse("roadmap_public:confirm", kwargs={"token": raw})
+        queue_email(
+            to=address,
+            subject=f"Confirm your subscription to the {workspace.name} changelog",
+            text=(
+                f"Someone (hopefully you) asked to get the {workspace.name} changelog by email.\n\n"
+                f"Confirm here: {link}\n\n"
+                f"The link works once, for {CONFIRM_DAYS} days. If it wasn't you, ignore this email: "
+                "nothing more will be sent.\n"
+            ),
+            workspace=workspace,
+            kind="roadmap_subscribe_confirm",
+            related_object=f"roadmap.subscriber:{sub.pk}",
+            secrets={"confirmation link": link},
+        )
+    return sub
+
+
+def _pending(raw: str, now: dt.datetime) -> Any:
+    if not (raw or "").startswith("sc_"):
+        return Subscriber.objects.none()
+    return Subscriber.objects.filter(
+        confirm_token_hash=hash_secret(raw),
+        confirmed_at__isnull=True,
+        unsubscribed_at__isnull=True,
+        confirm_sent_at__gt=now - dt.timedelta(days=CONFIRM_DAYS),
+    ).select_related("workspace")
+
+
+def pending_subscription(raw: str, now: dt.datetime | None = None) -> Subscriber | None:
+    """The subscriber a confirmation link is for (read only), or None: unknown, used or expired look the same."""
+    return _pending(raw, now or timezone.now()).first()
+
+
+def confirm_subscription(raw: str, now: dt.datetime | None = None) -> Subscriber | None:
+    """Use a confirmation link: the subscriber is confirmed and the token is spent (single use)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sub = _pending(raw, now).select_for_update().first()
+        if sub is None:
+            return None
+        sub.confirmed_at = now
+        sub.confirm_token_hash = ""
+        sub.save(update_fields=["confirmed_at", "confirm_token_hash", "updated_at"])
     return sub
 
 

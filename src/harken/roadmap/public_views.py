@@ -67,7 +67,9 @@ def subscribe(request: HttpRequest, ws: str) -> HttpResponse:
             },
             status=422,
         )
-    messages.success(request, "Subscribed: new announcements will arrive by email.")
+    messages.success(
+        request, "Almost done: we sent a confirmation link to that address. Announcements start once it is confirmed."
+    )
     return redirect("roadmap_public:changelog", ws=workspace.slug)
 
 
@@ -79,6 +81,26 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "roadmap/public/preview.html",
         {"preview": sneak, "workspace": sneak.workspace, "items": public.preview_items(sneak)},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Double opt-in. GET shows a button (reads never write: mail scanners follow links); POST confirms
+    and spends the single-use token. Unknown, used and expired links answer the same."""
+    context: dict[str, object] = {"days": public.CONFIRM_DAYS}
+    sub = public.pending_subscription(token)
+    if sub is None:
+        return render(request, "roadmap/public/confirm.html", {**context, "invalid": True}, status=404)
+    if request.method == "POST":
+        sub = public.confirm_subscription(token)
+        if sub is None:
+            return render(request, "roadmap/public/confirm.html", {**context, "invalid": True}, status=404)
+        context["done"] = True
+    response = render(
+        request, "roadmap/public/confirm.html", {**context, "workspace": sub.workspace, "email": sub.email}
     )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

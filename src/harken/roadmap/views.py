@@ -593,7 +593,9 @@ def changelog(request: HttpRequest, actor: Actor) -> HttpResponse:
         {
             "form": form,
             "announcements": announcements,
-            "subscribers": ws.roadmap_subscribers.filter(unsubscribed_at__isnull=True).count(),
+            "subscribers": ws.roadmap_subscribers.filter(
+                unsubscribed_at__isnull=True, confirmed_at__isnull=False
+            ).count(),
             "public_url": request.build_absolute_uri(reverse("roadmap_public:changelog", kwargs={"ws": ws.slug})),
         },
     )
