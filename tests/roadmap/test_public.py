@@ -206,3 +206,48 @@ def test_confirmation_links_expire_and_resend_waits(world: World, monkeypatch: p
         "added@team.test"
     ]
     assert Subscriber.objects.get(email="added@team.test").confirmed_at is not None  # a member vouches for it
+
+
+def test_email_a_new_preview_to_the_customers_contacts(world: World, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from harken.customers.models import Account, Contact
+    from harken.notify.models import OutboundEmail
+
+    acme = Account.objects.create(workspace=world.alpha, name="Acme", domain="acme.test")
+    Contact.objects.create(workspace=world.alpha, account=acme, name="Pat", email="pat@acme.test")
+    Contact.objects.create(workspace=world.alpha, account=acme, name="Sam", email="sam@acme.test")
+    Contact.objects.create(workspace=world.alpha, account=acme, name="No mail", email="")
+    Contact.objects.create(workspace=world.alpha, name="Elsewhere", email="else@other.test")
+    loop.unsubscribe(loop.unsubscribe_token(world.alpha, "sam@acme.test"))
+    upcoming = item(world.alpha, title="Team spaces", status="planned")
+    client = world.client_for(world.bob)
+    data = {"name": "Acme Q3", "items": [upcoming.pk], "accounts": [acme.pk], "days": 14, "note": "As promised!"}
+    page = client.post("/w/alpha/roadmap/previews/", {**data, "email_contacts": "on"}).content.decode()
+    assert "Emailed the link to 1 contact." in page
+    raw = re.search(r"/roadmap/preview/(pv_[\w-]+)/", page).group(1)  # type: ignore[union-attr]
+    # the outbox holds no link (sealed secret), so admins and viewers reading it never see it
+    assert not any(raw in e.text + e.html for e in OutboundEmail.objects.all())
+    from django.urls import reverse
+
+    for email in OutboundEmail.objects.filter(kind="roadmap_preview"):
+        shown = world.client_for(world.alice).get(reverse("notify:email", kwargs={"ws": "alpha", "pk": email.pk}))
+        assert shown.status_code == 200 and raw not in shown.content.decode()
+    run_pending_tasks()
+    assert mailbox.recipients() == [["pat@acme.test"]]  # the unsubscribed and the address-less are skipped
+    body = mailbox.messages[0].get_body(("plain",)).get_content()
+    assert f"/roadmap/preview/{raw}/" in body and "Team spaces" in body and "As promised!" in body
+    # viewers cannot create (or email) previews; the page they read shows no link
+    viewer = world.client_for(world.vera)
+    assert viewer.post("/w/alpha/roadmap/previews/", {**data, "email_contacts": "on"}).status_code == 403
+    assert raw not in viewer.get("/w/alpha/roadmap/previews/").content.decode()
+    # the raw link is needed: a wrong one, a revoked preview, another workspace's member are refused
+    preview = SneakPreview.objects.get(name="Acme Q3")
+    with pytest.raises(ValidationError):
+        public.email_preview(world.actor(world.bob), preview, raw + "x")
+    with pytest.raises(ValidationError):
+        public.email_preview(world.actor(world.charlie), preview, raw)
+    # a preview without customers' contacts: created, not emailed, and the page says why
+    none = client.post(
+        "/w/alpha/roadmap/previews/", {**data, "name": "Nobody", "accounts": [], "email_contacts": "on"}
+    ).content.decode()
+    assert "Not emailed" in none and SneakPreview.objects.filter(name="Nobody").exists()
+    assert OutboundEmail.objects.filter(kind="roadmap_preview").count() == 1

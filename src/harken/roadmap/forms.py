@@ -134,6 +134,14 @@ class PreviewForm(forms.Form):
     items = forms.ModelMultipleChoiceField(queryset=RoadmapItem.objects.none(), label="Items to show")
     accounts = forms.ModelMultipleChoiceField(queryset=Account.objects.none(), required=False, label="For customers")
     days = forms.IntegerField(min_value=1, max_value=90, initial=14, label="Expires after (days)")
+    email_contacts = forms.BooleanField(
+        required=False,
+        label="Email the link to these customers’ contacts",
+        help_text="Through the outbox; the link itself is never shown there.",
+    )
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), label="Note in the email"
+    )
 
     def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

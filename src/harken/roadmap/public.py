@@ -96,6 +96,62 @@ def create_preview(
     return preview, raw
 
 
+#: Most contacts one preview is emailed to.
+MAX_PREVIEW_EMAILS = 50
+
+
+def preview_contacts(preview: SneakPreview) -> list[Any]:
+    """The contacts of the preview's customers with an address, minus anyone who unsubscribed."""
+    gone = set(preview.workspace.roadmap_unsubscribes.values_list("email", flat=True))
+    contacts = preview.workspace.contacts.filter(account__in=preview.accounts.all()).exclude(email="")
+    return [c for c in contacts.order_by("email") if c.email.lower() not in gone]
+
+
+def email_preview(actor: Actor, preview: SneakPreview, raw: str, note: str = "") -> int:
+    """Queue one outbox email per contact of the preview's customers with the private link.
+
+    Only possible while the raw link is at hand (right after creating the preview: only its hash is
+    stored). The link is an outbox secret: sealed at rest, shown to nobody in the outbox (admins see
+    a placeholder), wiped once sent. Returns the number of emails queued."""
+    from harken.notify.services import queue_email
+
+    actor.require(Role.MEMBER)
+    if preview.workspace_id != actor.workspace.pk:
+        raise ValidationError("That preview belongs to another workspace.")
+    if hash_secret(raw or "") != preview.token_hash or not preview.active:
+        raise ValidationError("This preview's link is not available any more; create a new preview to email it.")
+    contacts = preview_contacts(preview)
+    if not contacts:
+        raise ValidationError({"email_contacts": "None of the chosen customers has a contact with an email address."})
+    if len(contacts) > MAX_PREVIEW_EMAILS:
+        raise ValidationError(
+            {"email_contacts": f"Email at most {MAX_PREVIEW_EMAILS} contacts at once ({len(contacts)} chosen)."}
+        )
+    ws = preview.workspace
+    url = preview_url(raw)
+    titles = "\n".join(f"- {i.title}" for i in preview.items.filter(deleted_at__isnull=True))
+    sender = actor.user.display_name if actor.user else f"The {ws.name} team"
+    personal = " ".join(str(note or "").split())[:1000]
+    for contact in contacts:
+        text = (
+            f"Hi {contact.name or 'there'},\n\n"
+            + (f"{personal}\n\n" if personal else "")
+            + f"Here is a private preview of what {ws.name} is working on:\n\n{titles}\n\n"
+            f"See it here: {url}\n(The link is for you; it stops working on {preview.expires_at:%d %B %Y}.)\n\n"
+            f"— {sender}\n"
+        )
+        queue_email(
+            to=contact.email,
+            subject=f"{ws.name}: a preview of what is coming",
+            text=text,
+            workspace=ws,
+            kind="roadmap_preview",
+            related_object=f"roadmap.preview:{preview.pk}",
+            secrets={"preview link": url},
+        )
+    return len(contacts)
+
+
 def preview_url(raw: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("roadmap_public:preview", kwargs={"token": raw})
 

@@ -539,6 +539,13 @@ def previews(request: HttpRequest, actor: Actor) -> HttpResponse:
                 messages.success(
                     request, f"Preview “{preview.name}” created. Copy the link now: it is shown only once."
                 )
+                if data.get("email_contacts"):
+                    try:
+                        sent = public.email_preview(actor, preview, raw, data.get("note", ""))
+                    except ValidationError as exc:
+                        messages.error(request, f"Not emailed: {' '.join(exc.messages)}")
+                    else:
+                        messages.success(request, f"Emailed the link to {sent} contact{'s' if sent != 1 else ''}.")
                 form = PreviewForm(actor.workspace)
     return render(
         request,
