@@ -31,4 +31,7 @@ def test_demo_roadmap_is_believable(settings) -> None:  # type: ignore[no-untype
     assert ws.roadmap_announcements.filter(published_at__isnull=False).count() == 3
     assert ws.outgoing_webhooks.get().deliveries.count() == 4
     assert ws.roadmap_previews.count() == 1
+    # changelog subscribers: three confirmed, one public sign-up waiting for its confirmation link
+    assert ws.roadmap_subscribers.filter(confirmed_at__isnull=False).count() == 3
+    assert ws.roadmap_subscribers.filter(confirmed_at__isnull=True, confirm_sent_at__isnull=False).count() == 1
     assert ws.roadmap_settings.public_roadmap

@@ -419,14 +419,12 @@ def _changelog(ws: Any, actor: Actor, items: dict[str, Any]) -> None:
             emailed_at=timezone.now() - dt.timedelta(days=5 + 20 * n),
             recipients=3,
         )
-    public.add_subscribers(None, ws, "\n".join(c.email for c in ws.contacts.exclude(email="")[:3]))
+    emails = [e.lower() for e in ws.contacts.exclude(email="").values_list("email", flat=True)[:4]]
+    public.add_subscribers(None, ws, "\n".join(emails[:3]))
     # a sign-up from the public changelog that has not clicked its confirmation link yet (double opt-in)
-    pending = ws.contacts.exclude(email="").order_by("pk")[3:4].first()
-    if pending is not None:
-        type(ws.roadmap_subscribers.model).objects.get_or_create(
-            workspace=ws,
-            email=pending.email.lower(),
-            defaults={"confirm_sent_at": timezone.now() - dt.timedelta(hours=2)},
+    for email in emails[3:]:
+        ws.roadmap_subscribers.get_or_create(
+            email=email, defaults={"confirm_sent_at": timezone.now() - dt.timedelta(hours=2)}
         )
     public.save_announcement(actor, title="Slack integration (draft)", body="Coming soon: alerts in **Slack**.")
 
