@@ -162,3 +162,17 @@ def test_theme_page_queries_do_not_grow_with_members(world, client) -> None:  # 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     assert len(captured.captured_queries) == before
+
+
+def test_labels_read_at_most_a_sample_of_each_large_theme() -> None:
+    import numpy as np
+
+    labels = np.array([0] * 10 + [1] * 3 + [-1] * 4 + [2] * 7 + [0] * 5)
+    sampled = services.label_sample(labels, 3, cap=6)
+    for theme, size in ((0, 15), (1, 3), (2, 7)):
+        kept = np.flatnonzero(sampled == theme)
+        assert len(kept) == min(size, 6)
+        assert set(kept.tolist()) <= set(np.flatnonzero(labels == theme).tolist())
+    assert (sampled[labels == -1] == -1).all()
+    assert (services.label_sample(labels, 3, cap=6) == sampled).all()  # seeded: the same names every run
+    assert (services.label_sample(labels, 3, cap=15) == labels).all()  # small themes are read whole
