@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--name", default="million")
     parser.add_argument("--keep", action="store_true", help="reuse the workspace if it already has the items")
+    parser.add_argument("--endpoints", default="", help="comma-separated endpoint names to measure (default: all)")
     parser.add_argument("--slug", default="million", help="the generated workspace's slug")
     parser.add_argument(
         "--stages", default="build,recluster,import,web", help="comma-separated subset of build,recluster,import,web"
@@ -146,6 +147,7 @@ def main() -> None:
         old = json.loads(previous.read_text())
         figures = {**{k: v for k, v in old.items() if k not in ("benchmark", "when", "machine", "web")}, **figures}
         figures["earlier_stages_command"] = old.get("command")
+        figures["earlier_web"] = old.get("web", [])
     workspace = Workspace.objects.filter(slug=args.slug).first()
     if "build" in stages and (workspace is None or not args.keep or workspace.feedback_items.count() < args.items):
         if workspace is not None:
@@ -253,6 +255,8 @@ def main() -> None:
             _browser(c),
             None,
         )
+    if args.endpoints:
+        endpoints = {k: v for k, v in endpoints.items() if k in args.endpoints.split(",")}
     ENDPOINTS.update(endpoints)
     connection.close()
     server, port = start_server(args.threads, Path(os.environ["HARKEN_DATA_DIR"]))
