@@ -12,6 +12,8 @@
 3. `harken serve` (production settings) answers the inbox, an item page, a text search in the inbox
    (`?q=`), the theme list and the API list to `--clients` clients for `--seconds` each; p50/p95,
    req/s, errors and the load average are recorded (bench/load.py's client).
+`--stages build,recluster,import,web` runs a subset (a later stage keeps the earlier stages' figures in
+the same JSON), `--endpoints "theme list,theme page"` measures some pages only (on a fresh server).
 Writes bench/results/<name>.json (default `million`). Drop the database afterwards.
 """
 
