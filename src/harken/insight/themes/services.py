@@ -421,10 +421,8 @@ def insert_auto_assignments(workspace: Workspace, rows: Sequence[tuple[int, int,
     if not rows:
         return
     meta = ThemeAssignment._meta
-    cols = [
-        meta.get_field(n).column
-        for n in ("created_at", "updated_at", "workspace", "feedback", "theme", "score", "source")
-    ]
+    column_of = {f.name: str(f.column) for f in meta.concrete_fields}
+    cols = [column_of[n] for n in ("created_at", "updated_at", "workspace", "feedback", "theme", "score", "source")]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in cols)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
