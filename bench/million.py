@@ -12,6 +12,8 @@
 3. `harken serve` (production settings) answers the inbox, an item page, a text search in the inbox
    (`?q=`), the theme list and the API list to `--clients` clients for `--seconds` each; p50/p95,
    req/s, errors and the load average are recorded (bench/load.py's client).
+`--stages build,recluster,import,web` runs a subset (a later stage keeps the earlier stages' figures in
+the same JSON), `--endpoints "theme list,theme page"` measures some pages only (on a fresh server).
 Writes bench/results/<name>.json (default `million`). Drop the database afterwards.
 """
 
@@ -110,6 +112,11 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--name", default="million")
     parser.add_argument("--keep", action="store_true", help="reuse the workspace if it already has the items")
+    parser.add_argument("--endpoints", default="", help="comma-separated endpoint names to measure (default: all)")
+    parser.add_argument("--slug", default="million", help="the generated workspace's slug")
+    parser.add_argument(
+        "--stages", default="build,recluster,import,web", help="comma-separated subset of build,recluster,import,web"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HARKEN_EMBEDDER", "hashing")
     os.environ.setdefault("HARKEN_DATA_DIR", str(ROOT / "var" / "bench-million"))
@@ -128,12 +135,26 @@ def main() -> None:
 
     assert connection.vendor == "postgresql", "bench/million.py needs DATABASE_URL=postgres://…"
     call_command("migrate", "--noinput", verbosity=0)
-    figures: dict[str, Any] = {"items": args.items, "load_average_start": os.getloadavg()}
-    workspace = Workspace.objects.filter(slug="million").first()
-    if workspace is None or not args.keep or workspace.feedback_items.count() < args.items:
+    stages = set(args.stages.split(","))
+    figures: dict[str, Any] = {
+        "items": args.items,
+        "command": " ".join(sys.argv),
+        "stages": sorted(stages),
+        "load_average_start": os.getloadavg(),
+    }
+    previous = ROOT / "bench" / "results" / f"{args.name}.json"
+    if "build" not in stages and previous.exists():  # a later stage of the same run: keep the earlier figures
+        import json
+
+        old = json.loads(previous.read_text())
+        figures = {**{k: v for k, v in old.items() if k not in ("benchmark", "when", "machine", "web")}, **figures}
+        figures["earlier_stages_command"] = old.get("command")
+        figures["earlier_web"] = old.get("web", [])
+    workspace = Workspace.objects.filter(slug=args.slug).first()
+    if "build" in stages and (workspace is None or not args.keep or workspace.feedback_items.count() < args.items):
         if workspace is not None:
             workspace.delete()
-        workspace = Workspace.objects.create(name="Million", slug="million")
+        workspace = Workspace.objects.create(name="Million", slug=args.slug)
         for d in range(50):
             Account.objects.create(workspace=workspace, name=f"Company {d}", domain=f"company{d}.test")
         print(f"COPY {args.items} items…", flush=True)
@@ -148,19 +169,28 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         figures["vacuum_analyze_s"] = round(time.perf_counter() - started, 1)
+    assert workspace is not None, f"no workspace {args.slug!r}: run the build stage first"
     user, _ = User.objects.get_or_create(email="million@harken.test")
     Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.OWNER})
     actor = Actor(workspace=workspace, user=user, role=Role.OWNER)
 
-    if args.vectors:
+    if args.vectors and "recluster" in stages:
         from harken.insight.themes.services import recluster
 
         print("re-clustering…", flush=True)
-        started = time.perf_counter()
-        stats = recluster(workspace, embed=False)
+        started, cpu = time.perf_counter(), time.process_time()
+        marks: list[tuple[str, float, float]] = []
+
+        def progress(stage: str, share: float) -> None:
+            marks.append((stage, round(time.perf_counter() - started, 1), round(time.process_time() - cpu, 1)))
+            print(f"  {marks[-1]}", flush=True)
+
+        stats = recluster(workspace, embed=False, progress=progress)
         figures["recluster"] = {
             "items_with_vectors": min(args.vectors, args.items),
             "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu, 1),
+            "stages_wall_cpu_s": marks,
             "themes": workspace.themes.filter(status="active").count(),
             "stats": {k: v for k, v in stats.items() if isinstance(v, int | float | str)},
             "vectors": "synthetic (clustered random unit vectors), not a model's output",
@@ -168,7 +198,7 @@ def main() -> None:
         }
         print(f"  {figures['recluster']}", flush=True)
 
-    if args.import_rows:
+    if args.import_rows and "import" in stages:
         from django.core.files.base import ContentFile
 
         from harken.imports import actions
@@ -185,17 +215,24 @@ def main() -> None:
              "received_at": "Created"},
         )  # fmt: skip
         started = time.perf_counter()
+        cpu = time.process_time()
         job = actions.run(actor, job)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         figures["csv_import_into_big_workspace"] = {
             "rows": args.import_rows,
             "seconds": round(seconds, 1),
             "rows_per_s": round(args.import_rows / seconds, 1),
+            "cpu_seconds": round(cpu, 1),
             "status": job.status,
             "load_average": os.getloadavg(),
         }
         print(f"  {figures['csv_import_into_big_workspace']}", flush=True)
 
+    if "web" not in stages:
+        figures["load_average_end"] = os.getloadavg()
+        write_results(args.name, {**figures, "database": "postgresql", "web": []})
+        return
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "harken.accounts.backends.EmailBackend"
@@ -220,6 +257,8 @@ def main() -> None:
             _browser(c),
             None,
         )
+    if args.endpoints:
+        endpoints = {k: v for k, v in endpoints.items() if k in args.endpoints.split(",")}
     ENDPOINTS.update(endpoints)
     connection.close()
     server, port = start_server(args.threads, Path(os.environ["HARKEN_DATA_DIR"]))

@@ -226,7 +226,7 @@ def test_crash_while_swapping_keeps_previous_themes(world) -> None:  # type: ign
     )
     snapshot = sorted(world.alpha.theme_assignments.values_list("feedback_id", "theme_id", "source"))
     with (
-        mock.patch.object(ThemeAssignment.objects, "bulk_create", side_effect=RuntimeError("worker killed")),
+        mock.patch.object(services, "insert_auto_assignments", side_effect=RuntimeError("worker killed")),
         pytest.raises(RuntimeError),
     ):
         services.recluster(world.alpha)
