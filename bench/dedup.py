@@ -307,7 +307,9 @@ def group_scores(
         fused = [model.score(member_sig[m], stats) for m in members]
         closest = max(members, key=lambda m: float(data.vectors[query] @ data.vectors[m]))
         bucket = [t for m in sorted(members) for t in data.tokens[m]]
-        shipped = model.score(duplicates.with_bucket_words(member_sig[closest], data.tokens[query], bucket, data.stats), stats)
+        shipped = model.score(
+            duplicates.with_bucket_words(member_sig[closest], data.tokens[query], bucket, data.stats), stats
+        )
         out[VARIANTS[0]].append(own)
         out[VARIANTS[1]].append(model.score(member_sig[closest], stats))
         out[VARIANTS[2]].append(shipped)
@@ -372,7 +374,15 @@ def main() -> None:
         )
         print_table(
             f"duplicates_{name}: learning curve (held-out half of the queries, {SEEDS} seeds)",
-            ["decisions", "merges", "held queries with a merged candidate", "MAP", "precision", "recall", "re-weighted"],
+            [
+                "decisions",
+                "merges",
+                "held queries with a merged candidate",
+                "MAP",
+                "precision",
+                "recall",
+                "re-weighted",
+            ],
             [
                 [
                     n,

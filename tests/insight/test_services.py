@@ -525,4 +525,6 @@ def test_similar_items_find_the_master_through_a_merged_report(world) -> None:  
     assert it["member"].pk not in after
     assert after[it["survivor"].pk] == pytest.approx(max(cosine[it["survivor"].pk], cosine[it["member"].pk]))
     # The survivor's own page does not list its merged report, nor the merged report's page its group.
-    assert {it["member"].pk, it["survivor"].pk} & {s.feedback.pk for s in services.similar_items(actor, it["survivor"])} == set()
+    assert {it["member"].pk, it["survivor"].pk} & {
+        s.feedback.pk for s in services.similar_items(actor, it["survivor"])
+    } == set()

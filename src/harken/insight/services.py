@@ -175,7 +175,7 @@ def similar_items(actor: Actor, feedback: Feedback, limit: int = SIMILAR_LIMIT) 
     best: dict[int, float] = {}
     for k, sc in zip(keys.tolist(), scores.tolist(), strict=True):
         shown = survivor_of.get(int(k), int(k))
-        if int(k) in own or shown in own or shown == top and int(k) != top:
+        if int(k) in own or shown in own or (shown == top and int(k) != top):
             continue  # the item's own group; a merged item lists its survivor only by the survivor's text
         best.setdefault(shown, float(sc))
     wanted = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
