@@ -15,8 +15,9 @@ statistics and the hubness neighbourhoods come from all items of the set.
 
 Also: precision / recall of the suggestion rule (precision target 0.8: cold-start threshold) on pairs.csv, cold start and
 after learning; and the learning curve — MAP and the suggestion rule's precision / recall after
-0/10/25/50 simulated team decisions (merge / dismiss of the top-ranked suggestions of half of the
-queries, scored on the other half, 5 seeds; see `learning_curve`).
+0/10/25/50/100 simulated team decisions (merge / dismiss of the top-ranked suggestions of half of the
+queries, scored on the other half, 5 seeds; see `learning_curve`), for each way merges can teach the
+ranking (`VARIANTS`; the shipped one was chosen on seamonkey).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from common import DATASETS, cached_embeddings, print_table, read_csv, setup_dja
 
 DEV = "seamonkey"
 SETS = ("seamonkey", "eclipse")
-DECISIONS = (0, 10, 25, 50)
+DECISIONS = (0, 10, 25, 50, 100)
 SEEDS = 5
 
 
@@ -97,12 +98,17 @@ class Prepared:
         self.tokens = [lexical.tokens(t) for t in texts]
         self.stats = lexical.CorpusStats.from_texts(texts)
         self._pool: dict[int, Any] = {}
+        self._signals: dict[tuple[int, int], Any] = {}
 
     def signals(self, a: int, b: int) -> Any:
         from harken.insight import duplicates
 
-        cosine = float(self.vectors[a] @ self.vectors[b])
-        return duplicates.signals(cosine, self.hubs[a], self.hubs[b], self.tokens[a], self.tokens[b], self.stats)
+        if (a, b) not in self._signals:
+            cosine = float(self.vectors[a] @ self.vectors[b])
+            self._signals[(a, b)] = duplicates.signals(
+                cosine, self.hubs[a], self.hubs[b], self.tokens[a], self.tokens[b], self.stats
+            )
+        return self._signals[(a, b)]
 
     def pool_stats(self, a: int) -> Any:
         from harken.insight import duplicates
@@ -186,21 +192,36 @@ def precision_recall(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, 
     return (tp / predicted.sum() if predicted.sum() else float("nan")), tp / max(labels.sum(), 1)
 
 
+VARIANTS = (
+    "no learning (fixed score)",
+    "merge group through its closest member (previous release)",
+    "merge group as one bucket: BM25 over all its texts (shipped)",
+    "merge group: best fused score of its members",
+    "merge group: mean fused score of its members",
+    "bucket + dismissed partner demotes (transitive negative)",
+)
+SHIPPED = VARIANTS[2]
+
+
 def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
     """MAP and the suggestion rule after N team decisions, on queries the team never decided.
 
     Decisions: the top-3 suggestions of the queries in the 'team' half, labelled by the truth
-    (merge = duplicate, dismiss = not), in random order; the first N are used. Scored on the other
-    half, whose items appear in no decision (they arrive after the decisions). The workspace model
-    learns from the decisions (`duplicates.learn`: threshold calibrated to the precision target,
-    re-weighting only when cross-validated better), and merges teach as they do in the product: a
-    candidate merged with other items is compared through the closest text of its merge group.
+    (merge = duplicate, dismiss = not), in random order; the first N are used. A decision touching an
+    item of the other half is dropped, so the held-out queries (scored) and their items appear in no
+    decision — they arrive after the decisions. The workspace model learns from the decisions
+    (`duplicates.learn`: threshold calibrated to the precision target, re-weighting only when
+    cross-validated better), and merges teach the ranking: each variant of `VARIANTS` says how a
+    candidate that belongs to a merge group is compared with a new report.
     """
     from harken.insight import duplicates
 
-    out: dict[str, Any] = {str(n): [] for n in DECISIONS}
+    maps: dict[str, dict[str, list[float]]] = {v: {str(n): [] for n in DECISIONS} for v in VARIANTS}
     pr: dict[str, Any] = {str(n): [] for n in DECISIONS}
     learned: dict[str, Any] = {str(n): [] for n in DECISIONS}
+    merges: dict[str, Any] = {str(n): [] for n in DECISIONS}
+    touched: dict[str, Any] = {str(n): [] for n in DECISIONS}
+    available = []
     for seed in range(SEEDS):
         rng = np.random.default_rng(seed)
         order = rng.permutation(len(per_query))
@@ -212,7 +233,10 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
             candidates = data.queries[q][1]
             scores = np.array([duplicates.fuse(s, stats) for s in sig])
             for j in np.argsort(-scores)[:3]:
-                decisions.append((a, data.pos[candidates[j]], duplicates.features(sig[j], stats), bool(rel[j])))
+                b = data.pos[candidates[j]]
+                if b not in held_items:
+                    decisions.append((a, b, duplicates.features(sig[j], stats), bool(rel[j])))
+        available.append(len(decisions))
         pick = rng.permutation(len(decisions))
         for n in DECISIONS:
             chosen = [decisions[i] for i in pick[:n]]
@@ -221,23 +245,86 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
                 if n
                 else duplicates.Model()
             )
-            groups = merge_groups([(a, b) for a, b, _, merged in chosen if merged and not {a, b} & held_items])
-            ranked, predicted, labels = [], [], []
+            groups = merge_groups([(a, b) for a, b, _, merged in chosen if merged])
+            dismissed: dict[int, set[int]] = {}
+            for a, b, _, merged in chosen:
+                if not merged:
+                    dismissed.setdefault(a, set()).add(b)
+                    dismissed.setdefault(b, set()).add(a)
+            ranked: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {v: [] for v in VARIANTS}
+            predicted, labels = [], []
+            hit = 0
             for q in held:
                 a, stats, sig, rel = per_query[q]
-                sig = [grouped_signals(data, a, data.pos[c], s, groups) for c, s in zip(data.queries[q][1], sig)]
-                ranked.append((np.array([model.score(s, stats) for s in sig]), rel))
-                predicted += [model.is_suggestion(s, stats) for s in sig]
+                cands = [data.pos[c] for c in data.queries[q][1]]
+                hit += any(len(groups.get(c, ())) > 1 for c in cands)
+                scored = group_scores(data, model, a, stats, cands, sig, groups, dismissed)
+                for v in VARIANTS:
+                    ranked[v].append((scored[v], rel))
+                predicted += list(scored[SHIPPED] >= model.threshold)
                 labels += list(rel)
-            out[str(n)].append(metrics(ranked)["MAP"])
+            for v in VARIANTS:
+                maps[v][str(n)].append(metrics(ranked[v])["MAP"])
             pr[str(n)].append(precision_recall(np.array(predicted), np.array(labels)))
             learned[str(n)].append(model.learned)
+            merges[str(n)].append(sum(d[3] for d in chosen))
+            touched[str(n)].append(hit / len(held))
     return {
-        "map": {n: round(float(np.mean(v)), 4) for n, v in out.items()},
+        "map": {n: round(float(np.mean(v)), 4) for n, v in maps[SHIPPED].items()},
+        "map_by_variant": {k: {n: round(float(np.mean(v)), 4) for n, v in m.items()} for k, m in maps.items()},
         "precision": {n: round(float(np.nanmean([p for p, _ in v])), 4) for n, v in pr.items()},
         "recall": {n: round(float(np.mean([r for _, r in v])), 4) for n, v in pr.items()},
         "learned_ranking_used": {n: int(sum(v)) for n, v in learned.items()},
+        "merges": {n: round(float(np.mean(v)), 1) for n, v in merges.items()},
+        "held_queries_with_a_merged_candidate": {n: round(float(np.mean(v)), 3) for n, v in touched.items()},
+        "decisions_available": int(min(available)),
     }
+
+
+def group_scores(
+    data: Prepared,
+    model: Any,
+    query: int,
+    stats: Any,
+    candidates: list[int],
+    sig: list[Any],
+    groups: dict[int, set[int]],
+    dismissed: dict[int, set[int]],
+) -> dict[str, np.ndarray]:
+    """Each variant's scores of a held-out query's candidates, given the team's merges and dismissals."""
+    from harken.insight import duplicates
+
+    out: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    for c, s in zip(candidates, sig, strict=True):
+        own = model.score(s, stats)
+        # The product compares a group only through members the team did not dismiss for this report.
+        members = {m for m in groups.get(c, {c}) if m == c or m not in dismissed.get(query, set())} - {query}
+        if len(members) <= 1:
+            for v in VARIANTS:
+                out[v].append(own)
+            continue
+        member_sig = {m: (s if m == c else data.signals(query, m)) for m in members}
+        fused = [model.score(member_sig[m], stats) for m in members]
+        closest = max(members, key=lambda m: float(data.vectors[query] @ data.vectors[m]))
+        bucket = [t for m in sorted(members) for t in data.tokens[m]]
+        shipped = model.score(
+            duplicates.with_bucket_words(member_sig[closest], data.tokens[query], bucket, data.stats), stats
+        )
+        out[VARIANTS[0]].append(own)
+        out[VARIANTS[1]].append(model.score(member_sig[closest], stats))
+        out[VARIANTS[2]].append(shipped)
+        out[VARIANTS[3]].append(max(fused))
+        out[VARIANTS[4]].append(float(np.mean(fused)))
+        out[VARIANTS[5]].append(shipped)
+    scores = {v: np.array(x) for v, x in out.items()}
+    # Transitive negative: c was dismissed against d (or d's group); when the new report matches d
+    # better than c, "d is the report's duplicate and d is not c's" → c drops below every other candidate.
+    neg = scores[VARIANTS[5]]
+    for j, c in enumerate(candidates):
+        partners = {p for m in groups.get(c, {c}) for d in dismissed.get(m, ()) for p in groups.get(d, {d})} - {query}
+        if partners and max(model.score(data.signals(query, d), stats) for d in partners) > neg[j]:
+            neg[j] -= 100.0
+    return scores
 
 
 def merge_groups(pairs: list[tuple[int, int]]) -> dict[int, set[int]]:
@@ -248,15 +335,6 @@ def merge_groups(pairs: list[tuple[int, int]]) -> dict[int, set[int]]:
         for item in joined:
             group_of[item] = joined
     return group_of
-
-
-def grouped_signals(data: Prepared, query: int, candidate: int, sig: Any, groups: dict[int, set[int]]) -> Any:
-    """The candidate's signals through the member of its merge group closest in meaning to the query."""
-    members = groups.get(candidate, {candidate}) - {query}
-    if len(members) <= 1:
-        return sig
-    best = max(members, key=lambda m: float(data.vectors[query] @ data.vectors[m]))
-    return sig if best == candidate else data.signals(query, best)
 
 
 def main() -> None:
@@ -296,11 +374,32 @@ def main() -> None:
         )
         print_table(
             f"duplicates_{name}: learning curve (held-out half of the queries, {SEEDS} seeds)",
-            ["decisions", "MAP", "suggestion precision", "suggestion recall", f"learned ranking (of {SEEDS})"],
             [
-                [n, curve["map"][n], curve["precision"][n], curve["recall"][n], curve["learned_ranking_used"][n]]
+                "decisions",
+                "merges",
+                "held queries with a merged candidate",
+                "MAP",
+                "precision",
+                "recall",
+                "re-weighted",
+            ],
+            [
+                [
+                    n,
+                    curve["merges"][n],
+                    curve["held_queries_with_a_merged_candidate"][n],
+                    curve["map"][n],
+                    curve["precision"][n],
+                    curve["recall"][n],
+                    f"{curve['learned_ranking_used'][n]} of {SEEDS}",
+                ]
                 for n in curve["map"]
             ],
+        )
+        print_table(
+            f"duplicates_{name}: learning-curve MAP by how merges teach the ranking",
+            ["variant", *curve["map"]],
+            [[v, *m.values()] for v, m in curve["map_by_variant"].items()],
         )
         print(
             f"cold-start suggestion rule (score ≥ {duplicates.COLD_START_THRESHOLD}) on pairs.csv: precision {precision:.3f} recall {recall:.3f}"

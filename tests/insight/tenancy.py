@@ -69,6 +69,7 @@ API_CASES = [
     ApiCase("GET", "/insight/items/{item_id}/duplicates", item_id),
     ApiCase("GET", "/insight/items/{item_id}/requesters", item_id),
     ApiCase("GET", "/insight/duplicates"),
+    ApiCase("GET", "/insight/duplicates/model"),
     ApiCase("POST", "/insight/duplicates/{suggestion_id}/dismiss", suggestion_id, write=True),
     ApiCase("GET", "/insight/merges"),
     # Collection POST: ids in the body; Bravo ids under an Alpha token → 404 is in test_views.

@@ -431,3 +431,100 @@ def test_duplicate_model_learns_from_the_workspaces_decisions_only(world) -> Non
     # 6 pairs at or above are duplicates (0.83 >= 0.8), at 2.2 only 5 of 7 — so 2.4, far below 6.51.
     assert not model.learned and model.threshold == pytest.approx(2.4)
     assert not services.duplicate_model(world.bravo).calibrated  # another workspace's decisions do not count
+
+
+# ---------------------------------------------------------------- the ranking learns from merges and dismissals
+
+LEARN_TEXTS = {
+    # The master's own text is a little less like the new report than a look-alike's; the report merged
+    # into it shares the new report's rare words (error code, module) but is further from it in meaning.
+    "survivor": "Exporting the quarterly report to PDF crashes",
+    "member": "The invoice module shows error XK42 on the billing screen",
+    "rival": "Exporting the quarterly report to PDF crashes with errors",
+    "new": "Exporting the quarterly report to PDF crashes with error XK42 in the invoice module",
+    "others": ["Please add a dark mode to the dashboard", "Invoices should show the VAT number", "Search is slow"],
+}
+
+
+def _learning_workspace(ws):  # type: ignore[no-untyped-def]
+    items = {k: add(ws, v) for k, v in LEARN_TEXTS.items() if k != "others"}
+    for text in LEARN_TEXTS["others"]:
+        add(ws, text)
+    run_pending_tasks()
+    return items
+
+
+def _order(ws, item) -> list[int]:  # type: ignore[no-untyped-def]
+    return [c.feedback.pk for c in services.duplicate_candidates(ws, item)]
+
+
+def test_merges_teach_the_ranking_a_group_is_compared_through_all_its_texts(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    it = _learning_workspace(world.alpha)
+    before = _order(world.alpha, it["new"])
+    assert before.index(it["rival"].pk) < before.index(it["survivor"].pk)
+    assert services.duplicate_model(world.alpha).ranking_decisions == 0
+    services.merge(world.actor(world.bob), it["survivor"], it["member"])
+    after = _order(world.alpha, it["new"])
+    # The master now speaks with its merged report's words too: it overtakes the look-alike.
+    assert after[0] == it["survivor"].pk and it["member"].pk not in after
+    model = services.duplicate_model(world.alpha)
+    assert model.merges == 1 and model.ranking_decisions == 1
+    # Without the bucket (only the closest member's text) the merge would not have changed the order.
+    monkeypatch.setattr(duplicates, "with_bucket_words", lambda sig, *a: sig)
+    without = _order(world.alpha, it["new"])
+    assert without.index(it["rival"].pk) < without.index(it["survivor"].pk)
+
+
+def test_a_dismissed_report_never_speaks_for_its_group(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    it = _learning_workspace(world.alpha)
+    DuplicateSuggestion.objects.all().delete()
+    dismissed = DuplicateSuggestion.objects.create(
+        workspace=world.alpha, item=it["new"], candidate=it["member"], score=1.0, signals={}
+    )
+    services.dismiss_suggestion(world.actor(world.bob), dismissed)  # "not the same request"
+    services.merge(world.actor(world.bob), it["survivor"], it["member"])
+    other = add(world.alpha, LEARN_TEXTS["new"] + " again")
+    run_pending_tasks()
+
+    def scores(item):  # type: ignore[no-untyped-def]
+        return {c.feedback.pk: round(c.score, 6) for c in services.duplicate_candidates(world.alpha, item)}
+
+    learned, learned_other = scores(it["new"]), scores(other)
+    with monkeypatch.context() as m:
+        m.setattr(duplicates, "with_bucket_words", lambda sig, *a: sig)
+        closest_only, closest_only_other = scores(it["new"]), scores(other)
+    # The member the team rejected for this report does not lend its words to its group for that report ...
+    assert learned == closest_only
+    # ... but it still does for any other report.
+    assert learned_other[it["survivor"].pk] > closest_only_other[it["survivor"].pk]
+
+
+def test_one_workspaces_decisions_never_change_another_workspaces_ranking(world) -> None:  # type: ignore[no-untyped-def]
+    alpha, bravo = _learning_workspace(world.alpha), _learning_workspace(world.bravo)
+
+    def scores(ws, item) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+        return [(c.feedback.text, round(c.score, 6)) for c in services.duplicate_candidates(ws, item)]
+
+    bravo_before = scores(world.bravo, bravo["new"])
+    assert bravo_before == scores(world.alpha, alpha["new"])  # same texts, same ranking
+    services.merge(world.actor(world.bob), alpha["survivor"], alpha["member"])
+    for s in world.alpha.duplicate_suggestions.filter(status=SuggestionStatus.OPEN):
+        services.dismiss_suggestion(world.actor(world.bob), s)
+    assert scores(world.alpha, alpha["new"]) != bravo_before  # alpha learned ...
+    assert scores(world.bravo, bravo["new"]) == bravo_before  # ... bravo did not
+    assert services.duplicate_model(world.bravo).ranking_decisions == 0
+    assert services.duplicate_model(world.alpha).merges == 1
+
+
+def test_similar_items_find_the_master_through_a_merged_report(world) -> None:  # type: ignore[no-untyped-def]
+    it = _learning_workspace(world.alpha)
+    actor = world.actor(world.bob)
+    cosine = {s.feedback.pk: s.score for s in services.similar_items(actor, it["new"])}
+    services.merge(actor, it["survivor"], it["member"])
+    after = {s.feedback.pk: s.score for s in services.similar_items(actor, it["new"])}
+    assert it["member"].pk not in after
+    assert after[it["survivor"].pk] == pytest.approx(max(cosine[it["survivor"].pk], cosine[it["member"].pk]))
+    # The survivor's own page does not list its merged report, nor the merged report's page its group.
+    assert {it["member"].pk, it["survivor"].pk} & {
+        s.feedback.pk for s in services.similar_items(actor, it["survivor"])
+    } == set()

@@ -156,3 +156,20 @@ def test_undo_merge_from_the_item_page_lands_on_the_item_page(world) -> None:  #
     html = fragment.content.decode()
     assert fragment.status_code == 200 and "<html" not in html and "Similar feedback" in html
     assert f"Undone: #{b.pk} is a separate item again." in html and "merged item" not in html
+
+
+def test_duplicates_page_and_api_say_the_ranking_learned_from_merges(world) -> None:  # type: ignore[no-untyped-def]
+    a, b = add(world.alpha, PDF), add(world.alpha, PDF + " too")
+    run_pending_tasks()
+    h = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.alpha, world.bob)}"}
+    c = world.client_for(world.bob)
+    cold = c.get("/api/insight/duplicates/model", **h).json()
+    assert cold["merges"] == 0 and cold["ranking_decisions"] == 0 and not cold["threshold_calibrated"]
+    assert "Ranking learned from" not in c.get(url("duplicates")).content.decode()
+    services.merge(world.actor(world.bob), a, b)
+    after = c.get("/api/insight/duplicates/model", **h).json()
+    assert after["merges"] == 1 and after["ranking_decisions"] == 1 and after["precision_target"] == 0.8
+    assert "Ranking learned from 1 decision<" in c.get(url("duplicates")).content.decode()
+    # Another workspace's token sees its own (cold) model.
+    other = {"HTTP_AUTHORIZATION": f"Bearer {make_token(world.bravo, world.charlie)}"}
+    assert c.get("/api/insight/duplicates/model", **other).json()["merges"] == 0

@@ -143,6 +143,32 @@ def suggestions(request: HttpRequest) -> list[SuggestionOut]:
     ]
 
 
+class DuplicateModelOut(Schema):
+    """How the workspace's duplicate finder currently ranks and draws the line (learned from its decisions)."""
+
+    decisions: int
+    merges: int
+    ranking_decisions: int
+    ranking_reweighted: bool
+    threshold: float
+    threshold_calibrated: bool
+    precision_target: float
+
+
+@router.get("/duplicates/model", response=DuplicateModelOut)
+def duplicate_model(request: HttpRequest) -> DuplicateModelOut:
+    model = services.duplicate_model(actor_of(request).workspace)
+    return DuplicateModelOut(
+        decisions=model.labels,
+        merges=model.merges,
+        ranking_decisions=model.ranking_decisions,
+        ranking_reweighted=model.learned,
+        threshold=round(model.threshold, 4),
+        threshold_calibrated=model.calibrated,
+        precision_target=model.target,
+    )
+
+
 @router.post("/duplicates/{suggestion_id}/dismiss", response={200: dict, 422: Error})
 def dismiss(request: HttpRequest, suggestion_id: int) -> dict | Status:
     actor = require_write(request)

@@ -139,10 +139,16 @@ class Model:
     target: float = PRECISION_TARGET
     calibrated: bool = False
     cv: dict[str, float] = field(default_factory=dict)
+    merges: int = 0  # active merges: their groups are compared as buckets (`with_bucket_words`)
 
     @property
     def learned(self) -> bool:
         return self.weights is not None
+
+    @property
+    def ranking_decisions(self) -> int:
+        """How many of the team's decisions shape the ranking: merges (buckets) and, once re-weighted, all."""
+        return max(self.labels if self.learned else 0, self.merges)
 
     def score(self, sig: Signals, stats: PoolStats) -> float:
         """Ranking score (higher = more likely the same request)."""
@@ -162,6 +168,8 @@ class Model:
             "labels": self.labels,
             "threshold": round(self.threshold, 3),
             "target": self.target,
+            "merges": self.merges,
+            "ranking_decisions": self.ranking_decisions,
             **({"weights": [round(w, 3) for w in self.weights]} if self.weights else {}),
             **self.cv,
         }
@@ -239,6 +247,25 @@ def _bootstrap_wins(y: np.ndarray, learned: np.ndarray, cold: np.ndarray, rounds
         total += 1
         wins += average_precision_score(y[idx], learned[idx]) > average_precision_score(y[idx], cold[idx])
     return round(wins / total, 3) if total else 0.0
+
+
+def with_bucket_words(
+    sig: Signals, query_tokens: Sequence[str], bucket_tokens: Sequence[str], stats: lexical.CorpusStats
+) -> Signals:
+    """The signals of a merged group: meaning through its closest member, words through all its texts.
+
+    Merges teach the ranking: once the team has merged reports into a master, a new report is compared
+    with the master's whole bucket — BM25 of the concatenated texts of the group (the classic bucket
+    gain of duplicate-bug retrieval), so words that only another member used still count. The
+    identifier overlap and version veto stay those of the closest member.
+    """
+    return Signals(
+        cosine=sig.cosine,
+        hub=sig.hub,
+        lexical=lexical.bm25_normalised(query_tokens, bucket_tokens, stats),
+        identifiers=sig.identifiers,
+        conflict=sig.conflict,
+    )
 
 
 def neighbourhood(top_scores: np.ndarray, self_hits: int = 1) -> float:

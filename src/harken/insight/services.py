@@ -157,16 +157,28 @@ class Similar:
 
 
 def similar_items(actor: Actor, feedback: Feedback, limit: int = SIMILAR_LIMIT) -> list[Similar]:
-    """The workspace's items nearest to `feedback` by embedding cosine, best first."""
+    """The workspace's items nearest to `feedback` by embedding cosine, best first.
+
+    A merged item stands for its survivor: the survivor is listed at the cosine of the closest text
+    of its merged group (so the item page finds the master through any report merged into it).
+    """
     if feedback.workspace_id != actor.workspace.pk:
         raise ValidationError("That item belongs to another workspace.")
     embedder = get_embedder()
     vector = vector_of(feedback, embedder)
     if not np.any(vector):
         return []
-    hidden = hidden_ids(actor.workspace) | {feedback.pk}
-    keys, scores = index_for(actor.workspace, embedder).search(vector, limit + len(hidden))
-    wanted = [(int(k), float(s)) for k, s in zip(keys, scores, strict=True) if int(k) not in hidden][:limit]
+    survivor_of = merged_survivors(actor.workspace)
+    own = {feedback.pk, *(m for m, s in survivor_of.items() if s == feedback.pk)}
+    top = survivor_of.get(feedback.pk)
+    keys, scores = index_for(actor.workspace, embedder).search(vector, limit + len(survivor_of) + 1)
+    best: dict[int, float] = {}
+    for k, sc in zip(keys.tolist(), scores.tolist(), strict=True):
+        shown = survivor_of.get(int(k), int(k))
+        if int(k) in own or shown in own or (shown == top and int(k) != top):
+            continue  # the item's own group; a merged item lists its survivor only by the survivor's text
+        best.setdefault(shown, float(sc))
+    wanted = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
     by_id = actor.workspace.feedback_items.select_related("account", "contact").in_bulk([k for k, _ in wanted])
     return [Similar(by_id[k], s) for k, s in wanted if k in by_id]
 
@@ -226,6 +238,11 @@ def _pool_signals_many(
     vectors = _vectors_of(items, embedder)
     index = index_for(workspace, embedder)
     survivor_of = merged_survivors(workspace)
+    members_of: dict[int, set[int]] = {}  # survivor → every item merged into it (chains followed)
+    for merged_id, survivor_id in survivor_of.items():
+        members_of.setdefault(survivor_id, set()).add(merged_id)
+    # Dismissed pairs: a member the team said is not the item's duplicate never speaks for its group.
+    dismissed = _dismissed_pairs(workspace, [i.pk for i in items]) if members_of else set()
     live = [n for n, v in enumerate(vectors) if np.any(v)]
     results: list[PoolSignals] = [empty] * len(items)
     if not live or not len(index):
@@ -244,6 +261,8 @@ def _pool_signals_many(
             candidate = survivor_of.get(int(key), int(key))
             if int(key) == item.pk or candidate in seen:
                 continue
+            if candidate != int(key) and frozenset((item.pk, int(key))) in dismissed:
+                continue
             seen.add(candidate)
             pool.append((candidate, int(key), float(sc)))
             if len(pool) == pool_size:
@@ -257,7 +276,9 @@ def _pool_signals_many(
         return results
     _, union_top = index.search_many(index.vectors_of(union), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
     hub_of = {int(key): duplicates.neighbourhood(row) for key, row in zip(union, union_top, strict=True)}
-    wanted = set(union.tolist()) | {candidate for pool in pools.values() for candidate, _, _ in pool}
+    shown_ids = {candidate for pool in pools.values() for candidate, _, _ in pool}
+    group_ids = {m for c in shown_ids for m in members_of.get(c, ())}
+    wanted = set(union.tolist()) | shown_ids | group_ids
     by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(list(wanted))
     stats = lexical.workspace_stats(workspace.pk)
     token_cache: dict[int, list[str]] = {}
@@ -277,9 +298,25 @@ def _pool_signals_many(
             if shown is None or member is None:
                 continue
             sig = duplicates.signals(cosine, query_hubs[n], hub_of[member_key], q_tokens, tokens_of(member), stats)
+            group = [
+                m
+                for m in sorted(members_of.get(key, set()) | {key})
+                if m != items[n].pk and m in by_id and (m == key or frozenset((items[n].pk, m)) not in dismissed)
+            ]
+            if len(group) > 1:
+                # Bucket: a merged group's words are all its texts (meaning: its closest member).
+                bucket = [t for m in group for t in tokens_of(by_id[m])]
+                sig = duplicates.with_bucket_words(sig, q_tokens, bucket, stats)
             out.append((shown, sig))
         results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
     return results
+
+
+def _dismissed_pairs(workspace: Workspace, item_ids: list[int]) -> set[frozenset[int]]:
+    """Pairs the team dismissed ("not a duplicate") that involve one of these items."""
+    rows = workspace.duplicate_suggestions.filter(status=SuggestionStatus.DISMISSED)
+    rows = rows.filter(item_id__in=item_ids) | rows.filter(candidate_id__in=item_ids)
+    return {frozenset(pair) for pair in rows.values_list("item_id", "candidate_id")}
 
 
 def _pool_signals(workspace: Workspace, feedback: Feedback, pool_size: int = CANDIDATE_POOL) -> PoolSignals:
@@ -354,6 +391,7 @@ def duplicate_model(workspace: Workspace) -> duplicates.Model:
         model = duplicates.Model()
     else:
         model = duplicates.learn(*duplicate_decisions(workspace))
+    model.merges = key[1]
     _models[workspace.pk] = (key, model)
     return model
 
