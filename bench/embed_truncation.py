@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATASETS, machine, print_table, read_csv, setup_django, write_results  # noqa: E402
 
 
-
 def shipped_map(evaluation: dict[str, Any]) -> float:
     """MAP of the fusion Harken ships (the row marked "(shipped)"; its label names the formula)."""
     return next(m["MAP"] for label, m in evaluation["rows"].items() if "(shipped)" in label)

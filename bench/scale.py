@@ -350,7 +350,13 @@ def main() -> None:
         payload: dict[str, object] = {"targets": {"ingest_items_per_s": TARGET_INGEST, "p95_ms_at_1M": TARGET_P95_MS}}
         if args.part in ("all", "ingest"):
             n = args.ingest_items or (1000 if args.quick else 3080)
-            rows = ingest(args.embedders.split(","), n, args.seed_items, quality=not args.no_quality, suggest=not args.no_suggestions)
+            rows = ingest(
+                args.embedders.split(","),
+                n,
+                args.seed_items,
+                quality=not args.no_quality,
+                suggest=not args.no_suggestions,
+            )
             payload["ingest"] = rows
             print_table(
                 "Ingest: import → worker job (embed → suggestions → category → theme), items/s",
