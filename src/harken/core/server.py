@@ -77,6 +77,15 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _interrupt_once(signum: int, frame: FrameType | None) -> None:
+    """A web child stops on the first SIGTERM/SIGINT and ignores the next: Ctrl+C in a terminal and
+    systemd signal the whole group, and the parent then signals each child again; a second interrupt
+    must not cut short the requests the child is finishing."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def prepare_static(verbosity: int = 0) -> None:
     """Production serves hashed, compressed files from STATIC_ROOT; collect them first."""
     if not settings.DEBUG:
@@ -185,8 +194,8 @@ class WebProcesses:
             code = 1
             try:
                 _die_with_parent()
-                signal.signal(signal.SIGTERM, _raise_interrupt)
-                signal.signal(signal.SIGINT, _raise_interrupt)
+                signal.signal(signal.SIGTERM, _interrupt_once)
+                signal.signal(signal.SIGINT, _interrupt_once)
                 self.run_child()
                 code = 0
             except KeyboardInterrupt:
