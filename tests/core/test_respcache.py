@@ -108,9 +108,7 @@ def test_api_list_is_cached_per_token_actor_and_invalidated_by_writes(world: Wor
 
 
 @pytest.mark.django_db
-def test_api_list_served_from_the_cache_is_byte_for_byte_what_django_ninja_renders(
-    world: World, settings: Any
-) -> None:
+def test_api_list_served_from_the_cache_is_byte_for_byte_what_django_ninja_renders(world: World, settings: Any) -> None:
     """The cache stores the rendered JSON (no validation or serialisation on a hit); it must be exactly
     what django-ninja makes of the same result, headers included, for items with and without relations."""
     from harken.customers.models import Account

@@ -266,4 +266,3 @@ def test_serve_with_processes_answers_from_each_process_and_replaces_a_dead_one(
             break
         time.sleep(0.1)
     assert not [pid for pid in [pids[1], *replaced] if pid_alive(pid)], "a web process outlived the server"
-

@@ -14,6 +14,7 @@ and SIGTERM/SIGINT stops every child (each finishes its requests in hand) and th
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -227,10 +228,8 @@ class WebProcesses:
 
     def stop(self, timeout: float = 30.0) -> None:
         for pid in self.pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + timeout
         waiting = list(self.pids)
         while waiting:
