@@ -268,11 +268,13 @@ end
 
 
 def wrk_script(make_request: Any, ctx: dict[str, Any], count: int = 2000) -> str:
-    """A Lua script that rotates over `count` requests drawn from the endpoint (item ids, bodies)."""
+    """A Lua script that rotates over up to `count` distinct requests drawn from the endpoint (item ids, bodies)."""
     rng = random.Random(7)
-    specs = []
+    specs: list[str] = []
     seen = set()
-    for _ in range(count):
+    for _ in range(count * 10):
+        if len(specs) >= count:
+            break
         method, path, headers, body = make_request(ctx, rng)
         key = (method, path, body)
         if key in seen:
