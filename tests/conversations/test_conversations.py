@@ -11,6 +11,7 @@ from django.urls import reverse
 from harken.conversations import services
 from harken.conversations.models import Conversation
 from harken.customers.models import Account, Contact
+from harken.feedback import actions as feedback_actions
 from harken.feedback.models import Channel
 from tests.base import World
 
@@ -38,6 +39,20 @@ def test_highlights_become_feedback_linked_back(world: World) -> None:
     assert all(i.channel == Channel.CONVERSATION and i.account == acme and i.contact == pat for i in items)
     assert all(i.received_at == conv.happened_at and i.product_line == world.alpha_line for i in items)
     assert items[0].conversation_highlight.conversation == conv
+
+
+def test_the_item_page_links_back_to_its_conversation_and_plain_items_show_no_panel(world: World) -> None:
+    """The item page reads the highlight with the item (ITEM_SELECT_RELATED); the panel must still show."""
+    conv = services.create_conversation(
+        world.actor(world.bob), title="Pat on month-end close", highlights=["Approvals get lost in email"]
+    )
+    item = conv.highlights.get().feedback
+    client = world.client_for(world.vera)
+    page = client.get(f"/w/alpha/feedback/{item.pk}/").content.decode()
+    assert 'data-testid="from-conversation"' in page and "Pat on month-end close" in page
+    assert f"/w/alpha/conversations/{conv.pk}/" in page
+    plain, _ = feedback_actions.create_feedback(world.actor(world.bob), text="Typed in by hand")
+    assert 'data-testid="from-conversation"' not in client.get(f"/w/alpha/feedback/{plain.pk}/").content.decode()
 
 
 def test_contacts_of_another_workspace_are_rejected(world: World) -> None:

@@ -107,6 +107,28 @@ def test_api_list_is_cached_per_token_actor_and_invalidated_by_writes(world: Wor
     assert client.get("/api/feedback/", **api_headers(bravo)).json()["count"] == 0
 
 
+@pytest.mark.django_db
+def test_api_list_served_from_the_cache_is_byte_for_byte_what_django_ninja_renders(world: World, settings: Any) -> None:
+    """The cache stores the rendered JSON (no validation or serialisation on a hit); it must be exactly
+    what django-ninja makes of the same result, headers included, for items with and without relations."""
+    from harken.customers.models import Account
+
+    account = Account.objects.create(workspace=world.alpha, name="Acme", domain="acme.test")
+    actions.create_feedback(world.actor(world.bob), text="With an account", author_email="x@acme.test")
+    actions.create_feedback(world.actor(world.bob), text="Without one", tags=["exports", "speed"])
+    token = make_token(world.alpha, world.bob)
+    client = Client()
+    url = "/api/feedback/?limit=10&sort=oldest"
+    miss = client.get(url, **api_headers(token))
+    hit = client.get(url, **api_headers(token))
+    settings.HARKEN_RESPONSE_CACHE = False
+    plain = client.get(url, **api_headers(token))
+    assert miss.status_code == hit.status_code == plain.status_code == 200
+    assert hit.content == miss.content == plain.content
+    assert hit["Content-Type"] == plain["Content-Type"]
+    assert plain.json()["count"] == 2 and any(i["account"] for i in plain.json()["items"]), account
+
+
 def test_which_statements_count_as_writes() -> None:
     assert dataversion.changes_data('INSERT INTO "feedback_feedback" ("text") VALUES (%s)')
     assert dataversion.changes_data('UPDATE "feedback_feedback" SET "title" = %s')

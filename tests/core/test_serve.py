@@ -217,3 +217,52 @@ def test_worker_with_concurrency_runs_tasks_and_stops_its_processes(migrated: Pa
         output, _ = worker.communicate(timeout=60)
     assert worker.returncode == 0, output
     assert not [pid for pid in children if pid_alive(pid)]
+
+
+def web_pids(server: Server) -> list[int]:
+    started = [line for line in server.lines if line.startswith("Web processes started (pids ")]
+    assert started, "".join(server.lines)
+    return [int(p) for p in started[-1].split("pids ")[1].rstrip(")\n").split(", ")]
+
+
+def test_serve_with_processes_answers_from_each_process_and_replaces_a_dead_one(tmp_path: Path) -> None:
+    """`--processes 2`: two forked children share the one port; each answers on its own while the other is
+    stopped (so both accept from the shared socket), a killed child is replaced, and SIGTERM stops them all."""
+    server = Server(["--processes", "2", "--threads", "2"], harken_env(tmp_path))
+    replaced: list[int] = []
+    try:
+        server.wait_until_up()
+        pids = web_pids(server)
+        assert len(pids) == 2 and sorted(children_of(server.process.pid)) == sorted(pids)
+        for serving in pids:
+            paused = [pid for pid in pids if pid != serving]
+            for pid in paused:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                for _ in range(3):
+                    assert server.get("/healthz")[0] == 200  # only `serving` can accept these
+            finally:
+                for pid in paused:
+                    os.kill(pid, signal.SIGCONT)
+
+        os.kill(pids[0], signal.SIGKILL)
+        for _ in range(100):
+            replaced = [pid for pid in children_of(server.process.pid) if pid not in pids]
+            if replaced:
+                break
+            time.sleep(0.1)
+        assert len(replaced) == 1, "".join(server.lines)
+        assert pid_alive(pids[1])
+        os.kill(pids[1], signal.SIGSTOP)  # the new child alone answers
+        try:
+            server.wait_until_up()
+        finally:
+            os.kill(pids[1], signal.SIGCONT)
+    finally:
+        code = server.stop()
+    assert code == 0, "".join(server.lines)
+    for _ in range(100):
+        if not any(pid_alive(pid) for pid in [pids[1], *replaced]):
+            break
+        time.sleep(0.1)
+    assert not [pid for pid in [pids[1], *replaced] if pid_alive(pid)], "a web process outlived the server"

@@ -128,17 +128,26 @@ def jobs(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for all interfaces)"),
     port: int = typer.Option(8000, min=1, max=65535, envvar="PORT", help="Port to listen on (or $PORT)"),
-    threads: int = typer.Option(8, min=1, max=128, help="Request threads"),
+    threads: int = typer.Option(8, min=1, max=128, help="Request threads per process"),
+    processes: int = typer.Option(
+        0,
+        "--processes",
+        "-p",
+        min=0,
+        max=64,
+        envvar="HARKEN_WEB_PROCESSES",
+        help="Web processes sharing the port (0 = one per CPU; or $HARKEN_WEB_PROCESSES)",
+    ),
     with_worker: bool = typer.Option(False, "--worker", help="Also run a background worker, stopped together"),
 ) -> None:
-    """Serve Harken over HTTP with waitress (static files included)."""
+    """Serve Harken over HTTP with waitress (static files included), in one process per CPU by default."""
     _setup()
-    from harken.core.server import ServeError
+    from harken.core.server import ServeError, default_processes
     from harken.core.server import serve as run_server
 
     logging.getLogger("harken").setLevel(logging.INFO)
     try:
-        run_server(host, port, threads=threads, worker=with_worker)
+        run_server(host, port, threads=threads, processes=processes or default_processes(), worker=with_worker)
     except ServeError as exc:
         typer.echo(f"harken serve: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -11,11 +11,12 @@ rendered on the link (e.g. `data-nav-inbox`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from harken.core.registry import collect
 
@@ -47,9 +48,36 @@ class NavSection:
         return any(link.current for link in self.more)
 
 
+# The links a (workspace, role) sees never change while the process runs (the apps' NAV and the URL
+# configuration are fixed at start), so they are reversed once: ~60 `reverse()` calls were a few ms of
+# every page. Bounded; `current` is marked on copies.
+_built: dict[tuple[Any, ...], list[NavLink]] = {}
+_BUILT_MAX = 2048
+
+
 def links(workspace: Any, request: HttpRequest) -> list[NavLink]:
     """Every nav entry this person may use, in app order, with the current page marked."""
     actor = getattr(request, "actor", None)
+    key = (workspace.slug, getattr(actor, "role", None), settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    built = _built.get(key)
+    if built is None:
+        built = _build(workspace, actor)
+        if len(_built) >= _BUILT_MAX:
+            _built.clear()
+        _built[key] = built
+    found = [replace(link, attrs=dict(link.attrs)) for link in built]
+    # Highlight only the longest link that prefixes the current path (so /feedback/new/ is not also "Inbox").
+    candidates = [
+        link
+        for link in found
+        if request.path == link.url or (link.url.count("/") > 3 and request.path.startswith(link.url))
+    ]
+    if candidates:
+        max(candidates, key=lambda link: len(link.url)).current = True
+    return found
+
+
+def _build(workspace: Any, actor: Any) -> list[NavLink]:
     found: list[NavLink] = []
     for raw in collect("nav", "NAV"):
         entry = cast("tuple[Any, ...]", raw)
@@ -67,14 +95,6 @@ def links(workspace: Any, request: HttpRequest) -> list[NavLink]:
         help_text = str(attrs.pop("help", ""))
         found.append(NavLink(section, label, url, more=more, help=help_text, attrs=attrs, order=order))
     found.sort(key=lambda link: link.order)  # stable: app order within the same position
-    # Highlight only the longest link that prefixes the current path (so /feedback/new/ is not also "Inbox").
-    candidates = [
-        link
-        for link in found
-        if request.path == link.url or (link.url.count("/") > 3 and request.path.startswith(link.url))
-    ]
-    if candidates:
-        max(candidates, key=lambda link: len(link.url)).current = True
     return found
 
 

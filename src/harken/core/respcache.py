@@ -5,7 +5,7 @@
     def inbox(request, actor): ...
 
     @router.get("/", response=FeedbackList)
-    @cached_result
+    @cached_result(FeedbackList)
     def list_feedback(request, ...): ...
 
 The key is the data version (harken/core/dataversion.py: bumped after every committed write of
@@ -130,39 +130,67 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def cached_result(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Cache what an API GET operation returns (before serialisation), per token actor and full URL.
+def cached_result(schema: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Cache an API GET operation's answer per token actor and full URL: `@cached_result(FeedbackList)`.
 
     For django-ninja operations: the token was checked (and the actor resolved) before the function
-    runs, so only authorised requests reach the cache.
+    runs, so only authorised requests reach the cache. With `schema` (the operation's `response=`), the
+    result is validated and rendered here, exactly as django-ninja would, and the rendered JSON bytes are
+    cached: a hit costs no validation or serialisation (for 50 items that was most of the request's CPU).
+    Without it the unserialised result is cached.
     """
 
-    @wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        actor = getattr(request, "auth", None)
-        version = dataversion.current() if enabled() and request.method == "GET" and actor is not None else None
-        if version is None or actor is None:
-            return func(request, *args, **kwargs)
-        user = getattr(actor, "user", None)
-        key = _key(
-            "api",
-            version,
-            [
-                str(actor.workspace.pk),
-                str(actor.role),
-                str(getattr(user, "pk", "")),
-                request.get_full_path(),
-                request.META.get("wsgi.url_scheme", ""),
-                request.get_host(),
-            ],
-        )
-        cache = caches[CACHE_ALIAS]
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-        result = func(request, *args, **kwargs)
-        if not isinstance(result, HttpResponse):
-            cache.set(key, result, _ttl())
-        return result
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(func)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            actor = getattr(request, "auth", None)
+            version = dataversion.current() if enabled() and request.method == "GET" and actor is not None else None
+            if version is None or actor is None:
+                return func(request, *args, **kwargs)
+            user = getattr(actor, "user", None)
+            key = _key(
+                "api",
+                version,
+                [
+                    str(actor.workspace.pk),
+                    str(actor.role),
+                    str(getattr(user, "pk", "")),
+                    request.get_full_path(),
+                    request.META.get("wsgi.url_scheme", ""),
+                    request.get_host(),
+                    "rendered" if schema is not None else "result",
+                ],
+            )
+            cache = caches[CACHE_ALIAS]
+            hit = cache.get(key)
+            if hit is not None:
+                if schema is None:
+                    return hit
+                content_type, content = hit
+                return HttpResponse(content, status=200, content_type=content_type)
+            result = func(request, *args, **kwargs)
+            if isinstance(result, HttpResponse):
+                return result
+            if schema is None:
+                cache.set(key, result, _ttl())
+                return result
+            response = _render(request, schema, result)
+            cache.set(key, (response["Content-Type"], response.content), _ttl())
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+def _render(request: HttpRequest, schema: Any, result: Any) -> HttpResponse:
+    """What django-ninja's `Operation._result_to_response` makes of a 200 result with this response schema."""
+    from harken.api import api
+
+    context = {"request": request, "response_status": 200}
+    data = schema.model_validate(result, context=context).model_dump(
+        by_alias=False, exclude_unset=False, exclude_defaults=False, exclude_none=False, context=context
+    )
+    return HttpResponse(
+        api.renderer.render(request, data, response_status=200), status=200, content_type=api.get_content_type()
+    )

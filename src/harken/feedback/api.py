@@ -224,7 +224,7 @@ def _filter_params(
 
 
 @router.get("/", response=FeedbackList)
-@cached_result
+@cached_result(FeedbackList)
 def list_feedback(
     request: HttpRequest,
     q: str = "",

@@ -157,8 +157,12 @@ def export_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @workspace_view()
 @cached_page
 def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    # Other apps' panels name the one-to-one relations they show (`ITEM_SELECT_RELATED` in their panels.py):
+    # one query for the item and them, instead of one per panel (most items have none of them).
+    related = [str(name) for name in collect("panels", "ITEM_SELECT_RELATED")]
     item = get_object_or_404(
-        actor.workspace.feedback_items.select_related("account", "contact", "product_line", "created_by"), pk=pk
+        actor.workspace.feedback_items.select_related("account", "contact", "product_line", "created_by", *related),
+        pk=pk,
     )
     return render(
         request,

@@ -20,16 +20,17 @@ def triage_panel(context: dict[str, Any], feedback: Any, part: str = "all") -> d
         return {"triage": None}
     request = context.get("request")
     # The item page renders the side and main parts separately: compute the panel once per request.
-    cache: dict[int, tuple[Any, dict[str, Any]]] = getattr(request, "_triage_panels", {})
+    cache: dict[int, tuple[Any, dict[str, Any]] | None] = getattr(request, "_triage_panels", {})
     if feedback.pk not in cache:
-        # A read: the row was opened when the item was created; none (yet) means no panel.
+        # A read: the row was opened when the item was created; none (yet) means no panel (remembered too).
         item = actor.workspace.triage_items.filter(feedback_id=feedback.pk).select_related("feedback").first()
-        if item is None:
-            return {"triage": None}
-        cache[feedback.pk] = (item, queries.panel(actor, item))
+        cache[feedback.pk] = (item, queries.panel(actor, item)) if item is not None else None
         if request is not None:
             request._triage_panels = cache
-    item, panel = cache[feedback.pk]
+    found = cache[feedback.pk]
+    if found is None:
+        return {"triage": None}
+    item, panel = found
     return {
         **panel,
         "request": request,
