@@ -179,3 +179,30 @@ def test_a_workspace_model_learns_from_corrections(world) -> None:  # type: igno
     page = client.get(f"/w/{world.alpha.slug}/insight/items/{fresh.pk}/understanding/")
     assert page.status_code == 200 and "learned from 24 corrections" in page.content.decode()
     assert classify.learned_categories(world.bravo) is None  # another workspace learns nothing from it
+
+
+def test_reclassifying_updates_rows_in_place_with_a_fixed_number_of_statements(world) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    few = [add(world.alpha, f"The export crashes with an error {i}, it is broken") for i in range(3)]
+    run_pending_tasks()
+    many = few + [add(world.alpha, f"Please add an option for dark mode {i}") for i in range(30)]
+    ItemClassification.objects.filter(feedback__in=few).update(category=Category.PRAISE, model="stale")
+    before = {r.feedback_id: r.updated_at for r in ItemClassification.objects.filter(feedback__in=few)}
+    ItemClassification.objects.filter(feedback__in=many[3:]).delete()
+
+    with CaptureQueriesContext(connection) as small:
+        classify.classify_items(world.alpha, many[:6])
+    with CaptureQueriesContext(connection) as large:
+        classify.classify_items(world.alpha, many)
+    writes = [q for q in large.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(large.captured_queries) == len(small.captured_queries)  # not one statement per item
+    assert len(writes) == 2
+
+    rows = {r.feedback_id: r for r in ItemClassification.objects.filter(feedback__in=many)}
+    assert len(rows) == len(many)  # one row per item: the three old rows were updated, not duplicated
+    for item in few:
+        assert rows[item.pk].category == Category.BUG and rows[item.pk].model != "stale"
+        assert rows[item.pk].updated_at > before[item.pk]
+    assert all(rows[i.pk].category == Category.FEATURE for i in many[3:])
