@@ -93,11 +93,7 @@ def vocabulary(workspace_id: int) -> Vocabulary:
 
 def corrections(workspace_id: int, words: list[str]) -> dict[str, str]:
     """Query words unknown to the workspace's vocabulary → the closest vocabulary word (typos)."""
-    candidates = [
-        w
-        for w in words
-        if " " not in w and len(w) >= 4 and not any(c.isdigit() for c in w)
-    ]
+    candidates = [w for w in words if " " not in w and len(w) >= 4 and not any(c.isdigit() for c in w)]
     if not candidates:
         return {}
     vocab = vocabulary(workspace_id)
@@ -125,8 +121,12 @@ def _word_q(workspace_id: int, word: str) -> Q:
     branch has one (trigram indexes on the item columns, migration feedback 0006)."""
     from harken.customers.models import Account, Contact
 
-    accounts = list(Account.objects.filter(workspace_id=workspace_id, name__icontains=word).values_list("pk", flat=True))
-    contacts = list(Contact.objects.filter(workspace_id=workspace_id, name__icontains=word).values_list("pk", flat=True))
+    accounts = list(
+        Account.objects.filter(workspace_id=workspace_id, name__icontains=word).values_list("pk", flat=True)
+    )
+    contacts = list(
+        Contact.objects.filter(workspace_id=workspace_id, name__icontains=word).values_list("pk", flat=True)
+    )
     condition = (
         Q(text__icontains=word)
         | Q(title__icontains=word)
