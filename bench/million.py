@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,7 @@ def synthetic_vectors(workspace: Any, count: int, embedder: str, dim: int = 384)
     rows = list(workspace.feedback_items.order_by("-id").values_list("pk", "title", "text")[:count])
     ids = [r[0] for r in rows]
     hashes = {pk: text_hash(embedder, item_text(title, text)) for pk, title, text in rows}
+    written = datetime.now(UTC)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -96,8 +97,10 @@ def synthetic_vectors(workspace: Any, count: int, embedder: str, dim: int = 384)
                 vectors = centres[rng.integers(0, 40, len(block))] + 0.6 * rng.normal(size=(len(block), dim))
                 vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
                 vectors = vectors.astype(np.float32)
-                now = time.strftime("%Y-%m-%d %H:%M:%S+00")
                 for pk, vec in zip(block, vectors, strict=True):
+                    # Distinct timestamps, as the worker's writes have: an index re-reads the rows
+                    # sharing its last sync time on every search (10,000 here when a block shared one).
+                    now = (written + timedelta(microseconds=pk)).isoformat()
                     copy.write_row((now, now, workspace.pk, pk, embedder, dim, vec.tobytes(), hashes[pk]))
     return time.perf_counter() - started
 
@@ -165,6 +168,13 @@ def main() -> None:
         if args.vectors:
             seconds = synthetic_vectors(workspace, min(args.vectors, args.items), embedder.name, embedder.dim)
             figures["synthetic_vectors"] = {"count": min(args.vectors, args.items), "seconds": round(seconds, 1)}
+            # What the worker does after a backfill: write the IVF index file (above
+            # HARKEN_EXACT_INDEX_MAX), so the first web search does not build it.
+            from harken.insight.index import refresh_index
+
+            started = time.perf_counter()
+            refresh_index(workspace.pk, embedder.name, embedder.dim)
+            figures["refresh_index_s"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")

@@ -43,3 +43,41 @@ def test_inbox_page_uses_the_combined_search(world) -> None:  # type: ignore[no-
     run_pending_tasks()
     page = world.client_for(world.vera).get(f"/w/{world.alpha.slug}/feedback/", {"q": "dashbaord"})
     assert page.status_code == 200 and "dashboard is slow" in page.content.decode()
+
+
+def test_typo_vocabulary_is_bounded_and_never_tokenises_the_workspace(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At 1M items, tokenising every item on a process's first search took minutes: the typo
+    vocabulary is the words of the newest `VOCAB_ITEMS` items only."""
+    from harken.insight import lexical
+
+    def whole_workspace(workspace_id: int) -> None:
+        raise AssertionError("search tokenised the whole workspace")
+
+    monkeypatch.setattr(lexical, "workspace_stats", whole_workspace)
+    monkeypatch.setattr(search, "VOCAB_ITEMS", 2)
+    add(world.alpha, "Kubernetes rollout broke the exporter")
+    slow = add(world.alpha, "The dashboard is slow since Monday")
+    add(world.alpha, "Please add a dark mode")
+    run_pending_tasks()
+
+    vocabulary = search.vocabulary(world.alpha.pk)
+    assert {"dashboard", "dark"} <= vocabulary.words and "kubernete" not in vocabulary.words
+    assert "kubernetes" not in vocabulary.words
+    assert search.corrections(world.alpha.pk, ["dashbaord"]) == {"dashbaord": "dashboard"}
+    assert slow in set(feedback_services.search_feedback(world.alpha, {"q": "dashbaord slow"}))
+    # A word outside the vocabulary is still found by its own letters (corrections only add).
+    assert "exporter" in feedback_services.search_feedback(world.alpha, {"q": "exporter"}).first().text
+
+
+def test_account_and_contact_names_still_match(world) -> None:  # type: ignore[no-untyped-def]
+    from harken.customers.models import Account, Contact
+
+    account = Account.objects.create(workspace=world.alpha, name="Globex Industries", domain="globex.test")
+    contact = Contact.objects.create(workspace=world.alpha, name="Hank Scorpio", email="hank@initech.test")
+    by_account = add(world.alpha, "Exports fail", account=account)
+    by_contact = add(world.alpha, "Imports fail", contact=contact)
+    add(world.alpha, "Nothing to see")
+    elsewhere = Account.objects.create(workspace=world.bravo, name="Globex Industries", domain="globex.test")
+    add(world.bravo, "Exports fail", account=elsewhere)
+    assert set(feedback_services.search_feedback(world.alpha, {"q": "globex"})) == {by_account}
+    assert set(feedback_services.search_feedback(world.alpha, {"q": "scorpio fail"})) == {by_contact}
