@@ -58,14 +58,12 @@ def free_port() -> int:
 
 def prepare_copy(items: int) -> dict[str, Any]:
     """bench/million.py's generated workspace ("million", items by COPY, PostgreSQL), reused when big enough."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
 
     from harken.accounts.models import User
     from harken.customers.models import Account
-    from harken.workspaces.models import ApiToken, Membership, Role, Workspace, hash_secret
+    from harken.workspaces.models import Membership, Role, Workspace
     from million import generate
 
     assert connection.vendor == "postgresql", "--copy needs DATABASE_URL=postgres://…"
@@ -84,6 +82,18 @@ def prepare_copy(items: int) -> dict[str, Any]:
             cursor.execute("VACUUM ANALYZE")
     user, _ = User.objects.get_or_create(email="million@harken.test")
     Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.OWNER})
+    session_key, raw = sign_in(workspace, user, "bench/load.py")
+    ids = list(workspace.feedback_items.order_by("-id").values_list("pk", flat=True)[:2000])
+    return {"slug": workspace.slug, "session": session_key, "token": raw, "ids": ids, "items": items}
+
+
+def sign_in(workspace: Any, user: Any, name: str) -> tuple[str, str]:
+    """A signed-in session key and a read-write API token for `user` (what the clients send)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from harken.workspaces.models import ApiToken, hash_secret
+
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "harken.accounts.backends.EmailBackend"
@@ -91,24 +101,21 @@ def prepare_copy(items: int) -> dict[str, Any]:
     session.create()
     raw = ApiToken.generate_raw()
     ApiToken.objects.create(
-        workspace=workspace, name="bench/load.py", token_hash=hash_secret(raw), hint=raw[:8], can_write=True,
-        created_by=user,
-    )  # fmt: skip
-    ids = list(workspace.feedback_items.order_by("-id").values_list("pk", flat=True)[:2000])
-    return {"slug": workspace.slug, "session": session.session_key, "token": raw, "ids": ids, "items": items}
+        workspace=workspace, name=name, token_hash=hash_secret(raw), hint=raw[:8], can_write=True, created_by=user
+    )
+    assert session.session_key is not None
+    return session.session_key, raw
 
 
 def prepare(items: int) -> dict[str, Any]:
     """The demo workspace with `items` items, a signed-in session and an API token."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
 
     from harken.accounts.models import User
     from harken.demo import DEMO_USER_EMAIL, load_demo
     from harken.demo.loader import DEMO_WORKSPACE_SLUG
-    from harken.workspaces.models import ApiToken, Workspace, hash_secret
+    from harken.workspaces.models import Workspace
 
     call_command("migrate", "--noinput", verbosity=0)
     workspace = Workspace.objects.filter(slug=DEMO_WORKSPACE_SLUG).first()
@@ -124,18 +131,9 @@ def prepare(items: int) -> dict[str, Any]:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load; fresh tables plan badly
     assert workspace is not None
     user = User.objects.get(email=DEMO_USER_EMAIL)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "harken.accounts.backends.EmailBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    raw = ApiToken.generate_raw()
-    ApiToken.objects.create(
-        workspace=workspace, name="bench/load.py", token_hash=hash_secret(raw), hint=raw[:8], can_write=True,
-        created_by=user,
-    )  # fmt: skip
+    session_key, raw = sign_in(workspace, user, "bench/load.py")
     ids = list(workspace.feedback_items.order_by("?").values_list("pk", flat=True)[:2000])
-    return {"slug": workspace.slug, "session": session.session_key, "token": raw, "ids": ids, "items": items}
+    return {"slug": workspace.slug, "session": session_key, "token": raw, "ids": ids, "items": items}
 
 
 class Client(threading.Thread):

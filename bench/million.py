@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DATASETS, ROOT, print_table, setup_django, write_results  # noqa: E402
-from load import ENDPOINTS, _browser, fetch_csrf_cookie, measure, start_server  # noqa: E402
+from load import ENDPOINTS, _browser, fetch_csrf_cookie, measure, sign_in, start_server  # noqa: E402
 
 WORDS = ["card", "transfer", "refund", "exchange", "pin", "top", "account", "payment", "cash", "verify"]
 
@@ -125,8 +125,6 @@ def main() -> None:
     os.environ.setdefault("HARKEN_DATA_DIR", str(ROOT / "var" / "bench-million"))
     os.environ.setdefault("SECRET_KEY", "bench-million-" + secrets.token_urlsafe(40))
     setup_django()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
 
@@ -134,7 +132,7 @@ def main() -> None:
     from harken.customers.models import Account
     from harken.insight.embeddings import get_embedder
     from harken.workspaces.access import Actor
-    from harken.workspaces.models import ApiToken, Membership, Role, Workspace, hash_secret
+    from harken.workspaces.models import Membership, Role, Workspace
 
     assert connection.vendor == "postgresql", "bench/million.py needs DATABASE_URL=postgres://…"
     call_command("migrate", "--noinput", verbosity=0)
@@ -243,19 +241,10 @@ def main() -> None:
         figures["load_average_end"] = os.getloadavg()
         write_results(args.name, {**figures, "database": "postgresql", "web": []})
         return
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "harken.accounts.backends.EmailBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    raw = ApiToken.generate_raw()
-    ApiToken.objects.create(
-        workspace=workspace, name="bench/million.py", token_hash=hash_secret(raw), hint=raw[:8], can_write=True,
-        created_by=user,
-    )  # fmt: skip
+    session_key, raw = sign_in(workspace, user, "bench/million.py")
     ids = list(workspace.feedback_items.order_by("-id").values_list("pk", flat=True)[:2000])
     theme = workspace.themes.filter(status="active").order_by("-size").first()
-    ctx = {"slug": workspace.slug, "session": session.session_key, "token": raw, "ids": ids, "items": args.items}
+    ctx = {"slug": workspace.slug, "session": session_key, "token": raw, "ids": ids, "items": args.items}
     endpoints = dict(ENDPOINTS)
     endpoints.pop("API create")
     endpoints["search"] = lambda c, rng: ("GET", f"/w/{c['slug']}/feedback/?q={rng.choice(WORDS)}", _browser(c), None)
