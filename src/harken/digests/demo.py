@@ -64,7 +64,10 @@ def _decisions_last_week(workspace: Any, actor: Any) -> None:
         ("not_now", "Dark-mode charts wait until the mobile redesign."),
         ("answered", "Read-only roles already exist under Settings → Members."),
     ]
-    items = list(workspace.feedback_items.filter(account__isnull=False).order_by("-received_at")[:40:10])
+    # Items that had arrived by then: a decision never predates the feedback it answers.
+    items = list(
+        workspace.feedback_items.filter(account__isnull=False, received_at__lt=monday).order_by("-received_at")[:40:10]
+    )
     for (decision, reason), feedback in zip(choices, items, strict=False):
         item = triage.open_triage(feedback, actor)
         triage.decide(actor, item, decision, reason=reason)
