@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -67,16 +67,24 @@ def add_goal(actor: Actor, account: Account, *, title: str, detail: str = "") ->
     )
 
 
+_Titled = TypeVar("_Titled", CustomerGoal, ProcessStep)
+
+
+def _edit_title_detail(actor: Actor, obj: _Titled, noun: str, title: str | None, detail: str | None) -> _Titled:
+    """The in-place edit goals and steps share: a member, the actor's own workspace, None leaves a field."""
+    actor.require(Role.MEMBER)
+    _own(actor, obj, noun)
+    if title is not None:
+        obj.title = _text(title, "title", 200)
+    if detail is not None:
+        obj.detail = str(detail or "").strip()[:5000]
+    obj.save(update_fields=["title", "detail"])
+    return obj
+
+
 def edit_goal(actor: Actor, goal: CustomerGoal, *, title: str | None = None, detail: str | None = None) -> CustomerGoal:
     """Change a goal's title and/or detail in place (None: leave that field as it is)."""
-    actor.require(Role.MEMBER)
-    _own(actor, goal, "goal")
-    if title is not None:
-        goal.title = _text(title, "title", 200)
-    if detail is not None:
-        goal.detail = str(detail or "").strip()[:5000]
-    goal.save(update_fields=["title", "detail"])
-    return goal
+    return _edit_title_detail(actor, goal, "goal", title, detail)
 
 
 def delete_goal(actor: Actor, goal: CustomerGoal) -> None:
@@ -211,14 +219,7 @@ def move_step(actor: Actor, step: ProcessStep, direction: str) -> ProcessStep:
 
 def edit_step(actor: Actor, step: ProcessStep, *, title: str | None = None, detail: str | None = None) -> ProcessStep:
     """Rename a step or micro-step and/or change its detail; its place, micro-steps and pains stay."""
-    actor.require(Role.MEMBER)
-    _own(actor, step, "step")
-    if title is not None:
-        step.title = _text(title, "title", 200)
-    if detail is not None:
-        step.detail = str(detail or "").strip()[:5000]
-    step.save(update_fields=["title", "detail"])
-    return step
+    return _edit_title_detail(actor, step, "step", title, detail)
 
 
 def delete_step(actor: Actor, step: ProcessStep) -> None:
