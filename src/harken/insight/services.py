@@ -13,7 +13,7 @@ lists and suggestions (`hidden_ids`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,8 +41,19 @@ CANDIDATE_POOL = 50
 # ---------------------------------------------------------------- embeddings
 
 
-def embed_items(items: Iterable[Feedback], embedder: Embedder | None = None, force: bool = False) -> int:
-    """Embed the given items whose text (or embedder) changed since their last vector; returns how many."""
+def embed_items(
+    items: Iterable[Feedback],
+    embedder: Embedder | None = None,
+    force: bool = False,
+    vectors_out: dict[int, np.ndarray] | None = None,
+) -> int:
+    """Embed the given items whose text (or embedder) changed since their last vector; returns how many.
+
+    `vectors_out`, if given, receives every item's current vector (feedback id → float32 vector): the
+    ones just computed and the stored ones that were still current, decoded from the rows this
+    function reads anyway. The insight job hands it to the later stages of the same chunk
+    (duplicates, category, theme) so they neither re-read nor re-decode the vectors.
+    """
     embedder = embedder or get_embedder()
     items = list(items)
     if not items:
@@ -55,9 +66,13 @@ def embed_items(items: Iterable[Feedback], embedder: Embedder | None = None, for
         current = existing.get(item.pk)
         if force or current is None or current.text_hash != digest:
             todo.append((item, text, digest))
+        elif vectors_out is not None:
+            vectors_out[item.pk] = from_bytes(current.vector, current.dim)
     if not todo:
         return 0
-    vectors = embedder.encode([t for _, t, _ in todo])
+    vectors = np.asarray(embedder.encode([t for _, t, _ in todo]), dtype=np.float32)
+    if vectors_out is not None:
+        vectors_out.update((item.pk, vectors[n]) for n, (item, _, _) in enumerate(todo))
     now = timezone.now()
     new, changed = [], []
     for (item, _, digest), vector in zip(todo, vectors, strict=True):
@@ -195,17 +210,32 @@ class Candidate:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def _vectors_of(items: list[Feedback], embedder: Embedder) -> list[np.ndarray]:
-    """Each item's stored vector if current (one query for all), else computed now (not stored)."""
-    stored = {
-        row.feedback_id: row
-        for row in ItemEmbedding.objects.filter(feedback__in=items, embedder=embedder.name).only(
-            "feedback_id", "vector", "dim", "text_hash"
-        )
-    }
+def _vectors_of(
+    items: list[Feedback], embedder: Embedder, known: Mapping[int, np.ndarray] | None = None
+) -> list[np.ndarray]:
+    """Each item's stored vector if current (one query for all), else computed now (not stored).
+
+    `known`: vectors the caller already has (`embed_items(vectors_out=...)`); only the items not in
+    it are read (no query at all when every item is known).
+    """
+    known = known or {}
+    unknown = [item for item in items if item.pk not in known]
+    stored = (
+        {
+            row.feedback_id: row
+            for row in ItemEmbedding.objects.filter(feedback__in=unknown, embedder=embedder.name).only(
+                "feedback_id", "vector", "dim", "text_hash"
+            )
+        }
+        if unknown
+        else {}
+    )
     out: list[np.ndarray | None] = []
     missing: list[tuple[int, str]] = []
     for n, item in enumerate(items):
+        if item.pk in known:
+            out.append(known[item.pk])
+            continue
         text = item_text(item.title, item.text)
         row = stored.get(item.pk)
         if row is not None and row.text_hash == text_hash(embedder.name, text):
@@ -223,19 +253,23 @@ PoolSignals = tuple[list[tuple[Feedback, duplicates.Signals]], duplicates.PoolSt
 
 
 def _pool_signals_many(
-    workspace: Workspace, items: list[Feedback], pool_size: int = CANDIDATE_POOL
+    workspace: Workspace,
+    items: list[Feedback],
+    pool_size: int = CANDIDATE_POOL,
+    vectors: Mapping[int, np.ndarray] | None = None,
 ) -> list[PoolSignals]:
     """For each item: its nearest `pool_size` live items with their raw signals, and the pool's statistics.
 
     Batched for a chunk of items: one vector search for every item's pool (and its own hubness),
     one for the hubness of the union of the pools, one fetch of the pool items, one BM25 statistics
-    read. Each item's result is the same as for that item alone.
+    read. Each item's result is the same as for that item alone. `vectors`: the items' current
+    vectors if the caller has them (see `_vectors_of`).
     """
     empty: PoolSignals = ([], duplicates.PoolStats.of([]))
     if not items:
         return []
     embedder = get_embedder()
-    vectors = _vectors_of(items, embedder)
+    item_vectors = _vectors_of(items, embedder, vectors)
     index = index_for(workspace, embedder)
     survivor_of = merged_survivors(workspace)
     members_of: dict[int, set[int]] = {}  # survivor → every item merged into it (chains followed)
@@ -243,12 +277,12 @@ def _pool_signals_many(
         members_of.setdefault(survivor_id, set()).add(merged_id)
     # Dismissed pairs: a member the team said is not the item's duplicate never speaks for its group.
     dismissed = _dismissed_pairs(workspace, [i.pk for i in items]) if members_of else set()
-    live = [n for n, v in enumerate(vectors) if np.any(v)]
+    live = [n for n, v in enumerate(item_vectors) if np.any(v)]
     results: list[PoolSignals] = [empty] * len(items)
     if not live or not len(index):
         return results
     k = max(pool_size + len(survivor_of) + 1, duplicates.NEIGHBOURS + 1)
-    all_keys, all_scores = index.search_many(np.stack([vectors[n] for n in live]), k)  # type: ignore[attr-defined]
+    all_keys, all_scores = index.search_many(np.stack([item_vectors[n] for n in live]), k)  # type: ignore[attr-defined]
     # pools[n]: (candidate id, the member whose text is compared, cosine). A merged item stands for
     # its survivor: the survivor is compared through the closest text of its merged group.
     pools: dict[int, list[tuple[int, int, float]]] = {}
@@ -401,19 +435,22 @@ def suggest_duplicates(feedback: Feedback) -> list[DuplicateSuggestion]:
     return suggest_duplicates_many(feedback.workspace, [feedback])
 
 
-def suggest_duplicates_many(workspace: Workspace, items: Iterable[Feedback]) -> list[DuplicateSuggestion]:
+def suggest_duplicates_many(
+    workspace: Workspace, items: Iterable[Feedback], vectors: Mapping[int, np.ndarray] | None = None
+) -> list[DuplicateSuggestion]:
     """Suggestions for a chunk of new items at once (the insight job's path); returns the rows created.
 
     The same suggestions as `suggest_duplicates` item by item in id order — one vector search and one
     lexical pass for the chunk instead of three searches and a statistics read per item. A pair
     is raised once: not again if it is already suggested (either way round) or was decided.
+    `vectors`: the chunk's current vectors from `embed_items(vectors_out=...)` (not re-read).
     """
     items = sorted((i for i in items if i.workspace_id == workspace.pk), key=lambda i: i.pk)
     if not items:
         return []
     model = duplicate_model(workspace)
     ranked: list[tuple[Feedback, list[Candidate]]] = []
-    for item, pool in zip(items, _pool_signals_many(workspace, items), strict=True):
+    for item, pool in zip(items, _pool_signals_many(workspace, items, vectors=vectors), strict=True):
         candidates = _rank(model, pool, duplicates.SUGGEST_MAX * 2)
         candidates = [c for c in candidates if c.score >= model.threshold][: duplicates.SUGGEST_MAX]
         if candidates:

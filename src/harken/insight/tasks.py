@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 from django_tasks import task
 
 from harken.feedback.models import Feedback
@@ -12,7 +13,7 @@ def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
 
     One job, in this order: embed once (one embedding batch) → duplicate suggestions (one batch for
     the chunk: `services.suggest_duplicates_many`) → category and sentiment → theme assignment
-    (one pass). Enqueued by `feedback.actions.create_feedback`,
+    (one pass); the vectors of the embed stage are passed on, not read back. Enqueued by `feedback.actions.create_feedback`,
     `create_feedback_batch` (once per chunk) and `update_feedback` (text changes, no suggestions).
     """
     from harken.insight.themes import classify
@@ -27,11 +28,15 @@ def understand_items(feedback_ids: list[int], suggest: bool = True) -> str:
     embedded = suggested = placed = 0
     for group in by_workspace.values():
         workspace = group[0].workspace
-        embedded += services.embed_items(group)
+        # Every item's current vector (just computed or still current in the database) is handed to
+        # the later stages: none of them re-reads or re-decodes it.
+        vectors: dict[int, np.ndarray] = {}
+        embedded += services.embed_items(group, vectors_out=vectors)
         if suggest:
-            suggested += len(services.suggest_duplicates_many(workspace, group))
-        classify.classify_items(workspace, group)
-        placed += sum(1 for row in assign_items(workspace, group).values() if row is not None and row.theme_id)
+            suggested += len(services.suggest_duplicates_many(workspace, group, vectors=vectors))
+        classify.classify_items(workspace, group, vectors=vectors)
+        assigned = assign_items(workspace, group, vectors=vectors)
+        placed += sum(1 for row in assigned.values() if row is not None and row.theme_id)
     return f"{len(items)} item(s): {embedded} embedded; {suggested} duplicate suggestion(s); {placed} in a theme"
 
 

@@ -13,7 +13,7 @@ Accuracy on tests/fixtures/insight/labelled_feedback.csv is reported in docs/the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from harken.feedback.models import Feedback
-from harken.insight.embeddings import get_embedder
+from harken.insight.embeddings import get_embedder, item_text
 from harken.insight.themes.models import Category, ItemClassification, Sentiment
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Role, Workspace
@@ -376,7 +376,6 @@ def learned_categories(workspace: Workspace) -> LearnedCategories | None:
         return cached[1]
     result = None
     if key[0] >= MIN_CORRECTIONS:
-        from harken.insight.embeddings import item_text
         from harken.insight.themes.services import workspace_vectors
 
         rows = {c.feedback_id: c.category for c in corrected}
@@ -407,8 +406,14 @@ def _corrections(workspace: Workspace) -> tuple[np.ndarray, list[tuple[str, str]
     return data.matrix, [rows[int(k)] for k in data.ids]
 
 
-def classify_items(workspace: Workspace, items: Sequence[Feedback]) -> list[ItemClassification]:
-    """Compute and store category/sentiment for items; rows a person corrected are left alone."""
+def classify_items(
+    workspace: Workspace, items: Sequence[Feedback], vectors: Mapping[int, np.ndarray] | None = None
+) -> list[ItemClassification]:
+    """Compute and store category/sentiment for items; rows a person corrected are left alone.
+
+    `vectors`: the items' current vectors if the caller has them (the insight job passes what
+    `embed_items` just computed); the others are read from the database, or encoded if not stored.
+    """
     from harken.insight.themes.services import workspace_vectors
 
     items = list(items)
@@ -416,15 +421,15 @@ def classify_items(workspace: Workspace, items: Sequence[Feedback]) -> list[Item
     todo = [f for f in items if not (f.pk in done and done[f.pk].corrected_by_user)]
     if not todo:
         return []
-    data = workspace_vectors(workspace, ids=[f.pk for f in todo])
-    stored = {int(k): data.matrix[i] for i, k in enumerate(data.ids)}
+    stored: dict[int, np.ndarray] = {f.pk: vectors[f.pk] for f in todo if vectors is not None and f.pk in vectors}
+    unread = [f.pk for f in todo if f.pk not in stored]
+    if unread:
+        data = workspace_vectors(workspace, ids=unread)
+        stored.update({int(k): data.matrix[i] for i, k in enumerate(data.ids)})
     missing = [f for f in todo if f.pk not in stored]
     if missing:
-        from harken.insight.embeddings import item_text
-
         fresh = get_embedder().encode([item_text(f.title, f.text) for f in missing])
         stored.update({f.pk: fresh[i] for i, f in enumerate(missing)})
-    from harken.insight.embeddings import item_text
 
     texts = [item_text(f.title, f.text) for f in todo]
     vectors = np.vstack([stored[f.pk] for f in todo])

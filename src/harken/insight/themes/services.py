@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from harken.feedback.models import Feedback
@@ -519,16 +519,42 @@ def assign_item(feedback: Feedback) -> ThemeAssignment | None:
     return assign_items(feedback.workspace, [feedback]).get(feedback.pk)
 
 
-def assign_items(workspace: Workspace, items: Sequence[Feedback]) -> dict[int, ThemeAssignment | None]:
+def _chunk_vectors(workspace: Workspace, ids: list[int], vectors: Mapping[int, np.ndarray] | None) -> Vectors:
+    """`workspace_vectors(workspace, ids)` (ids sorted), taking the vectors the caller already has.
+
+    The insight job hands over what `embed_items` just computed for its chunk (current by
+    construction); merged-away items are left out as `workspace_vectors` does, and ids the caller
+    has no vector for are read from the database.
+    """
+    if not vectors:
+        return workspace_vectors(workspace, ids=ids)
+    from harken.insight.services import hidden_ids
+
+    unread = [pk for pk in ids if pk not in vectors]
+    read = workspace_vectors(workspace, ids=unread) if unread else None
+    from_db = {int(k): read.matrix[n] for n, k in enumerate(read.ids)} if read is not None else {}
+    hidden = hidden_ids(workspace)
+    keys = [pk for pk in ids if pk not in hidden and (pk in vectors or pk in from_db)]
+    rows = [vectors[pk] if pk in vectors else from_db[pk] for pk in keys]
+    matrix = (
+        np.vstack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, get_embedder().dim), dtype=np.float32)
+    )
+    return Vectors(np.asarray(keys, dtype=np.int64), matrix, [])
+
+
+def assign_items(
+    workspace: Workspace, items: Sequence[Feedback], vectors: Mapping[int, np.ndarray] | None = None
+) -> dict[int, ThemeAssignment | None]:
     """Place newly embedded items (one item or one import chunk) in their nearest themes: one pass.
 
     Items a person placed by hand keep their theme. Returns feedback id → assignment (or None).
+    `vectors`: the items' current vectors if the caller has them (not re-read from the database).
     """
     ids = [f.pk for f in items]
     existing = {a.feedback_id: a for a in workspace.theme_assignments.filter(feedback_id__in=ids)}
     result: dict[int, ThemeAssignment | None] = {pk: existing.get(pk) for pk in ids}
     todo = {pk for pk in ids if not (pk in existing and existing[pk].source == AssignmentSource.USER)}
-    data = workspace_vectors(workspace, ids=sorted(todo)) if todo else None
+    data = _chunk_vectors(workspace, sorted(todo), vectors) if todo else None
     if data is None or not len(data):
         return result
     embedder = get_embedder().name
@@ -541,16 +567,18 @@ def assign_items(workspace: Workspace, items: Sequence[Feedback]) -> dict[int, T
     centroids = np.vstack([centroid_of(t) for t in themes])  # type: ignore[misc]
     labels, scores = clustering.assign(data.matrix, centroids, assign_threshold())
     new_rows: list[ThemeAssignment] = []
+    rescored: list[ThemeAssignment] = []
     size_change: dict[int, int] = {}
     gone: list[int] = []
+    now = timezone.now()
     for row_no, (pk, label, score) in enumerate(zip(data.ids.tolist(), labels.tolist(), scores.tolist(), strict=True)):
         if not np.any(data.matrix[row_no]):
             continue  # nothing to compare (empty text)
         current = existing.get(pk)
         theme = themes[int(label)] if label >= 0 else None
         if current is not None and theme is not None and current.theme_id == theme.pk:
-            current.score = float(score)
-            current.save(update_fields=["score", "updated_at"])
+            current.score, current.updated_at = float(score), now
+            rescored.append(current)  # one UPDATE for the chunk (was a save() per item)
             continue
         if current is not None:
             size_change[current.theme_id] = size_change.get(current.theme_id, 0) - 1
@@ -565,9 +593,11 @@ def assign_items(workspace: Workspace, items: Sequence[Feedback]) -> dict[int, T
         if gone:
             ThemeAssignment.objects.filter(pk__in=gone).delete()
         ThemeAssignment.objects.bulk_create(new_rows)
-        for theme_id, change in size_change.items():
-            if change:
-                Theme.objects.filter(pk=theme_id).update(size=F("size") + change)
+        ThemeAssignment.objects.bulk_update(rescored, ["score", "updated_at"], batch_size=500)
+        changes = {theme_id: change for theme_id, change in size_change.items() if change}
+        if changes:  # one UPDATE for every theme touched (was one per theme)
+            delta = Case(*(When(pk=t, then=Value(c)) for t, c in changes.items()), output_field=IntegerField())
+            Theme.objects.filter(pk__in=list(changes)).update(size=F("size") + delta)
     return result
 
 
