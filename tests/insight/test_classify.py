@@ -206,3 +206,25 @@ def test_reclassifying_updates_rows_in_place_with_a_fixed_number_of_statements(w
         assert rows[item.pk].category == Category.BUG and rows[item.pk].model != "stale"
         assert rows[item.pk].updated_at > before[item.pk]
     assert all(rows[i.pk].category == Category.FEATURE for i in many[3:])
+
+
+def test_joint_decoding_of_a_batch_equals_decoding_each_item_alone() -> None:
+    """`guess` decodes category and sentiment for the whole batch at once; the same as item by item."""
+    import numpy as np
+
+    with FIXTURE.open(newline="") as f:
+        texts = [row["text"] for row in csv.DictReader(f)]
+    texts += ["I love it, but the export is broken", "Terrible: please add dark mode", "Thanks! It crashes"]
+    batch = classify.guess(texts)
+    vectors = classify.get_embedder().encode(texts)
+    cat_names, cat = classify._score(vectors, texts, "category", classify.CATEGORY_PROTOTYPES, classify.CATEGORY_CUES)
+    sen_names, sen = classify._score(
+        vectors, texts, "sentiment", classify.SENTIMENT_PROTOTYPES, classify.SENTIMENT_CUES
+    )
+    allowed = np.array([[(c, s) not in classify.INCOMPATIBLE for s in sen_names] for c in cat_names])
+    for i, got in enumerate(batch):
+        joint = np.where(allowed, cat[i][:, None] + sen[i][None, :], -np.inf)
+        c, s = np.unravel_index(int(joint.argmax()), joint.shape)
+        assert got == classify.Guess(cat_names[c], float(cat[i, c]), sen_names[s], float(sen[i, s]))
+        assert (got.category, got.sentiment) not in classify.INCOMPATIBLE
+    assert len({g.category for g in batch}) >= 3 and len({g.sentiment for g in batch}) >= 2

@@ -309,13 +309,16 @@ def guess(texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Guess
     # Decode both labels together so they never contradict each other ("Praise · Negative"):
     # the best-scoring compatible pair wins.
     allowed = np.array([[(str(c), str(s)) not in INCOMPATIBLE for s in sen_names] for c in cat_names], dtype=bool)
-    out = []
-    for i in range(len(texts)):
-        joint = cat[i][:, None] + sen[i][None, :]
-        joint = np.where(allowed, joint, -np.inf)
-        c, s = np.unravel_index(int(joint.argmax()), joint.shape)
-        out.append(Guess(cat_names[c], float(cat[i, c]), sen_names[s], float(sen[i, s])))
-    return out
+    # All items at once (was one small numpy pass per item): the same sums and the same first maximum.
+    joint = np.where(allowed[None, :, :], cat[:, :, None] + sen[:, None, :], -np.inf)
+    best = joint.reshape(len(texts), -1).argmax(axis=1)
+    cs, ss = np.unravel_index(best, allowed.shape)
+    rows = np.arange(len(texts))
+    cat_best, sen_best = cat[rows, cs].tolist(), sen[rows, ss].tolist()
+    return [
+        Guess(cat_names[c], cat_best[i], sen_names[s], sen_best[i])
+        for i, (c, s) in enumerate(zip(cs.tolist(), ss.tolist(), strict=True))
+    ]
 
 
 INCOMPATIBLE = {
