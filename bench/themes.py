@@ -193,6 +193,7 @@ def main() -> None:
     parser.add_argument("--no-bertopic", action="store_true", help="skip BERTopic (Harken figures only)")
     parser.add_argument("--sample", type=int, default=0, help=f"rows per set, drawn with seed {SAMPLE_SEED} (0: all)")
     parser.add_argument("--no-classification", action="store_true", help="skip the classifier accuracy check")
+    parser.add_argument("--name", default="", help="results file name (default themes[-embedder][-sSAMPLE])")
     args = parser.parse_args()
     setup_django()
     import warnings
@@ -221,6 +222,7 @@ def main() -> None:
         }
         entry["resolutions"] = {"sub": extra["sub_resolution"], "top": extra["top_resolution"]}
         entry["example_titles"] = {"top": extra["top_titles"][:12], "sub": extra["titles"][:12]}
+        entry["all_titles"] = {"top": extra["top_titles"], "sub": extra["titles"]}
         rows.append([name, "Harken sub-themes (kNN + Leiden, γ by stability)", *entry["harken"].values()])
         rows.append([name, "Harken top level (themes grouped)", *entry["harken_top"].values()])
         if not args.no_bertopic:
@@ -265,7 +267,7 @@ def main() -> None:
     suffix = (f"-{get_embedder().name}" if get_embedder().name != "minilm-int8" else "") + (
         f"-s{args.sample}" if args.sample else ""
     )
-    write_results(f"themes{suffix}", results)
+    write_results(args.name or f"themes{suffix}", results)
 
 
 if __name__ == "__main__":
