@@ -479,3 +479,37 @@ def test_merged_duplicates_count_through_their_survivor(world) -> None:  # type:
     merge(world.actor(world.bob), items.get(pk=ids["export"][0]), items.get(pk=ids["export"][1]))
     [row] = [s for s in services.summaries(world.actor(world.bob)) if s.theme.pk == export.pk]
     assert row.size == 5
+
+
+def test_titles_restore_acronyms_and_names_from_the_items_and_avoid_weak_phrases() -> None:
+    from harken.insight.embeddings import get_embedder
+    from harken.insight.themes import labeling
+
+    nps = [
+        "Our NPS survey emails go to spam",
+        "The NPS survey link is broken for some customers",
+        "We want to send the NPS survey every quarter",
+        "NPS survey results do not show in the dashboard",
+    ]
+    agent = [
+        "Your agent knew exactly what to do, thanks",
+        "The agent knew exactly how to fix my login",
+        "Support agent knew exactly where the setting was",
+        "That's great, the agent was quick",
+        "That's what I call an agent",
+    ]
+    okta = ["Login with Okta fails for our team", "SSO login with Okta fails", "Since Monday login with Okta fails"]
+    texts = nps + agent + okta
+    labels = np.array([0] * len(nps) + [1] * len(agent) + [2] * len(okta))
+    emb = get_embedder("hashing")
+    centroids = clustering.centroids_of(emb.encode(texts), labels, 3)
+    phrases = labeling.key_phrases(texts, labels, 3, centroids, emb.encode)
+    titles = [labeling.title_from(p) for p in phrases]
+    assert "NPS" in titles[0].split() and len(titles[0].split()) >= 2  # not "Nps"
+    assert not titles[1].lower().endswith("exactly") and "that's" not in titles[1].lower()
+    assert "Okta" in " ".join(phrases[2]) or "Okta" in titles[2] or "login" in titles[2].lower()
+
+    lex = labeling.lexicon(["Please change my PIN", "I forgot my PIN", "the agent knew exactly", "Use Okta"])
+    assert lex.restore("change my pin") == "change my PIN" and lex.restore("use okta") == "use Okta"
+    assert not lex.good_end("please change") and not lex.good_end("agent knew exactly")
+    assert lex.good_end("my pin") and lex.good_end("the agent")

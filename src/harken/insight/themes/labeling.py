@@ -8,7 +8,9 @@ all themes). Words every theme uses score low; words that mark one theme score h
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -134,21 +136,83 @@ def _phrase_analyzer(stop: frozenset[str]) -> Callable[[str], list[str]]:
     """Readable spans of 1–4 original words that neither start nor end with a stop word
     ("login fails with okta", "blank pdf report after 4.2")."""
 
+    def stop_word(word: str) -> bool:  # "that's", "what's" are stop words too
+        return word in stop or word.split("'", 1)[0] in stop
+
     def analyse(doc: str) -> list[str]:
         out: list[str] = []
         for sentence in re.split(r"[.!?;:\n()\[\]\"“”]+", doc.lower()):
             words = _SPAN_WORD.findall(sentence)
+            stops = [stop_word(w) for w in words]
             for n in (1, 2, 3, 4):
                 for i in range(len(words) - n + 1):
                     span = words[i : i + n]
-                    if span[0] in stop or span[-1] in stop or span[0][0].isdigit():
+                    if stops[i] or stops[i + n - 1] or span[0][0].isdigit():
                         continue
-                    if n == 1 and (len(span[0]) < 3 or span[0] in stop):
+                    if n == 1 and len(span[0]) < 3:
                         continue
                     out.append(" ".join(span))
         return out
 
     return analyse
+
+
+# Articles and possessives: the word after one heads a noun phrase ("the agent", "my card"), the
+# word before one is a verb or a preposition ("activate my card"). ("this", "every", "no" … are left
+# out: they also follow nouns: "the survey every quarter".)
+DETERMINERS = frozenset({"the", "a", "an", "my", "your", "our", "their", "his", "its"})
+_SENTENCES = re.compile(r"[.!?;:\n()\[\]\"“”]+")
+
+
+@dataclass
+class Lexicon:
+    """What the theme texts themselves say about their words (no tagger, no word list to fit).
+
+    `surface`: each word's usual written form where it is not lower case — an acronym ("NPS"), a
+    name ("Okta") or a mixed-case word ("iOS") — by majority of its non-sentence-initial uses.
+    `after` / `before`: how often a word comes right after a determiner ("the agent", "my card":
+    a noun) and right before one ("activate my card", "knew the answer": a verb or preposition).
+    A title should not end in a word used as a verb more than as a noun, nor in an adverb
+    ("Agent knew exactly")."""
+
+    surface: dict[str, str] = field(default_factory=dict)
+    after: Counter[str] = field(default_factory=Counter)
+    before: Counter[str] = field(default_factory=Counter)
+
+    def restore(self, phrase: str) -> str:
+        return " ".join(self.surface.get(w, w) for w in phrase.split())
+
+    def good_end(self, phrase: str) -> bool:
+        last = phrase.split()[-1]
+        if last[0].isdigit() or last in self.surface:
+            return True
+        if self.before[last] > self.after[last] and not last.endswith("ed"):
+            return False  # a bare verb ("change" in "change my pin"); "declined", "refunded" read fine
+        adverb = len(last) > 4 and last.endswith("ly") and not last.endswith(("ily", "ply"))
+        return not (adverb and not self.after[last])
+
+
+def lexicon(texts: Iterable[str]) -> Lexicon:
+    forms: dict[str, Counter[str]] = {}
+    after: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    for text in texts:
+        for sentence in _SENTENCES.split(text):
+            words = _SPAN_WORD.findall(sentence)
+            lows = [w.lower() for w in words]
+            for i, (word, low) in enumerate(zip(words, lows, strict=True)):
+                if i and lows[i - 1] in DETERMINERS:
+                    after[low] += 1
+                if i + 1 < len(lows) and lows[i + 1] in DETERMINERS:
+                    before[low] += 1
+                if i:  # sentence-initial capitals say nothing
+                    forms.setdefault(low, Counter())[word] += 1
+    surface = {}
+    for low, counts in forms.items():
+        form, n = counts.most_common(1)[0]
+        if form != low and n * 2 > sum(counts.values()):
+            surface[low] = form
+    return Lexicon(surface, after, before)
 
 
 def key_phrases(
@@ -178,10 +242,14 @@ def key_phrases(
     weights = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
     # A phrase must occur at least twice in its theme (once is one person's wording).
     weights[tf < 2] = 0
+    lex = lexicon(texts[int(i)] for i in np.flatnonzero(labels >= 0))
+    good_end = np.array([lex.good_end(str(term)) for term in terms], dtype=bool)
     picked: list[list[int]] = []
     wanted: list[int] = []
     for t in range(n_themes):
-        order = [int(j) for j in np.argsort(-weights[t])[:PHRASE_CANDIDATES] if weights[t, j] > 0]
+        ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
+        # Candidates do not end in a verb or an adverb (by the texts' own usage), if the theme has any.
+        order = ([j for j in ranked if good_end[j]] or ranked)[:PHRASE_CANDIDATES]
         picked.append(order)
         wanted.extend(order)
     unique = sorted(set(wanted))
@@ -203,7 +271,15 @@ def key_phrases(
             mmr = (1 - MMR_DIVERSITY) * relevance - MMR_DIVERSITY * redundancy
             mmr[chosen] = -np.inf
             chosen.append(int(np.argmax(mmr)))
-        out.append([str(terms[cands[c]]) for c in chosen])
+        phrases = [str(terms[cands[c]]) for c in chosen]
+        if " " not in phrases[0] and len(phrases[0]) <= 3:
+            # One short word ("nps") is not a title: the most relevant candidate that contains it
+            # ("nps survey"), if the theme has one.
+            longer = [c for c in np.argsort(-relevance, kind="stable") if phrases[0] in str(terms[cands[c]]).split()]
+            longer = [c for c in longer if " " in str(terms[cands[c]])]
+            if longer:
+                phrases = [str(terms[cands[longer[0]]]), *(p for p in phrases if p != str(terms[cands[longer[0]]]))]
+        out.append([lex.restore(p) for p in phrases])
     return out
 
 
