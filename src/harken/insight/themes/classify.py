@@ -435,13 +435,13 @@ def classify_items(
         stored.update({f.pk: fresh[i] for i, f in enumerate(missing)})
 
     texts = [item_text(f.title, f.text) for f in todo]
-    vectors = np.vstack([stored[f.pk] for f in todo])
-    guesses = guess(texts, vectors)
+    matrix = np.vstack([stored[f.pk] for f in todo])
+    guesses = guess(texts, matrix)
     learned = learned_categories(workspace)
     model = get_embedder().name
     models = [model] * len(todo)
     if learned is not None and learned.model is not None:
-        predicted = learned.model.predict(vectors)
+        predicted = learned.model.predict(matrix)
         for i, cat in enumerate(predicted.tolist()):
             g = guesses[i]
             sentiment = g.sentiment
@@ -451,7 +451,7 @@ def classify_items(
             models[i] = f"{LEARNED_PREFIX}{learned.corrections}"
     corr_vectors, corr_labels = _corrections(workspace)
     if len(corr_labels):
-        sims = vectors @ corr_vectors.T
+        sims = matrix @ corr_vectors.T
         nearest = sims.argmax(axis=1)
         for i in range(len(todo)):
             if sims[i, nearest[i]] >= CORRECTION_SIMILARITY:
