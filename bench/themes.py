@@ -118,13 +118,23 @@ def run_harken(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float
     cluster_s = time.perf_counter() - start
     encode = get_embedder().encode
     phrases = labeling.key_phrases(texts, result.labels, result.n_themes, result.centroids, encode)
-    titles = [labeling.title_from(p, k) for p, k in zip(phrases, keywords, strict=True)]
+    sizes = np.bincount(result.labels[result.labels >= 0], minlength=result.n_themes).tolist()
+    titles = (
+        labeling.distinct_titles(phrases, keywords, sizes)
+        if hasattr(labeling, "distinct_titles")  # the product's titles (no two alike) since issue 11's title pass
+        else [labeling.title_from(p, k) for p, k in zip(phrases, keywords, strict=True)]
+    )
     groups = result.groups if result.groups is not None else np.arange(result.n_themes)
     top = np.where(result.labels >= 0, groups[np.maximum(result.labels, 0)], -1)
     n_top = int(groups.max()) + 1 if len(groups) else 0
     top_centroids = clustering.centroids_of(clustering.normalise(vectors), top, n_top)
     top_phrases = labeling.key_phrases(texts, top, n_top, top_centroids, encode)
-    top_titles = [labeling.title_from(p) for p in top_phrases]
+    top_sizes = np.bincount(top[top >= 0], minlength=n_top).tolist()
+    top_titles = (
+        labeling.distinct_titles(top_phrases, [[] for _ in top_phrases], top_sizes)
+        if hasattr(labeling, "distinct_titles")
+        else [labeling.title_from(p) for p in top_phrases]
+    )
     seconds = time.perf_counter() - start
     return (
         result.labels,

@@ -513,3 +513,13 @@ def test_titles_restore_acronyms_and_names_from_the_items_and_avoid_weak_phrases
     assert lex.restore("change my pin") == "change my PIN" and lex.restore("use okta") == "use Okta"
     assert not lex.good_end("please change") and not lex.good_end("agent knew exactly")
     assert lex.good_end("my pin") and lex.good_end("the agent")
+
+
+def test_no_two_new_themes_get_the_same_title() -> None:
+    from harken.insight.themes import labeling
+
+    phrases = [["dashboard", "share a dashboard"], ["dashboard", "dashboard filters", "filters"], ["dashboard"], []]
+    titles = labeling.distinct_titles(phrases, [[], [], [], ["export", "csv"]], sizes=[5, 9, 2, 3], taken=["Export"])
+    # The largest theme chooses first; the others take their next phrase; one with no other keeps it.
+    assert titles[1] == "Dashboard" and titles[0] == "Share a dashboard" and titles[2] == "Dashboard"
+    assert titles[3] == "Export · CSV"

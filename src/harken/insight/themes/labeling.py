@@ -205,7 +205,7 @@ def lexicon(texts: Iterable[str]) -> Lexicon:
                     after[low] += 1
                 if i + 1 < len(lows) and lows[i + 1] in DETERMINERS:
                     before[low] += 1
-                if i:  # sentence-initial capitals say nothing
+                if i or word[1:] != word[1:].lower():  # a sentence-initial capital alone says nothing
                     forms.setdefault(low, Counter())[word] += 1
     surface = {}
     for low, counts in forms.items():
@@ -290,6 +290,25 @@ def title_from(phrases: Sequence[str], keywords: Sequence[str] = (), fallback: s
     words = [w.upper() if w in ACRONYMS else w for w in phrases[0].split()]
     title = " ".join(words)
     return (title[:1].upper() + title[1:])[:200]
+
+
+def distinct_titles(
+    phrases: Sequence[Sequence[str]],
+    keywords: Sequence[Sequence[str]],
+    sizes: Sequence[int],
+    taken: Iterable[str] = (),
+) -> list[str]:
+    """`title_from` for each theme, no two alike ("Dashboard" three times says nothing): larger themes
+    choose first; a theme whose best phrase is already a title takes its next key phrase, and
+    keeps the repeated title only if it has no other. `taken`: names that stay (kept themes)."""
+    used = {t.lower() for t in taken}
+    out = [""] * len(phrases)
+    for t in sorted(range(len(phrases)), key=lambda i: -sizes[i]):
+        options = [title_from([p]) for p in phrases[t]] or [title_from([], keywords[t])]
+        title = next((o for o in options if o.lower() not in used), options[0])
+        used.add(title.lower())
+        out[t] = title
+    return out
 
 
 def summary_from(quotes: Sequence[str], size: int, limit: int = 140) -> str:

@@ -251,6 +251,12 @@ def plan_reclustering(
     centroids = clustering.centroids_of(data.matrix, label_rows, len(groups)) if len(data) else np.zeros((0, 0))
     encode = get_embedder().encode
     phrases = labeling.key_phrases(data.texts, sampled, len(groups), centroids, encode) if len(data) else []
+    titles = labeling.distinct_titles(
+        phrases or [[] for _ in groups],
+        [keywords[g] or (list(theme.keywords) if theme else []) for g, (_, theme) in enumerate(groups)],
+        [len(members) for members, _ in groups],
+        taken=[theme.name for _, theme in groups if theme is not None],
+    )
     for g, (members, theme) in enumerate(groups):
         idx = np.asarray([row_of[f] for f in members], dtype=np.int64)
         if len(idx):
@@ -262,7 +268,7 @@ def plan_reclustering(
         else:
             centroid, scores, quotes = np.zeros(data.matrix.shape[1], np.float32), [], []
         kws = keywords[g] or (list(theme.keywords) if theme else [])
-        name = theme.name if theme is not None else labeling.title_from(phrases[g] if phrases else [], kws)
+        name = theme.name if theme is not None else titles[g]
         quote_texts = [data.texts[row_of[q]] for q in quotes if q in row_of]
         plan.themes.append(
             PlannedTheme(
@@ -350,11 +356,14 @@ def _plan_groups(
     sampled = label_sample(labels, n_groups)
     keywords = labeling.keywords_per_theme(data.texts, sampled, n_groups)
     phrases = labeling.key_phrases(data.texts, sampled, n_groups, group_centroids, encode)
+    titles = labeling.distinct_titles(
+        phrases, keywords, [len(ms) for ms in members], taken=[m.name for m in match.values()]
+    )
     for g, ms in enumerate(members):
         idx = np.asarray([row_of[f] for f in ms], dtype=np.int64)
         quotes = labeling.representatives(data.matrix[idx], group_centroids[g], ms, [data.texts[i] for i in idx], 5)
         existing = match.get(g)
-        name = existing.name if existing is not None else labeling.title_from(phrases[g], keywords[g])
+        name = existing.name if existing is not None else titles[g]
         summary = labeling.summary_from([data.texts[row_of[q]] for q in quotes], len(ms))
         plan.groups.append(PlannedGroup(name, summary, keywords[g], len(ms), existing))
     plan.retire_groups = [c for c in current if c not in match.values()]
