@@ -46,7 +46,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from harken.insight.themes.models import ThemeAssignment, ThemeAccountCount, ThemeStatsState, ThemeWeekCount
+from harken.insight.themes.models import ThemeAccountCount, ThemeAssignment, ThemeStatsState, ThemeWeekCount
 from harken.workspaces.models import Workspace
 
 __all__ = [
