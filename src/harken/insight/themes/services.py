@@ -964,8 +964,20 @@ def theme_detail(actor: Actor, theme: Theme, weeks: int = 26) -> dict[str, Any]:
     items = (
         actor.workspace.feedback_items.filter(theme_assignment__theme=theme)
         .select_related("account", "theme_assignment", "classification")
-        .order_by("-received_at")
+        .order_by("-received_at", "-pk")
     )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Also `id = ANY(ARRAY(the theme's member ids))`: PostgreSQL then fetches the members by id and
+        # sorts them (work ~ the theme's size). Without it, it walked the workspace's date (or id)
+        # index until a page of members turned up: 100k rows read for a 2,600-item theme at 200k items.
+        table = connection.ops.quote_name(Feedback._meta.db_table)
+        assignments = connection.ops.quote_name(ThemeAssignment._meta.db_table)
+        items = items.extra(  # noqa: S610 (table names from _meta, the theme id a parameter)
+            where=[f"{table}.id = ANY(ARRAY(SELECT feedback_id FROM {assignments} WHERE theme_id = %s))"],
+            params=[theme.pk],
+        )
     first, since = _week_bounds(timezone.now(), weeks)
     held = theme_stats.read_theme(actor.workspace, theme.pk, first, weeks)
     if held is not None:  # stored at write time (themes/stats.py)
@@ -996,6 +1008,9 @@ def theme_detail(actor: Actor, theme: Theme, weeks: int = 26) -> dict[str, Any]:
     quotes = actor.workspace.feedback_items.in_bulk(theme.quote_ids or [])
     return {
         "items": items,
+        # The members' number for the paginator, from the assignment index (the same rows as `items`:
+        # one assignment per item, in the theme's workspace), not a join over the workspace's items.
+        "count": theme.assignments.count(),
         "chart": chart,
         "segments": seg_rows,
         "quotes": [quotes[q] for q in theme.quote_ids or [] if q in quotes],
