@@ -975,7 +975,7 @@ def theme_detail(actor: Actor, theme: Theme, weeks: int = 26) -> dict[str, Any]:
         table = connection.ops.quote_name(Feedback._meta.db_table)
         assignments = connection.ops.quote_name(ThemeAssignment._meta.db_table)
         items = items.extra(  # noqa: S610 (table names from _meta, the theme id a parameter)
-            where=[f"{table}.id = ANY(ARRAY(SELECT feedback_id FROM {assignments} WHERE theme_id = %s))"],
+            where=[f"{table}.id = ANY(ARRAY(SELECT feedback_id FROM {assignments} WHERE theme_id = %s))"],  # noqa: S608
             params=[theme.pk],
         )
     first, since = _week_bounds(timezone.now(), weeks)
