@@ -152,8 +152,14 @@ def main() -> None:
     )  # fmt: skip
     write_results(
         args.name,
-        {"items": items, "themed": themed, "label": args.label, "serial": args.serial, "results": rows,
-         "maintenance": maintenance},
+        {
+            "items": items,
+            "themed": themed,
+            "label": args.label,
+            "serial": args.serial,
+            "results": rows,
+            "maintenance": maintenance,
+        },
     )
 
 

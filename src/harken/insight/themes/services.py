@@ -961,7 +961,7 @@ def theme_detail(actor: Actor, theme: Theme, weeks: int = 26) -> dict[str, Any]:
     from harken.core.charts import bar_chart
 
     _same_workspace(actor, theme)
-    items = (
+    items: QuerySet[Feedback] = (
         actor.workspace.feedback_items.filter(theme_assignment__theme=theme)
         .select_related("account", "theme_assignment", "classification")
         .order_by("-received_at", "-pk")

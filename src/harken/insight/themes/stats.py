@@ -231,7 +231,10 @@ def _add(workspace: Workspace, model: type[Any], column: str, delta: dict[Key, i
     table = connection.ops.quote_name(model._meta.db_table)
     key = connection.ops.quote_name(column)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    adapt = connection.ops.adapt_datefield_value if column == "week" else (lambda v: v)
+
+    def adapt(value: Any) -> Any:
+        return connection.ops.adapt_datefield_value(value) if column == "week" else value
+
     sql = (
         f"INSERT INTO {table} (created_at, updated_at, workspace_id, theme_id, {key}, items) "  # noqa: S608 (names from _meta)
         "VALUES (%s, %s, %s, %s, %s, %s) "
