@@ -634,7 +634,9 @@ def delete_feedback(actor: Actor, item: Feedback) -> None:
 
     # The item leaves its theme's stored figures in the same transaction; items merged into it lose
     # their merge with it (`merged_into` is set to null) and count again for their own themes.
-    merged_in = list(actor.workspace.feedback_items.filter(merged_into=item).values_list("pk", flat=True))
-    with transaction.atomic(), theme_stats.tracking(actor.workspace, [item.pk, *merged_in]):
-        audit.record(actor, AuditAction.DELETED, f"Feedback #{item.pk} “{(item.title or item.text)[:80]}”")
-        item.delete()
+    with transaction.atomic():
+        theme_stats.lock(actor.workspace)  # before reading which items are merged into it
+        merged_in = list(actor.workspace.feedback_items.filter(merged_into=item).values_list("pk", flat=True))
+        with theme_stats.tracking(actor.workspace, [item.pk, *merged_in]):
+            audit.record(actor, AuditAction.DELETED, f"Feedback #{item.pk} “{(item.title or item.text)[:80]}”")
+            item.delete()
