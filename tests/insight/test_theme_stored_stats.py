@@ -256,3 +256,56 @@ def test_filtered_list_is_counted_from_the_items(world) -> None:  # type: ignore
         actor, evidence=evidence
     )
     assert rows and all(r.arr == Decimal(2000) for r in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_of_one_workspace_do_not_count_the_same_item_twice(world) -> None:  # type: ignore[no-untyped-def]
+    """Two transactions move the same item at once (PostgreSQL; SQLite has one writer anyway): the
+    second reads the item's "before" only after the first committed, under the stats row lock.
+    Without the lock the second would subtract the item from its old theme a second time."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    ws = world.alpha
+    ids = seed(ws)
+    services.recluster(ws)
+    actor = world.actor(world.bob)
+    item = ws.feedback_items.get(pk=ids["export"][0])
+    current = ws.theme_assignments.get(feedback=item).theme_id
+    first_theme, second_theme = ws.themes.filter(status=ThemeStatus.ACTIVE).exclude(pk=current).order_by("pk")[:2]
+    inside = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic(), stats.tracking(ws, [item.pk]):
+                services._place(actor, [item.pk], first_theme)
+                inside.set()
+                time.sleep(1.5)  # the second writer starts now and must wait for this commit
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            inside.set()
+            connection.close()
+
+    def second() -> None:
+        try:
+            inside.wait(30)
+            services.move_item(actor, ws.feedback_items.get(pk=item.pk), second_theme)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert ws.theme_assignments.get(feedback=item).theme_id == second_theme.pk
+    assert stats.differences(ws) == EQUAL
