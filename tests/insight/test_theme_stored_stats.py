@@ -220,6 +220,13 @@ def test_reads_never_write_and_other_time_zones_are_counted(world, client) -> No
             assert writes == []
         assert ThemeStatsState.objects.filter(workspace=ws).exists() == stored  # a GET never builds them
         stats.rebuild(ws)
+    # The page's paginator is told the members' number (no COUNT over the joined items): the same.
+    members = ws.feedback_items.filter(theme_assignment__theme=theme)
+    listed_page = client.get(f"/w/alpha/insight/themes/{theme.pk}/").context["page_obj"]
+    assert listed_page.paginator.count == members.count() == theme.assignments.count()
+    assert [f.pk for f in listed_page.object_list] == list(
+        members.order_by("-received_at", "-pk").values_list("pk", flat=True)[:25]
+    )
 
     # A member who reads in another time zone gets weeks counted in that zone, from the items.
     actor = world.actor(world.bob)
