@@ -418,6 +418,20 @@ def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[n
     assert len(themes) >= 5 and all(t.name and t.keywords for t in themes)
     assert ws.item_classifications.count() == ws.feedback_items.count()
     assert top_problems(Actor.system(ws), limit=5)
+    # The worker's re-clustering stored the per-theme figures, equal to a fresh count, and they stay
+    # so through the demo's own kind of write (merging two themed duplicates, then undoing it).
+    from harken.insight.services import merge, undo_merge
+    from harken.insight.themes import stats
+
+    assert ws.theme_week_counts.exists() and ws.theme_account_counts.exists()
+    assert stats.differences(ws) == {"weeks": {}, "accounts": {}}
+    a, b = ws.feedback_items.filter(theme_assignment__theme=themes[0], merged_into__isnull=True)[:2]
+    before = sum(ws.theme_week_counts.filter(theme=themes[0]).values_list("items", flat=True))
+    record = merge(Actor.system(ws), a, b)
+    assert sum(ws.theme_week_counts.filter(theme=themes[0]).values_list("items", flat=True)) == before - 1
+    assert stats.differences(ws) == {"weeks": {}, "accounts": {}}
+    undo_merge(Actor.system(ws), record)
+    assert stats.differences(ws) == {"weeks": {}, "accounts": {}}
 
 
 @pytest.mark.slow

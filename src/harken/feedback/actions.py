@@ -609,7 +609,10 @@ def update_feedback(
             item.account = account
             changed.add("account")
     tag_objects = get_or_create_tags(workspace, parse_tag_names(tags)) if tags is not UNSET else None
-    with transaction.atomic():
+    from harken.insight.themes import stats as theme_stats
+
+    # A new account moves the item's weight between accounts in its theme's stored figures.
+    with transaction.atomic(), theme_stats.tracking(workspace, [item.pk] if "account" in changed else []):
         if changed:
             item.save()
         if tag_objects is not None and {t.pk for t in tag_objects} != set(item.tags.values_list("pk", flat=True)):
@@ -627,6 +630,13 @@ def update_feedback(
 def delete_feedback(actor: Actor, item: Feedback) -> None:
     actor.require(Role.MEMBER)
     _check_owned(actor.workspace, item, "feedback item")
+    from harken.insight.themes import stats as theme_stats
+
+    # The item leaves its theme's stored figures in the same transaction; items merged into it lose
+    # their merge with it (`merged_into` is set to null) and count again for their own themes.
     with transaction.atomic():
-        audit.record(actor, AuditAction.DELETED, f"Feedback #{item.pk} “{(item.title or item.text)[:80]}”")
-        item.delete()
+        theme_stats.lock(actor.workspace)  # before reading which items are merged into it
+        merged_in = list(actor.workspace.feedback_items.filter(merged_into=item).values_list("pk", flat=True))
+        with theme_stats.tracking(actor.workspace, [item.pk, *merged_in]):
+            audit.record(actor, AuditAction.DELETED, f"Feedback #{item.pk} “{(item.title or item.text)[:80]}”")
+            item.delete()

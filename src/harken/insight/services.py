@@ -590,7 +590,11 @@ def merge(
         raise ValidationError("Both items must belong to this workspace.")
     if survivor.pk == merged.pk:
         raise ValidationError("An item cannot be merged into itself.")
-    with transaction.atomic():
+    from harken.insight.themes import stats as theme_stats
+
+    # The merged item now counts through its survivor: the stored theme figures follow, in this
+    # transaction (their lock first, then the item rows).
+    with transaction.atomic(), theme_stats.tracking(ws, [merged.pk]):
         # Lock both rows so two PMs merging at once cannot create a cycle.
         list(ws.feedback_items.select_for_update().filter(pk__in=[survivor.pk, merged.pk]))
         if ws.feedback_merges.filter(merged=merged, undone_at__isnull=True).exists():
@@ -629,7 +633,9 @@ def undo_merge(actor: Actor, record: FeedbackMerge) -> FeedbackMerge:
         raise ValidationError("That merge belongs to another workspace.")
     if record.undone_at is not None:
         raise ValidationError("This merge was already undone.")
-    with transaction.atomic():
+    from harken.insight.themes import stats as theme_stats
+
+    with transaction.atomic(), theme_stats.tracking(actor.workspace, [record.merged_id]):  # counts again
         survivor, merged = record.survivor, record.merged
         # Keep tags the survivor also holds through another item still merged into it.
         others = actor.workspace.feedback_merges.filter(survivor=survivor, undone_at__isnull=True).exclude(pk=record.pk)

@@ -179,7 +179,40 @@ def classify(workspace: str = typer.Option(..., "--workspace", "-w", help="Works
     console.print(f"Classified {done} item(s); corrected ones were left as people set them.")
 
 
+def themestats(
+    workspace: str | None = typer.Option(None, "--workspace", "-w", help="Workspace slug"),
+    all_: bool = typer.Option(False, "--all", help="Every workspace"),
+    check: bool = typer.Option(False, "--check", help="Only compare stored and counted figures; exit 1 if they differ"),
+) -> None:
+    """Recount the stored per-theme figures (theme list and theme page) from the items: the repair
+    (idempotent; re-clustering does the same at its end). Also builds them for a workspace that has
+    none yet (e.g. right after the migration that added them)."""
+    console = _setup()
+    from harken.insight.themes import stats
+    from harken.workspaces.models import Workspace
+
+    if all_ == (workspace is not None):
+        raise typer.BadParameter("Give --workspace or --all.", param_hint="--workspace")
+    targets = list(Workspace.objects.order_by("pk")) if all_ else [_workspace(str(workspace))]
+    wrong = 0
+    for ws in targets:
+        if check:
+            diff = stats.differences(ws)
+            n = sum(len(d) for d in diff.values())
+            wrong += n
+            console.print(f"{ws.slug}: {'figures equal the items' if not n else f'{n} stored figure(s) differ'}")
+        else:
+            result = stats.rebuild(ws)
+            console.print(
+                f"{ws.slug}: {result['weeks']} theme-weeks, {result['accounts']} theme-accounts stored; "
+                f"{result['corrected']} corrected."
+            )
+    if check and wrong:
+        raise typer.Exit(1)
+
+
 def add_commands(app: typer.Typer) -> None:
+    app.command("themestats")(themestats)
     app.command("themes")(themes)
     app.command("problems")(problems)
     app.command("trends")(trends)

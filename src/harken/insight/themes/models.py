@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from harken.core.models import TenantModel
+from harken.customers.models import Account
 from harken.feedback.models import Feedback
 from harken.workspaces.models import Workspace
 
@@ -16,11 +17,14 @@ __all__ = [
     "RunStatus",
     "Sentiment",
     "Theme",
+    "ThemeAccountCount",
     "ThemeAssignment",
     "ThemeEdit",
     "ThemeGroup",
     "ThemeRun",
+    "ThemeStatsState",
     "ThemeStatus",
+    "ThemeWeekCount",
     "TrendAlert",
 ]
 
@@ -215,3 +219,50 @@ class ThemeRun(TenantModel):
 
     def __str__(self) -> str:
         return f"theme run {self.pk} ({self.status})"
+
+
+class ThemeStatsState(TenantModel):
+    """The workspace's per-theme figures are stored (`ThemeWeekCount`, `ThemeAccountCount`), with
+    weeks counted in `zone`. No row: the pages count from the items (and nothing keeps figures).
+
+    Its row lock is what serialises the writes that change the figures (themes/stats.py)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="theme_stats_state")
+    zone = models.CharField(max_length=64, help_text="Time zone the weeks were counted in")
+    built_at = models.DateTimeField(help_text="Last full recount (re-clustering or `harken insight themestats`)")
+
+    def __str__(self) -> str:
+        return f"theme stats of {self.workspace_id} ({self.zone})"
+
+
+class ThemeWeekCount(TenantModel):
+    """Items of a theme received in one week (Monday, in the state's zone); merged-away items excluded.
+
+    Summed over all weeks: the theme's size as the theme list shows it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="theme_week_counts")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="week_counts")
+    week = models.DateField()
+    items = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["theme", "week"], name="theme_week_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id} {self.week}: {self.items}"
+
+
+class ThemeAccountCount(TenantModel):
+    """Items of a theme from one account (merged-away items excluded). The account's ARR and segment
+    are read from the account when shown, so editing an account changes nothing here."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="theme_account_counts")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="account_counts")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    items = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["theme", "account"], name="theme_account_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id} account {self.account_id}: {self.items}"

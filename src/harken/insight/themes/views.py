@@ -81,7 +81,9 @@ def theme_detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         messages.info(request, f"“{theme.name}” was merged into this theme.")
         return redirect(_url(actor, "theme", pk=theme.merged_into_id))
     detail = services.theme_detail(actor, theme)
-    page = Paginator(detail.pop("items"), 25).get_page(request.GET.get("page"))
+    paginator = Paginator(detail.pop("items"), 25)
+    paginator.count = detail.pop("count")  # type: ignore[misc]  # known: no COUNT over the joined items
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "insight/themes_detail.html",
