@@ -255,6 +255,7 @@ def _no_objects() -> Any:
     return no_objects
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_list_endpoints_show_nothing_of_another_workspace(world: World) -> None:
     """Seed both workspaces with everything every case can make, then read every list (API with a

@@ -1,7 +1,7 @@
 """Issue 5's "Done when": the demo workspace shows meaningful themes, duplicates and top problems in a browser.
 
-Insight is computed in the test process with the real MiniLM embedder (the test settings default to
-the hashing one), through the apps' own tasks and services, then checked page by page in Chromium.
+Insight is computed in the test process with the product's default embedder, int8 MiniLM (the test
+settings default to the hashing one), through the apps' own tasks and services, then checked page by page in Chromium.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from harken.core.taskrun import run_pending_tasks
@@ -18,6 +19,8 @@ from harken.insight import services
 from harken.insight.themes.models import Theme
 from harken.workspaces.access import Actor
 from tests.browser.helpers import login, screenshot
+
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
 
 # Words of the recurring demo themes; a meaningful theme name contains at least one of them.
 DEMO_THEME_WORDS = {
@@ -36,15 +39,15 @@ def compute_insight(workspace: Any) -> None:
     run_pending_tasks()  # the demo's backfill: embed, classify, re-cluster themes, trends
     assert workspace.feedback_items.filter(embedding__isnull=True).count() == 0, "not every item was embedded"
     embedders = set(workspace.item_embeddings.values_list("embedder", flat=True))
-    assert embedders == {"minilm"}, f"expected MiniLM vectors, got {embedders}"
-    for item in workspace.feedback_items.order_by("pk").only("pk", "workspace_id", "title", "text"):
-        item.workspace = workspace
-        services.suggest_duplicates(item)
+    assert embedders == {"minilm-int8"}, f"expected (int8) MiniLM vectors, got {embedders}"
+    items = list(workspace.feedback_items.order_by("pk").only("pk", "workspace_id", "title", "text"))
+    for start in range(0, len(items), 200):  # the CLI's chunks
+        services.suggest_duplicates_many(workspace, items[start : start + 200])
     run_pending_tasks()
 
 
 def test_demo_workspace_shows_meaningful_insight(page: Page, settings: Any) -> None:
-    settings.HARKEN_EMBEDDER = "minilm"
+    settings.HARKEN_EMBEDDER = "minilm-int8"  # the product default
     demo = load_demo(items=400)
     ws = demo.workspace
     compute_insight(ws)

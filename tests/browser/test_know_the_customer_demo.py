@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -17,6 +18,8 @@ from harken.core.taskrun import run_pending_tasks
 from harken.demo.loader import DEMO_PASSWORD, DEMO_USER_EMAIL, load_demo
 from harken.digests import digest, review
 from tests.browser.helpers import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
 
 
 def test_demo_shows_conversations_cadence_understanding_digest_and_pack(page: Page) -> None:

@@ -4,10 +4,13 @@ scope works; a PM fills in the growth self-assessment and sees it in their histo
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from harken.demo.loader import DEMO_PASSWORD, DEMO_USER_EMAIL, load_demo
 from tests.browser.helpers import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
 
 METRICS = [
     "conversations",

@@ -13,6 +13,8 @@ from harken.core.taskrun import run_pending_tasks
 from harken.demo.loader import DEMO_PASSWORD, DEMO_USER_EMAIL, load_demo
 from tests.browser.helpers import DESKTOP, MOBILE, accessibility_problems, example_csv, field, login, screenshot
 
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
+
 OVERFLOW_JS = """
 () => {
   const width = document.documentElement.clientWidth;

@@ -14,7 +14,7 @@ from harken.customers import understanding
 from harken.demo import DEMO_USER_EMAIL, load_demo
 from harken.digests import digest, review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # slow: run first (tests/conftest.py)
 
 
 def test_demo_populates_conversations_understanding_digest_and_pack() -> None:

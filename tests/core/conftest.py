@@ -1,22 +1,17 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.core.test_serve import PROJECT, harken_env
+from tests.core.migrated import sqlite_copy
 
 
 @pytest.fixture(scope="session")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file shared by the tests that run real `harken` processes."""
     tmp_path = tmp_path_factory.mktemp("harken")
-    run = subprocess.run(
-        [sys.executable, "-m", "harken.cli", "migrate"], env=harken_env(tmp_path), cwd=PROJECT, capture_output=True
-    )
-    assert run.returncode == 0, run.stderr
+    sqlite_copy(tmp_path_factory, tmp_path / "harken.sqlite3")  # what `harken migrate` makes, migrated once per run
     return tmp_path
 
 

@@ -1,6 +1,6 @@
 """Real `harken worker` processes against a real database (SQLite file or PostgreSQL).
 
-`proc_db` gives a migrated database that child processes share with the test: a SQLite file, or,
+`proc_db` gives a migrated database (a copy of the run's one migrated template, tests/core/migrated.py) that child processes share with the test: a SQLite file, or,
 when the suite runs on PostgreSQL (DATABASE_URL=postgres://…), a database of its own named
 `<test database>_procs[_<xdist worker>]`. Tests read it with plain SQL (sqlite3 / psycopg), because the test's
 own Django connection points at the test database.
@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.core.migrated import postgres_copy, sqlite_copy
 from tests.core.test_serve import PROJECT, harken_env
 
 TABLES_TO_EMPTY = [
@@ -163,23 +164,16 @@ def proc_db_session(tmp_path_factory: pytest.TempPathFactory) -> ProcDB:
     tmp_path = tmp_path_factory.mktemp("procs")
     pg = _postgres_url()
     if pg:
-        import psycopg
-
         base, name = pg.rsplit("/", 1)
         # one per xdist worker: a shared one was dropped (WITH FORCE) by the other worker's session start
         worker = os.environ.get("PYTEST_XDIST_WORKER", "")
         name = f"{name.split('?')[0]}_procs{'_' + worker if worker else ''}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{name}"')
+        postgres_copy(tmp_path_factory, base, name)
         url = f"{base}/{name}"
     else:
+        sqlite_copy(tmp_path_factory, tmp_path / "harken.sqlite3")
         url = f"sqlite:///{tmp_path / 'harken.sqlite3'}"
     db = ProcDB(url, tmp_path)
-    run = subprocess.run(
-        [sys.executable, "-m", "harken.cli", "migrate"], env=db.env(), cwd=PROJECT, capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stderr
     return db
 
 

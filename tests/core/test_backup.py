@@ -8,8 +8,12 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from tests.core.procs import ProcDB
 from tests.core.test_serve import PROJECT
+
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
 
 SEED = """
 from tests.base import World

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.core.test_serve import PROJECT, harken_env
+
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
 
 
 def check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -170,7 +170,7 @@ print(ws.pk)
 
 def test_sigkill_worker_during_reclustering_leaves_themes_consistent(proc_db: ProcDB) -> None:
     workspace_id, _ = seed(proc_db)
-    proc_db.run_python(RECLUSTER_SEED.replace("ITEMS", "4000"), **LEASE)
+    proc_db.run_python(RECLUSTER_SEED.replace("ITEMS", "2000"), **LEASE)
     proc_db.run_python(
         "from harken.insight.themes.models import ThemeRun\n"
         "from harken.insight.themes.tasks import recluster_workspace\n"
@@ -237,6 +237,6 @@ def test_sigkill_worker_during_reclustering_leaves_themes_consistent(proc_db: Pr
     assigned = proc_db.scalar(
         "SELECT count(*) FROM insight_themeassignment WHERE workspace_id = %s AND theme_id IS NOT NULL", (workspace_id,)
     )
-    assert themes >= 4 and assigned >= 3000, (themes, assigned)
+    assert themes >= 4 and assigned >= 1500, (themes, assigned)
     runs = proc_db.rows("SELECT status FROM insight_themerun WHERE workspace_id = %s ORDER BY id", (workspace_id,))
     assert [r[0] for r in runs] == ["done", "done"]

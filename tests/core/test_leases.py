@@ -20,6 +20,8 @@ from harken.core.worker import HarkenWorker, drain
 from tests.core.procs import ProcDB, WorkerProc, wait_for
 from tests.core.tasks import create_user, shout
 
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
+
 
 def _worker(worker_id: str) -> HarkenWorker:
     return HarkenWorker(

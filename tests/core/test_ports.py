@@ -15,6 +15,8 @@ from harken.cli import app
 from harken.demo.cli import served_url
 from tests.core.test_serve import PROJECT, harken_env
 
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
+
 
 def test_serve_on_a_busy_port_prints_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as busy:

@@ -11,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.core.test_serve import PROJECT, Server, harken_env
+
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
 
 SECRET = "test-secret-key-for-proxy-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 

@@ -16,7 +16,7 @@ from harken.core.taskrun import run_pending_tasks
 from tests.core.test_serve import PROJECT, harken_env
 from tests.notify.mailbox import Mailbox
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # slow: run first (tests/conftest.py)
 
 
 def noisy(caplog: pytest.LogCaptureFixture) -> list[str]:

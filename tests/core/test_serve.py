@@ -17,6 +17,8 @@ from urllib.error import URLError
 
 import pytest
 
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 

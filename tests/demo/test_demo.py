@@ -21,7 +21,7 @@ from harken.demo.generator import generate
 from harken.feedback.models import Feedback
 from harken.workspaces.models import Membership, Role, Workspace
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # slow: run first (tests/conftest.py)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SLOT_LEFT = re.compile(r"\{[a-z_]+\}")
 

@@ -16,7 +16,7 @@ from harken.triage import queries as triage_queries
 from harken.triage.models import Decision, EventKind, Reply, Triage, TriageEvent
 from harken.workspaces.models import Workspace
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # slow: run first (tests/conftest.py)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 

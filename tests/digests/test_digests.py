@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 
+import pytest
 from django.urls import reverse
 
 from harken.conversations import services as conv_services
@@ -138,6 +139,7 @@ def test_last_month_is_read_in_the_workspace_time_zone(world: World) -> None:
     assert review.local_today(world.alpha, late) == dt.date(2026, 11, 1)
 
 
+@pytest.mark.slow
 def test_demo_signs_off_the_month_before_its_own_clock(db: None) -> None:
     """The demo dates last month's sign-offs and last week's decisions from the `now` it was given, not
     the wall clock: a load at 23:59 on the last day of a month, read after midnight, still matches the

@@ -403,6 +403,7 @@ def test_themes_api_shows_each_theme_under_its_top_level_theme(world) -> None:  
     assert client.get(f"/api/insight/themes/groups/{one['parent_id']}", **headers).status_code == 404
 
 
+@pytest.mark.slow
 def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[no-untyped-def]
     """The demo loader's hook backfills classification, themes and trends (hashing embedder here)."""
     from harken.demo.loader import load_demo

@@ -11,7 +11,7 @@ from harken.demo import load_demo
 from harken.portal import queries
 from harken.portal.models import Idea, ModState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # slow: run first (tests/conftest.py)
 
 
 def test_demo_portal_is_populated() -> None:

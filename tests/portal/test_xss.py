@@ -12,6 +12,8 @@ from harken.portal.markup import render
 from tests.base import World
 from tests.portal.helpers import make_portal, visitor
 
+pytestmark = pytest.mark.slow  # run first: see tests/conftest.py
+
 PAYLOADS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",

@@ -11,7 +11,7 @@ from harken.demo import load_demo
 from harken.roadmap import queries
 from harken.roadmap.models import NoticeStatus, PromiseStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_demo_roadmap_is_believable(settings) -> None:  # type: ignore[no-untyped-def]
