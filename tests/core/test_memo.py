@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -141,14 +141,12 @@ def test_a_token_revoked_or_downgraded_in_another_process_stops_at_once(
 ) -> None:
     token = make_token(world.alpha, world.bob)
     client = Client()
-    create = {"text": "Sent with the token", "content_type": "application/json"}
     assert client.get("/api/feedback/", **api_headers(token)).status_code == 200
     with elsewhere(monkeypatch):
         Membership.objects.filter(workspace=world.alpha, user=world.bob).update(role=Role.VIEWER)
-    response = client.post(
-        "/api/feedback/", data={"text": create["text"]}, **api_headers(token), content_type="application/json"
-    )
+    response = client.post("/api/feedback/", data={"text": "Hi"}, content_type="application/json", **api_headers(token))
     assert response.status_code == 403  # the creator is a viewer now: the token is read-only
+    assert client.get("/api/feedback/", **api_headers(token)).status_code == 200  # reads still work (memoised)
     with elsewhere(monkeypatch, bump=False):
         ApiToken.objects.filter(workspace=world.alpha).update(revoked_at=timezone.now())
     assert client.get("/api/feedback/", **api_headers(token)).status_code == 200  # control: memoised
@@ -174,7 +172,7 @@ def test_each_request_gets_its_own_instances(world: World) -> None:
     scope = memo.RequestScopeMiddleware(
         lambda request: (membership_for(world.bob, "alpha"), membership_for(world.bob, "alpha"))
     )  # type: ignore[arg-type,return-value]
-    first, second = scope(None)  # type: ignore[arg-type,misc]
+    first, second = scope(RequestFactory().get("/"))  # type: ignore[misc]
     assert first.pk == second.pk and first is not second
     assert first.workspace is not second.workspace and first.user is not second.user
     first.workspace.name = "Changed in memory only"
@@ -197,7 +195,7 @@ def test_a_request_that_writes_neither_reads_nor_fills_the_memo(world: World) ->
                 Membership.objects.filter(workspace=world.alpha, user=world.bob).update(role=Role.MEMBER)
             return first, memo.remember("probe", 1, fetch)
 
-        return memo.RequestScopeMiddleware(view)(None)  # type: ignore[arg-type]
+        return memo.RequestScopeMiddleware(view)(RequestFactory().get("/"))
 
     assert request(write=False) == (1, 1)  # the second lookup came from the memo
     assert request(write=True) == (1, 2)  # after its own write: read again, not stored
@@ -210,3 +208,64 @@ def test_outside_a_request_nothing_is_memoised(world: World) -> None:
     assert memo.remember("probe", 1, lambda: calls.append(1)) is None
     assert memo.remember("probe", 1, lambda: calls.append(1)) is None
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_item_page_lists_shared_by_all_items_follow_writes_from_another_process(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item page memoises what every item shows alike (the sidebar's workspaces, the tag
+    suggestions, the roadmap link choices); a write elsewhere shows up on the next page."""
+    from harken.feedback import actions
+    from harken.feedback.models import Tag
+    from harken.roadmap.models import RoadmapItem
+    from harken.workspaces.models import Workspace
+
+    item, _ = actions.create_feedback(world.actor(world.bob), text="Item with side panels")
+    client = world.client_for(world.bob)
+    url = reverse("feedback:detail", kwargs={"ws": "alpha", "pk": item.pk})
+    client.get(url)
+    first = client.get(url).content.decode()
+    assert "Roadmap from elsewhere" not in first and "tag-from-elsewhere" not in first
+    with elsewhere(monkeypatch):
+        RoadmapItem.objects.create(workspace=world.alpha, title="Roadmap from elsewhere")
+        Tag.objects.create(workspace=world.alpha, name="tag-from-elsewhere")
+        gamma = Workspace.objects.create(name="Gamma from elsewhere", slug="gamma")
+        Membership.objects.create(workspace=gamma, user=world.bob, role=Role.MEMBER)
+    page = client.get(url)
+    assert page["X-Harken-Cache"] == "miss"
+    html = page.content.decode()
+    assert "Roadmap from elsewhere" in html
+    assert 'value="tag-from-elsewhere"' in html
+    assert "Gamma from elsewhere" in html
+
+
+@pytest.mark.django_db
+def test_an_item_page_miss_reads_no_workspace_wide_list_twice(world: World) -> None:
+    from harken.feedback import actions
+
+    items = [actions.create_feedback(world.actor(world.bob), text=f"Item {n}")[0] for n in range(2)]
+    client = world.client_for(world.bob)
+    urls = [reverse("feedback:detail", kwargs={"ws": "alpha", "pk": i.pk}) for i in items]
+    client.get(urls[0])  # the CSRF cookie
+    client.get(urls[0])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(urls[1])["X-Harken-Cache"] == "miss"
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if 'ORDER BY "workspaces_workspace"."name"' in q]  # the sidebar's workspaces
+    assert not [q for q in sql if 'INNER JOIN "workspaces_workspace"' in q]  # the membership
+    assert not [q for q in sql if q.startswith('SELECT "feedback_tag"') and "feedback_feedback_tags" not in q]
+    assert not [q for q in sql if 'FROM "roadmap_roadmapitem"' in q and "roadmap_evidence" not in q]
+
+
+@pytest.mark.django_db
+def test_writes_always_check_access_against_the_database(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A POST has no memo scope: even before the shared version moves, a revoked token cannot write."""
+    token = make_token(world.alpha, world.bob)
+    client = Client()
+    assert client.get("/api/feedback/", **api_headers(token)).status_code == 200
+    with elsewhere(monkeypatch, bump=False):
+        ApiToken.objects.filter(workspace=world.alpha).update(revoked_at=timezone.now())
+    assert client.get("/api/feedback/", **api_headers(token)).status_code == 200  # a read: memoised
+    response = client.post("/api/feedback/", data={"text": "No"}, content_type="application/json", **api_headers(token))
+    assert response.status_code == 401

@@ -17,8 +17,8 @@ So a read of product data made *after* reading version V is valid for as long as
 - A request that wrote (or runs while another thread of this process wrote) sees a local version other
   than its L: the memo is bypassed for it, and nothing it reads is stored. So nothing read inside an
   uncommitted transaction is ever shared; rolled-back writes cannot leave a stale entry behind.
-- Outside a request (workers, commands, tests calling services) there is no scope and `remember()`
-  just calls the function: nothing changes there.
+- Outside a GET/HEAD request (writes, workers, commands, tests calling services) there is no scope and
+  `remember()` just calls the function: nothing changes there.
 - Values must be immutable (tuples of column values, zones); `build()` makes a fresh model instance from a
   stored row for each request, so no two threads ever share a mutable model instance.
 
@@ -42,6 +42,7 @@ from harken.core import dataversion
 
 M = TypeVar("M", bound=Model)
 MAX_ENTRIES = 20_000
+SAFE_METHODS = ("GET", "HEAD")
 _MISSING = object()
 
 
@@ -112,10 +113,12 @@ def row_of(instance: Model) -> tuple[Any, ...]:
     return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
 
 
-def build(model: type[M], row: Sequence[Any]) -> M:
-    """A fresh instance of `model` from `row_of()` values, as if just loaded from the database."""
-    names = [f.attname for f in model._meta.concrete_fields]
-    return model.from_db(DEFAULT_DB_ALIAS, names, copy.deepcopy(list(row)))
+def build(model: type[M], row: Sequence[Any], names: Sequence[str] | None = None) -> M:
+    """A fresh instance of `model` from `row_of()` values, as if just loaded from the database (with
+    `names`, only those columns, as `.only(*names)` loads them: the others are deferred)."""
+    if names is None:
+        names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(DEFAULT_DB_ALIAS, list(names), copy.deepcopy(list(row)))
 
 
 def clear() -> None:
@@ -125,14 +128,17 @@ def clear() -> None:
 
 
 class RequestScopeMiddleware:
-    """Open a memo scope for each request (first in the list, so auth and views run inside it)."""
+    """Open a memo scope for each GET or HEAD request (first in the list, so auth and views run inside it).
+
+    Other methods get none: they write, so the memo could not be reused after them anyway, and reading the
+    version first would only add a query to each write (an API create stays at its one token lookup)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         previous = _scope()
-        _state.scope = _Scope()
+        _state.scope = _Scope() if request.method in SAFE_METHODS else None
         try:
             return self.get_response(request)
         finally:
