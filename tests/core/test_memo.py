@@ -219,25 +219,31 @@ def test_item_page_lists_shared_by_all_items_follow_writes_from_another_process(
     from harken.feedback import actions
     from harken.feedback.models import Tag
     from harken.roadmap.models import RoadmapItem
+    from harken.triage.models import ReplyTemplate
     from harken.workspaces.models import Workspace
 
-    item, _ = actions.create_feedback(world.actor(world.bob), text="Item with side panels")
+    item, _ = actions.create_feedback(world.actor(world.bob), text="Side panels", author_email="c@cust.test")
     client = world.client_for(world.bob)
     url = reverse("feedback:detail", kwargs={"ws": "alpha", "pk": item.pk})
     client.get(url)
     first = client.get(url).content.decode()
     assert "Roadmap from elsewhere" not in first and "tag-from-elsewhere" not in first
+    assert "Template from elsewhere" not in first and ">Vera Viewer</option>" not in first  # a viewer: not assignable
     with elsewhere(monkeypatch):
         RoadmapItem.objects.create(workspace=world.alpha, title="Roadmap from elsewhere")
         Tag.objects.create(workspace=world.alpha, name="tag-from-elsewhere")
         gamma = Workspace.objects.create(name="Gamma from elsewhere", slug="gamma")
         Membership.objects.create(workspace=gamma, user=world.bob, role=Role.MEMBER)
+        ReplyTemplate.objects.create(workspace=world.alpha, name="Template from elsewhere", body="Thanks")
+        Membership.objects.filter(workspace=world.alpha, user=world.vera).update(role=Role.MEMBER)
     page = client.get(url)
     assert page["X-Harken-Cache"] == "miss"
     html = page.content.decode()
     assert "Roadmap from elsewhere" in html
     assert 'value="tag-from-elsewhere"' in html
     assert "Gamma from elsewhere" in html
+    assert "Template from elsewhere" in html
+    assert ">Vera Viewer</option>" in html  # a member now: in the triage panel's assignee list
 
 
 @pytest.mark.django_db
@@ -256,6 +262,10 @@ def test_an_item_page_miss_reads_no_workspace_wide_list_twice(world: World) -> N
     assert not [q for q in sql if 'INNER JOIN "workspaces_workspace"' in q]  # the membership
     assert not [q for q in sql if q.startswith('SELECT "feedback_tag"') and "feedback_feedback_tags" not in q]
     assert not [q for q in sql if 'FROM "roadmap_roadmapitem"' in q and "roadmap_evidence" not in q]
+    # the triage panel's workspace-wide reads: SLA settings, assignable members, reply templates, workspace
+    assert not [q for q in sql if 'FROM "triage_triagesettings"' in q or 'FROM "triage_replytemplate"' in q]
+    assert not [q for q in sql if 'FROM "workspaces_membership"' in q or 'FROM "workspaces_workspace"' in q]
+    assert any('FROM "triage_triage"' in q for q in sql)  # the item's own triage row is still read
 
 
 @pytest.mark.django_db

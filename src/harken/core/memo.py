@@ -22,6 +22,10 @@ So a read of product data made *after* reading version V is valid for as long as
 - Values must be immutable (tuples of column values, zones); `build()` makes a fresh model instance from a
   stored row for each request, so no two threads ever share a mutable model instance.
 
+Two columns are bookkeeping the version ignores: a user's `last_login` and a token's `last_used_at`. A
+memoised row may carry an older value of them; nothing decides on them from here (Django's session
+check compares the password hash; `api_auth` keeps its own per-process time of its last stamp).
+
 What the memo may hold is therefore exactly as fresh as the response cache: what a session does (sign-in,
 sign-out) is not product data and is never memoised; a password change, role change, member removal
 or token revocation is a write of product data and empties it everywhere.

@@ -24,6 +24,12 @@ with If-None-Match gets a 304 without a render.
 
 Reads stay pure: the version is read, never written, by a GET, and entries live in the
 `responses` cache (process memory by default), not in the database.
+
+The version is read once per request (`memo.request_version()`, opened by `RequestScopeMiddleware`):
+the access checks before the cache read the session's user, membership and time zone (or the API
+token) from `harken/core/memo.py`'s memo under that same version, so a hit costs two queries (the
+session and the version; an API hit, the version only). Everything the page shows is read after the
+version was, so an entry stored under V is never older than V.
 """
 
 from __future__ import annotations
