@@ -279,3 +279,24 @@ def test_writes_always_check_access_against_the_database(world: World, monkeypat
     assert client.get("/api/feedback/", **api_headers(token)).status_code == 200  # a read: memoised
     response = client.post("/api/feedback/", data={"text": "No"}, content_type="application/json", **api_headers(token))
     assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_memo_expires_like_cached_pages(world: World, monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """A change made behind Django's back (no version bump) is seen within HARKEN_RESPONSE_CACHE_SECONDS."""
+    settings.HARKEN_RESPONSE_CACHE_SECONDS = 60
+    calls: list[int] = []
+
+    def request() -> Any:
+        def view(_: Any) -> Any:
+            return memo.remember("probe", 1, lambda: calls.append(1) or len(calls))
+
+        return memo.RequestScopeMiddleware(view)(RequestFactory().get("/"))
+
+    now = [1000.0]
+    monkeypatch.setattr(memo, "monotonic", lambda: now[0])
+    assert request() == 1
+    now[0] += 59
+    assert request() == 1  # still memoised
+    now[0] += 2
+    assert request() == 2  # 61 s after the generation began: read again

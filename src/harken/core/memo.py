@@ -13,7 +13,9 @@ So a read of product data made *after* reading version V is valid for as long as
   with the process-local version at that moment: (V, L). Every later memo lookup and the response
   cache use that same (V, L), so a hit is the session plus that one read.
 - Entries are stored under (V, L) and only the newest generation is kept: a write anywhere empties
-  the memo exactly when it would have made a cached page stale.
+  the memo exactly when it would have made a cached page stale. Like cached pages, a generation also
+  lives at most `HARKEN_RESPONSE_CACHE_SECONDS` (60): a change made behind Django's back (psql) is
+  seen within that time even if nothing else writes.
 - A request that wrote (or runs while another thread of this process wrote) sees a local version other
   than its L: the memo is bypassed for it, and nothing it reads is stored. So nothing read inside an
   uncommitted transaction is ever shared; rolled-back writes cannot leave a stale entry behind.
@@ -36,8 +38,10 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Sequence
+from time import monotonic
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
@@ -60,11 +64,16 @@ class _Scope:
 
 
 class _Store:
-    __slots__ = ("data", "generation")
+    __slots__ = ("born", "data", "generation")
 
     def __init__(self, generation: tuple[int, int]) -> None:
         self.generation = generation
+        self.born = monotonic()
         self.data: dict[tuple[str, Any], Any] = {}
+
+
+def _max_age() -> float:
+    return float(getattr(settings, "HARKEN_RESPONSE_CACHE_SECONDS", 60))
 
 
 _state = threading.local()
@@ -99,7 +108,7 @@ def remember(kind: str, key: Any, compute: Callable[[], Any]) -> Any:
         return compute()
     generation = (version, scope.local)
     store = _store
-    if store.generation != generation:
+    if store.generation != generation or monotonic() - store.born > _max_age():
         if generation[0] < store.generation[0] or generation[1] < store.generation[1]:
             return compute()  # an older request still running: neither read nor replace the newer memo
         store = _store = _Store(generation)
