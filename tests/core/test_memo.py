@@ -248,16 +248,26 @@ def test_item_page_lists_shared_by_all_items_follow_writes_from_another_process(
 
 @pytest.mark.django_db
 def test_an_item_page_miss_reads_no_workspace_wide_list_twice(world: World) -> None:
+    from harken.customers.models import Account
     from harken.feedback import actions
 
-    items = [actions.create_feedback(world.actor(world.bob), text=f"Item {n}")[0] for n in range(2)]
+    Account.objects.create(workspace=world.alpha, name="Acme", domain="acme.test")
+    items = [
+        actions.create_feedback(world.actor(world.bob), text=f"Item {n}", author_email=f"p{n}@acme.test")[0]
+        for n in range(3)
+    ]
+    assert items[0].account_id and items[0].account_id == items[2].account_id
     client = world.client_for(world.bob)
     urls = [reverse("feedback:detail", kwargs={"ws": "alpha", "pk": i.pk}) for i in items]
     client.get(urls[0])  # the CSRF cookie
     client.get(urls[0])
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(urls[1])["X-Harken-Cache"] == "miss"
+        page = client.get(urls[1])
+    assert page["X-Harken-Cache"] == "miss"
+    assert ">2 items</a>" in page.content.decode()  # the account's other items: exact, not memoised wrongly
     sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "COUNT(*)" in q]  # the account's item count: memoised
+    assert not [q for q in sql if "roadmap_" in q]  # no live roadmap item: no link lookup either
     assert not [q for q in sql if 'ORDER BY "workspaces_workspace"."name"' in q]  # the sidebar's workspaces
     assert not [q for q in sql if 'INNER JOIN "workspaces_workspace"' in q]  # the membership
     assert not [q for q in sql if q.startswith('SELECT "feedback_tag"') and "feedback_feedback_tags" not in q]

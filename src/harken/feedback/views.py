@@ -161,6 +161,16 @@ def _workspace_tags(workspace: Any) -> list[Tag]:
     return [memo.build(Tag, row) for row in rows]
 
 
+def _other_account_items(item: Feedback) -> int:
+    """How many other items the item's account has: the account's count (memoised by data version, as
+    every item of the account shows it) less this item."""
+    if not (item.account_id and item.account):
+        return 0
+    account = item.account
+    total = memo.remember("account-items", account.pk, lambda: account.feedback_items.count())
+    return max(int(total) - 1, 0)
+
+
 @workspace_view()
 @cached_page
 def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
@@ -180,9 +190,7 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             "all_tags": _workspace_tags(actor.workspace),
             "side_panels": _panels("ITEM_SIDE_PANELS"),
             "main_panels": _panels("ITEM_MAIN_PANELS"),
-            "account_items": (
-                item.account.feedback_items.exclude(pk=item.pk).count() if item.account_id and item.account else 0
-            ),
+            "account_items": _other_account_items(item),
         },
     )
 
