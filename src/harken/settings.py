@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one data-version read per request, shared by the auth memo and the response cache.
+    "harken.core.memo.RequestScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "harken.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -14,6 +14,10 @@ Two counters, both only ever increase:
   a page rendered while a write is under way is keyed by the new local value and so is never reused
   after the commit; it also keeps tests (whose transactions never commit) exact.
 
+Readers: `respcache` (rendered responses) and `memo` (small product-data reads such as the session's
+user, membership and API token, reused by later requests under the same version); both read the
+version once per request through `memo.request_version()`.
+
 Not counted (bookkeeping that no cached page shows): sessions, the last sign-in time, an API token's
 `last_used_at`, task-queue rows, task leases and periodic-run slots. Writes that bypass Django's
 connection (a bulk `COPY` through psycopg directly) must call `bump()` themselves.

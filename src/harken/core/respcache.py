@@ -24,6 +24,12 @@ with If-None-Match gets a 304 without a render.
 
 Reads stay pure: the version is read, never written, by a GET, and entries live in the
 `responses` cache (process memory by default), not in the database.
+
+The version is read once per request (`memo.request_version()`, opened by `RequestScopeMiddleware`):
+the access checks before the cache read the session's user, membership and time zone (or the API
+token) from `harken/core/memo.py`'s memo under that same version, so a hit costs two queries (the
+session and the version; an API hit, the version only). Everything the page shows is read after the
+version was, so an entry stored under V is never older than V.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
-from harken.core import dataversion
+from harken.core import dataversion, memo
 
 CACHE_ALIAS = "responses"
 KEPT_HEADERS = ("Content-Type", "Content-Language", "HX-Trigger", "HX-Push-Url", "Vary")
@@ -65,7 +71,7 @@ def _page_key(request: HttpRequest, actor: Any) -> str | None:
         return None
     if len(get_messages(request)):  # a flash message is shown once; render it
         return None
-    version = dataversion.current()
+    version = memo.request_version()
     if version is None:
         return None
     return _key(
@@ -144,7 +150,7 @@ def cached_result(schema: Any = None) -> Callable[[Callable[..., Any]], Callable
         @wraps(func)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             actor = getattr(request, "auth", None)
-            version = dataversion.current() if enabled() and request.method == "GET" and actor is not None else None
+            version = memo.request_version() if enabled() and request.method == "GET" and actor is not None else None
             if version is None or actor is None:
                 return func(request, *args, **kwargs)
             user = getattr(actor, "user", None)

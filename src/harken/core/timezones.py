@@ -27,6 +27,18 @@ def _zone(name: str | None) -> ZoneInfo | None:
 
 
 def zone_for(workspace: Any, user: Any) -> ZoneInfo:
+    """Memoised by data version within a request (harken/core/memo.py): the preference is product data."""
+    from harken.core import memo
+
+    if getattr(workspace, "pk", None) is None:
+        return _zone_for(workspace, user)
+    user_key = user.pk if getattr(user, "is_authenticated", False) else None
+    key = (workspace.pk, getattr(workspace, "timezone", ""), user_key)
+    zone: ZoneInfo = memo.remember("zone", key, lambda: _zone_for(workspace, user))
+    return zone
+
+
+def _zone_for(workspace: Any, user: Any) -> ZoneInfo:
     from harken.core.registry import collect
 
     for lookup in collect("prefs", "USER_TIME_ZONE"):

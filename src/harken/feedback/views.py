@@ -14,6 +14,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from harken.core import memo
 from harken.core.forms import add_service_errors
 from harken.core.registry import collect
 from harken.core.respcache import cached_page
@@ -21,7 +22,7 @@ from harken.core.views import redirect_back
 from harken.customers import queries as customer_queries
 from harken.feedback import actions, bulk, export, queries
 from harken.feedback.forms import FeedbackEditForm, FeedbackForm
-from harken.feedback.models import INBOX_COLUMNS, Channel, Feedback, InboxColumns
+from harken.feedback.models import INBOX_COLUMNS, Channel, Feedback, InboxColumns, Tag
 from harken.workspaces.access import Actor, workspace_view
 from harken.workspaces.models import Role
 
@@ -154,6 +155,22 @@ def export_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     return cast(HttpResponse, streamed)  # a StreamingHttpResponse: workspace_view's type says HttpResponse
 
 
+def _workspace_tags(workspace: Any) -> list[Tag]:
+    """The workspace's tags (the tag field's suggestions), memoised by data version (harken/core/memo.py)."""
+    rows = memo.remember("tags", workspace.pk, lambda: tuple(memo.row_of(t) for t in workspace.tags.all()))
+    return [memo.build(Tag, row) for row in rows]
+
+
+def _other_account_items(item: Feedback) -> int:
+    """How many other items the item's account has: the account's count (memoised by data version, as
+    every item of the account shows it) less this item."""
+    if not (item.account_id and item.account):
+        return 0
+    account = item.account
+    total = memo.remember("account-items", account.pk, lambda: account.feedback_items.count())
+    return max(int(total) - 1, 0)
+
+
 @workspace_view()
 @cached_page
 def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
@@ -170,12 +187,10 @@ def detail(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         {
             "item": item,
             "tags": list(item.tags.all()),
-            "all_tags": actor.workspace.tags.all(),
+            "all_tags": _workspace_tags(actor.workspace),
             "side_panels": _panels("ITEM_SIDE_PANELS"),
             "main_panels": _panels("ITEM_MAIN_PANELS"),
-            "account_items": (
-                item.account.feedback_items.exclude(pk=item.pk).count() if item.account_id and item.account else 0
-            ),
+            "account_items": _other_account_items(item),
         },
     )
 

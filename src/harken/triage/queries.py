@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from harken.core import memo
 from harken.core.charts import bar_chart, hbar_rows
 from harken.feedback.models import Feedback
 from harken.triage import sla
@@ -52,11 +53,18 @@ def get_settings(workspace: Workspace) -> TriageSettings:
 
     A read: the row is created with the workspace (`triage.receivers.workspace_created`) or by the
     first `update_settings`, never here."""
-    found = TriageSettings.objects.filter(workspace=workspace).first()
-    if found is None:
+    # Memoised by data version within a GET (harken/core/memo.py): every item page reads it.
+    row = memo.remember("triage-settings", workspace.pk, lambda: _settings_row(workspace))
+    if row is None:
         return TriageSettings(workspace=workspace)
+    found = memo.build(TriageSettings, row)
     found.workspace = workspace
     return found
+
+
+def _settings_row(workspace: Workspace) -> tuple[Any, ...] | None:
+    found = TriageSettings.objects.filter(workspace=workspace).first()
+    return memo.row_of(found) if found is not None else None
 
 
 #: Items received longer ago than this when they enter Harken are history (an import of last
@@ -170,10 +178,16 @@ def rows(items: Iterable[Triage], config: TriageSettings, now: datetime | None =
 
 
 def members(workspace: Workspace, min_role: Role = Role.MEMBER) -> list[Any]:
+    """The people who can be assigned (memoised by data version within a GET: every item page shows them)."""
+    from harken.accounts.models import User
+
     allowed = [r for r in Role if Role(r).at_least(min_role)]
-    return [
-        m.user for m in workspace.memberships.select_related("user").filter(role__in=allowed).order_by("user__name")
-    ]
+
+    def rows() -> tuple[tuple[Any, ...], ...]:
+        found = workspace.memberships.select_related("user").filter(role__in=allowed).order_by("user__name")
+        return tuple(memo.row_of(m.user) for m in found)
+
+    return [memo.build(User, row) for row in memo.remember("triage-members", (workspace.pk, str(min_role)), rows)]
 
 
 def _who(user: Any) -> str:
@@ -273,6 +287,14 @@ def conversation(item: Triage) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["at"])
 
 
+def _reply_templates(workspace: Workspace) -> list[ReplyTemplate]:
+    """The workspace's reply templates (memoised by data version within a GET: every item page lists them)."""
+    rows = memo.remember(
+        "reply-templates", workspace.pk, lambda: tuple(memo.row_of(t) for t in workspace.reply_templates.all())
+    )
+    return [memo.build(ReplyTemplate, row) for row in rows]
+
+
 def panel(actor: Actor, item: Triage, now: datetime | None = None) -> dict[str, Any]:
     """Everything the item's triage panel shows (templates never compute)."""
     config = get_settings(item.workspace)
@@ -285,7 +307,7 @@ def panel(actor: Actor, item: Triage, now: datetime | None = None) -> dict[str, 
         "assignable": members(item.workspace),
         "decisions": Decision.choices,
         "reason_required": sorted(REASON_REQUIRED),
-        "reply_templates": list(item.workspace.reply_templates.all()),
+        "reply_templates": _reply_templates(item.workspace),
         "customer_email": _customer_email(item.feedback),
         "default_subject": default_subject(item),
         "can_write": actor.can_write,

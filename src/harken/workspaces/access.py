@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from harken.core import memo
 from harken.core.timezones import activate_for
 from harken.workspaces.models import ApiToken, Membership, Role, Workspace
 
@@ -64,13 +65,30 @@ class Actor:
             raise PermissionDenied(f"This needs the {Role(role).label.lower()} role or higher.")
 
 
+def _membership_rows(user_id: Any, slug: str) -> tuple[tuple[Any, ...], ...] | None:
+    membership = Membership.objects.select_related("workspace", "user").filter(workspace__slug=slug, user_id=user_id)
+    found = membership.first()
+    if found is None:
+        return None
+    return (memo.row_of(found), memo.row_of(found.workspace), memo.row_of(found.user))
+
+
 def membership_for(user: Any, slug: str) -> Membership:
+    """The user's membership of the workspace `slug` (with its workspace and user), or 404.
+
+    Memoised by data version (harken/core/memo.py): a role change or removal is a write of product
+    data, so the next request anywhere reads it again. Each call gets fresh instances."""
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such workspace")
-    try:
-        return Membership.objects.select_related("workspace", "user").get(workspace__slug=slug, user=user)
-    except Membership.DoesNotExist:
-        raise Http404("No such workspace") from None
+    rows = memo.remember("membership", (user.pk, slug), lambda: _membership_rows(user.pk, slug))
+    if rows is None:
+        raise Http404("No such workspace")
+    from harken.accounts.models import User
+
+    membership = memo.build(Membership, rows[0])
+    membership.workspace = memo.build(Workspace, rows[1])
+    membership.user = memo.build(User, rows[2])
+    return membership
 
 
 def workspace_view(

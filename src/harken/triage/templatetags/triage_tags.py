@@ -24,6 +24,8 @@ def triage_panel(context: dict[str, Any], feedback: Any, part: str = "all") -> d
     if feedback.pk not in cache:
         # A read: the row was opened when the item was created; none (yet) means no panel (remembered too).
         item = actor.workspace.triage_items.filter(feedback_id=feedback.pk).select_related("feedback").first()
+        if item is not None:
+            item.feedback.workspace = actor.workspace  # the same row (the filter above): no query for it
         cache[feedback.pk] = (item, queries.panel(actor, item)) if item is not None else None
         if request is not None:
             request._triage_panels = cache
