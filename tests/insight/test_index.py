@@ -138,3 +138,22 @@ def test_a_new_backend_threshold_applies_without_a_write(world, settings) -> Non
     assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), ExactIndex)
     settings.HARKEN_EXACT_INDEX_MAX = 1
     assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), IvfIndex)
+
+
+def test_an_index_loaded_from_its_file_is_not_synced_again_without_a_write(world, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from harken.insight.services import embed_workspace
+
+    settings.HARKEN_EXACT_INDEX_MAX = 1
+    add(world.alpha, "Export to PDF fails")
+    add(world.alpha, "Dark mode please")
+    embed_workspace(world.alpha)
+    e = get_embedder()
+    assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), IvfIndex)  # built, file saved
+    vindex.forget(world.alpha.pk)
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2  # loaded from the file, synced
+    with CaptureQueriesContext(connection) as captured:
+        assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2
+    assert not [q for q in captured.captured_queries if "insight_itemembedding" in q["sql"]]

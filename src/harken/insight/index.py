@@ -433,10 +433,10 @@ def workspace_index(workspace_id: int, embedder_name: str, dim: int) -> VectorIn
 
     rows = ItemEmbedding.objects.filter(workspace_id=workspace_id, embedder=embedder_name, dim=dim)
     exact_max = exact_index_max()
-    stamp = _sync_stamp(exact_max)  # read before the sync's queries: a later write moves it on
+    version = _sync_stamp(exact_max)  # read before the sync's queries: a later write moves it on
     with _cache_lock:
         entry = _cache.get((workspace_id, embedder_name))
-    if entry is not None and stamp is not None and entry.stamp == stamp:
+    if entry is not None and version is not None and entry.stamp == version:
         return entry.index  # no write since the last sync: nothing to count or read
     count = rows.count()
     with entry.lock if entry else threading.Lock():
@@ -451,7 +451,7 @@ def workspace_index(workspace_id: int, embedder_name: str, dim: int) -> VectorIn
                 index = make_index(dim, len(keys), exact_max)
                 if len(keys):
                     index.upsert(keys, matrix)
-                entry = _Entry(index=index, synced_at=latest, count=len(index), stamp=stamp)
+                entry = _Entry(index=index, synced_at=latest, count=len(index), stamp=version)
                 _save(index, workspace_id, embedder_name, dim, latest, replace=True)
                 with _cache_lock:
                     _cache[(workspace_id, embedder_name)] = entry
@@ -473,7 +473,7 @@ def workspace_index(workspace_id: int, embedder_name: str, dim: int) -> VectorIn
         entry.count = len(index)
         if _changes(index) != before:
             _save(index, workspace_id, embedder_name, dim, entry.synced_at)
-        entry.stamp = stamp
+        entry.stamp = version
         return index
 
 
