@@ -119,7 +119,9 @@ def main() -> None:
     parser.add_argument("--endpoints", default="", help="comma-separated endpoint names to measure (default: all)")
     parser.add_argument("--slug", default="million", help="the generated workspace's slug")
     parser.add_argument(
-        "--stages", default="build,recluster,import,web", help="comma-separated subset of build,vectors,recluster,import,web"
+        "--stages",
+        default="build,recluster,import,web",
+        help="comma-separated subset of build,vectors,recluster,import,web",
     )
     args = parser.parse_args()
     os.environ.setdefault("HARKEN_EMBEDDER", "hashing")
