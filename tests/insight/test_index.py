@@ -93,8 +93,11 @@ def test_large_workspaces_use_ivf_through_the_same_path(world, settings) -> None
     assert [s.feedback.pk for s in services.similar_items(world.actor(world.bob), a)] == [b.pk]
 
 
-def test_a_search_with_no_write_since_the_last_sync_reads_no_vectors(world, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
+def test_a_search_with_no_write_since_the_last_sync_reads_no_vectors(  # type: ignore[no-untyped-def]
+    transactional_db, world, settings, monkeypatch
+) -> None:
+    # transactional_db: the writes commit, as in production (pending writes always re-sync).  # type: ignore[no-untyped-def]
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from harken.core import dataversion
@@ -109,8 +112,15 @@ def test_a_search_with_no_write_since_the_last_sync_reads_no_vectors(world, sett
         idx = workspace_index(world.alpha.pk, e.name, e.dim)
     assert len(idx) == 2
     assert not [q for q in captured.captured_queries if "insight_itemembedding" in q["sql"]]
-    # A write in this process (even uncommitted) makes the next search sync again.
+    # A write in this process makes the next search sync again.
     ItemEmbedding.objects.filter(feedback=b).delete()
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
+    # Vectors seen inside a transaction that then rolls back are dropped by the next search.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add(world.alpha, "Offline mode for the mobile app")
+        embed_workspace(world.alpha)  # the new item, and b again
+        assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 3
+        raise RuntimeError
     assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
     # A write by another process is seen through the shared version: hold this process's own
     # counter still, change the rows, and the index follows only once the shared version moves.
@@ -140,7 +150,9 @@ def test_a_new_backend_threshold_applies_without_a_write(world, settings) -> Non
     assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), IvfIndex)
 
 
-def test_an_index_loaded_from_its_file_is_not_synced_again_without_a_write(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_index_loaded_from_its_file_is_not_synced_again_without_a_write(  # type: ignore[no-untyped-def]
+    transactional_db, world, settings
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

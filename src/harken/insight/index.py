@@ -481,12 +481,15 @@ def _sync_stamp(exact_max: int) -> tuple[int, int, int] | None:
     """What must be unchanged for a cached index to be current without asking the database:
     the shared data version (bumped after every committed write, by any process), this process's
     own (bumped at each write, before the commit) and the backend threshold. None when the shared
-    version cannot be read: then every search syncs, as before.
+    version cannot be read, or when this process has uncommitted writes (a rollback would move
+    neither version): then the search syncs, as before.
 
     The sync counted the workspace's vectors on every search (a scan of the embedding rows: 80 ms
     at 200,000 vectors, more as it grows) even when nothing had changed."""
     from harken.core import dataversion
 
+    if dataversion.uncommitted_writes():  # what the sync reads may yet be rolled back: no reuse
+        return None
     shared = dataversion.current()
     return None if shared is None else (shared, dataversion.local_version(), exact_max)
 
