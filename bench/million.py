@@ -12,6 +12,7 @@
 3. `harken serve` (production settings) answers the inbox, an item page, a text search in the inbox
    (`?q=`), the theme list and the API list to `--clients` clients for `--seconds` each; p50/p95,
    req/s, errors and the load average are recorded (bench/load.py's client).
+`--stages vectors --vectors N` gives an existing workspace N synthetic vectors (and its index file).
 `--stages build,recluster,import,web` runs a subset (a later stage keeps the earlier stages' figures in
 the same JSON), `--endpoints "theme list,theme page"` measures some pages only (on a fresh server).
 Writes bench/results/<name>.json (default `million`). Drop the database afterwards.
@@ -118,7 +119,9 @@ def main() -> None:
     parser.add_argument("--endpoints", default="", help="comma-separated endpoint names to measure (default: all)")
     parser.add_argument("--slug", default="million", help="the generated workspace's slug")
     parser.add_argument(
-        "--stages", default="build,recluster,import,web", help="comma-separated subset of build,recluster,import,web"
+        "--stages",
+        default="build,recluster,import,web",
+        help="comma-separated subset of build,vectors,recluster,import,web",
     )
     args = parser.parse_args()
     os.environ.setdefault("HARKEN_EMBEDDER", "hashing")
@@ -178,6 +181,21 @@ def main() -> None:
             cursor.execute("VACUUM ANALYZE")
         figures["vacuum_analyze_s"] = round(time.perf_counter() - started, 1)
     assert workspace is not None, f"no workspace {args.slug!r}: run the build stage first"
+    if "vectors" in stages and args.vectors and "build" not in stages:
+        # Vectors for a workspace built earlier without them (`--stages build --vectors 0`).
+        from harken.insight.index import refresh_index
+        from harken.insight.models import ItemEmbedding
+
+        embedder = get_embedder()
+        ItemEmbedding.objects.filter(workspace=workspace).delete()
+        count = min(args.vectors, args.items)
+        seconds = synthetic_vectors(workspace, count, embedder.name, embedder.dim)
+        figures["synthetic_vectors"] = {"count": count, "seconds": round(seconds, 1)}
+        started = time.perf_counter()
+        refresh_index(workspace.pk, embedder.name, embedder.dim)
+        figures["refresh_index_s"] = round(time.perf_counter() - started, 1)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE insight_itemembedding")
     user, _ = User.objects.get_or_create(email="million@harken.test")
     Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.OWNER})
     actor = Actor(workspace=workspace, user=user, role=Role.OWNER)

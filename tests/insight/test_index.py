@@ -91,3 +91,81 @@ def test_large_workspaces_use_ivf_through_the_same_path(world, settings) -> None
     keys, _ = workspace_index(world.alpha.pk, e.name, e.dim).search(e.encode(["PDF export fails"])[0], 2)
     assert set(keys.tolist()) == {a.pk, b.pk} and len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2
     assert [s.feedback.pk for s in services.similar_items(world.actor(world.bob), a)] == [b.pk]
+
+
+def test_a_search_with_no_write_since_the_last_sync_reads_no_vectors(  # type: ignore[no-untyped-def]
+    transactional_db, world, settings, monkeypatch
+) -> None:
+    # transactional_db: the writes commit, as in production (pending writes always re-sync).  # type: ignore[no-untyped-def]
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from harken.core import dataversion
+    from harken.insight.services import embed_workspace
+
+    e = get_embedder()
+    a = add(world.alpha, "Export to PDF fails")
+    b = add(world.alpha, "Dark mode please")
+    embed_workspace(world.alpha)
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2
+    with CaptureQueriesContext(connection) as captured:
+        idx = workspace_index(world.alpha.pk, e.name, e.dim)
+    assert len(idx) == 2
+    assert not [q for q in captured.captured_queries if "insight_itemembedding" in q["sql"]]
+    # A write in this process makes the next search sync again.
+    ItemEmbedding.objects.filter(feedback=b).delete()
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
+    # Vectors seen inside a transaction that then rolls back are dropped by the next search.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add(world.alpha, "Offline mode for the mobile app")
+        embed_workspace(world.alpha)  # the new item, and b again
+        assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 3
+        raise RuntimeError
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
+    # A write by another process is seen through the shared version: hold this process's own
+    # counter still, change the rows, and the index follows only once the shared version moves.
+    shared = {"v": 100}
+    monkeypatch.setattr(dataversion, "current", lambda using="default": shared["v"])
+    monkeypatch.setattr(dataversion, "local_version", lambda: 7)
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1
+    ItemEmbedding.objects.filter(feedback=a).delete()
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 1  # the shared version has not moved
+    shared["v"] = 101
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 0
+    # Unreadable shared version: every search syncs, as before.
+    monkeypatch.setattr(dataversion, "current", lambda using="default": None)
+    embed_workspace(world.alpha)
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2
+
+
+def test_a_new_backend_threshold_applies_without_a_write(world, settings) -> None:  # type: ignore[no-untyped-def]
+    from harken.insight.services import embed_workspace
+
+    e = get_embedder()
+    add(world.alpha, "Export to PDF fails")
+    add(world.alpha, "Dark mode please")
+    embed_workspace(world.alpha)
+    assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), ExactIndex)
+    settings.HARKEN_EXACT_INDEX_MAX = 1
+    assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), IvfIndex)
+
+
+def test_an_index_loaded_from_its_file_is_not_synced_again_without_a_write(  # type: ignore[no-untyped-def]
+    transactional_db, world, settings
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from harken.insight.services import embed_workspace
+
+    settings.HARKEN_EXACT_INDEX_MAX = 1
+    add(world.alpha, "Export to PDF fails")
+    add(world.alpha, "Dark mode please")
+    embed_workspace(world.alpha)
+    e = get_embedder()
+    assert isinstance(workspace_index(world.alpha.pk, e.name, e.dim), IvfIndex)  # built, file saved
+    vindex.forget(world.alpha.pk)
+    assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2  # loaded from the file, synced
+    with CaptureQueriesContext(connection) as captured:
+        assert len(workspace_index(world.alpha.pk, e.name, e.dim)) == 2
+    assert not [q for q in captured.captured_queries if "insight_itemembedding" in q["sql"]]

@@ -79,6 +79,14 @@ def current(using: str = "default") -> int | None:
     return int(row[0]) if row else None
 
 
+def uncommitted_writes(using: str = "default") -> bool:
+    """Whether this process's connection has written in a transaction not yet committed (such
+    writes may still roll back, and a rollback moves neither version)."""
+    connection = connections[using]
+    hook = getattr(connection, "_harken_bump", None)
+    return hook is not None and any(entry[1] is hook for entry in connection.run_on_commit)
+
+
 def bump(using: str = "default") -> None:
     """Bump the shared version (after a commit). A failure is logged, and the local version still moved."""
     _touch_local()
