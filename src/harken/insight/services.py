@@ -13,7 +13,7 @@ lists and suggestions (`hidden_ids`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -308,30 +308,42 @@ def _pool_signals_many(
     union = np.array(sorted({member for pool in pools.values() for _, member, _ in pool}), dtype=np.int64)
     if not len(union):
         return results
-    _, union_top = index.search_many(index.vectors_of(union), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
+    union_vectors = index.vectors_of(union)  # type: ignore[attr-defined]
+    if hasattr(index, "top_scores"):  # the exact index: the same scores without keys (cheaper)
+        union_top = index.top_scores(union_vectors, duplicates.NEIGHBOURS + 1)
+    else:
+        _, union_top = index.search_many(union_vectors, duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
     hub_of = {int(key): duplicates.neighbourhood(row) for key, row in zip(union, union_top, strict=True)}
     shown_ids = {candidate for pool in pools.values() for candidate, _, _ in pool}
     group_ids = {m for c in shown_ids for m in members_of.get(c, ())}
     wanted = set(union.tolist()) | shown_ids | group_ids
     by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(list(wanted))
     stats = lexical.workspace_stats(workspace.pk)
-    token_cache: dict[int, list[str]] = {}
+    avg_len = stats.avg_len
+    # Each text's tokens and what the signals derive from them, once per text (not once per pair).
+    profiles: dict[int, duplicates.TextProfile] = {}
 
-    def tokens_of(item: Feedback) -> list[str]:
-        if item.pk not in token_cache:
-            token_cache[item.pk] = lexical.tokens(item_text(item.title, item.text))
-        return token_cache[item.pk]
+    def profile_of(item: Feedback) -> duplicates.TextProfile:
+        found = profiles.get(item.pk)
+        if found is None:
+            found = profiles[item.pk] = _text_profile(item_text(item.title, item.text))
+        return found
+
+    def tokens_of(item: Feedback) -> Sequence[str]:
+        return profile_of(item).tokens
 
     for n, pool in pools.items():
         if not pool:
             continue
-        q_tokens = lexical.tokens(item_text(items[n].title, items[n].text))
+        query = duplicates.QueryProfile.of(_text_profile(item_text(items[n].title, items[n].text)), stats)
+        q_tokens = query.text.tokens
+        q_hub = query_hubs[n]
         out = []
         for key, member_key, cosine in pool:
             shown, member = by_id.get(key), by_id.get(member_key)
             if shown is None or member is None:
                 continue
-            sig = duplicates.signals(cosine, query_hubs[n], hub_of[member_key], q_tokens, tokens_of(member), stats)
+            sig = duplicates.signals_prepared(cosine, q_hub, hub_of[member_key], query, profile_of(member), avg_len)
             group = [
                 m
                 for m in sorted(members_of.get(key, set()) | {key})
@@ -344,6 +356,21 @@ def _pool_signals_many(
             out.append((shown, sig))
         results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
     return results
+
+
+# Per-process cache of text profiles by text (a text's profile depends on nothing else). Values are
+# immutable; bounded by emptying it when full (a chunk refills what it needs).
+_profiles: dict[str, duplicates.TextProfile] = {}
+PROFILE_CACHE_MAX = 50_000
+
+
+def _text_profile(text: str) -> duplicates.TextProfile:
+    found = _profiles.get(text)
+    if found is None:
+        if len(_profiles) >= PROFILE_CACHE_MAX:
+            _profiles.clear()
+        found = _profiles[text] = duplicates.TextProfile.of(lexical.tokens(text))
+    return found
 
 
 def _dismissed_pairs(workspace: Workspace, item_ids: list[int]) -> set[frozenset[int]]:
@@ -360,9 +387,9 @@ def _pool_signals(workspace: Workspace, feedback: Feedback, pool_size: int = CAN
 
 def _rank(model: duplicates.Model, pool: PoolSignals, limit: int) -> list[Candidate]:
     items, stats = pool
+    scores, feats = duplicates.score_pool(model, [sig for _, sig in items], stats)
     out = [
-        Candidate(item, model.score(sig, stats), sig, duplicates.features(sig, stats).round(4).tolist())
-        for item, sig in items
+        Candidate(item, score, sig, f) for (item, sig), score, f in zip(items, scores, feats, strict=True)
     ]
     out.sort(key=lambda c: -c.score)
     return out[:limit]
