@@ -139,7 +139,7 @@ def main() -> None:
         one_pass()
         prof.disable()
         buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.profile)
+        pstats.Stats(prof, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.profile)
         print(buf.getvalue())
     if args.dump:
         probe = chunk_items[:: max(1, len(chunk_items) // 40)][:40]
