@@ -360,10 +360,7 @@ def signals_prepared(
 ) -> Signals:
     """`signals(cosine, query_hub, candidate_hub, q tokens, c tokens, stats)` from prepared profiles (same values)."""
     qt = q.text
-    if q.self_score > 0:
-        lex = lexical.bm25_prepared(q.terms, c.counts, len(c.tokens), avg_len) / q.self_score
-    else:
-        lex = 0.0
+    lex = lexical.bm25_prepared(q.terms, c.counts, len(c.tokens), avg_len) / q.self_score if q.self_score > 0 else 0.0
     q_ids, c_ids = qt.ids, c.ids
     return Signals(
         cosine=float(cosine),

@@ -173,7 +173,9 @@ def query_terms(query: Sequence[str], stats: CorpusStats) -> list[tuple[str, flo
     return [(term, stats.idf(term), 1 + math.log(q_count)) for term, q_count in Counter(query).items()]
 
 
-def bm25_prepared(terms: Sequence[tuple[str, float, float]], counts: Mapping[str, int], doc_len: int, avg_len: float) -> float:
+def bm25_prepared(
+    terms: Sequence[tuple[str, float, float]], counts: Mapping[str, int], doc_len: int, avg_len: float
+) -> float:
     """`bm25(query, doc, stats)` from `query_terms(query, stats)`, the doc's term counts and length.
 
     Bit for bit the same value: the same terms in the same order, the same arithmetic in the same order.

@@ -13,12 +13,12 @@ lists and suggestions (`hidden_ids`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -273,10 +273,12 @@ def _pool_signals_many(
 def _texts_of(workspace: Workspace, ids: Iterable[int]) -> dict[int, str]:
     """Each existing item's `item_text` by id (the workspace's items only; plain columns, no model instances)."""
     ids = list(ids)
+    items = workspace.feedback_items.all()
+    # One query, in batches only where the backend limits query parameters (as `in_bulk` does).
+    step = max(1, (connections[items.db].features.max_query_params or len(ids) or 1) - 1)
     out: dict[int, str] = {}
-    step = 900  # under every backend's limit of query parameters
     for s in range(0, len(ids), step):
-        rows = workspace.feedback_items.filter(pk__in=ids[s : s + step]).values_list("pk", "title", "text")
+        rows = items.filter(pk__in=ids[s : s + step]).values_list("pk", "title", "text")
         out.update((pk, item_text(title, text)) for pk, title, text in rows)
     return out
 
@@ -410,9 +412,7 @@ def _pool_signals(workspace: Workspace, feedback: Feedback, pool_size: int = CAN
 def _rank(model: duplicates.Model, pool: PoolSignals, limit: int) -> list[Candidate]:
     items, stats = pool
     scores, feats = duplicates.score_pool(model, [sig for _, sig in items], stats)
-    out = [
-        Candidate(item, score, sig, f) for (item, sig), score, f in zip(items, scores, feats, strict=True)
-    ]
+    out = [Candidate(item, score, sig, f) for (item, sig), score, f in zip(items, scores, feats, strict=True)]
     out.sort(key=lambda c: -c.score)
     return out[:limit]
 
