@@ -354,13 +354,19 @@ class QueryProfile:
     def of(cls, text: TextProfile, stats: lexical.CorpusStats) -> QueryProfile:
         return cls(text, lexical.query_terms(text.tokens, stats), lexical.bm25(text.tokens, text.tokens, stats))
 
+    def lexical(self, c: TextProfile, avg_len: float) -> float:
+        """`bm25_normalised(query, c)`: 0.0 without a shared word (BM25 sums nothing then), else the same quotient."""
+        if self.self_score <= 0 or self.text.counts.keys().isdisjoint(c.counts):
+            return 0.0
+        return lexical.bm25_prepared(self.terms, c.counts, len(c.tokens), avg_len) / self.self_score
+
 
 def signals_prepared(
     cosine: float, query_hub: float, candidate_hub: float, q: QueryProfile, c: TextProfile, avg_len: float
 ) -> Signals:
     """`signals(cosine, query_hub, candidate_hub, q tokens, c tokens, stats)` from prepared profiles (same values)."""
     qt = q.text
-    lex = lexical.bm25_prepared(q.terms, c.counts, len(c.tokens), avg_len) / q.self_score if q.self_score > 0 else 0.0
+    lex = q.lexical(c, avg_len)
     q_ids, c_ids = qt.ids, c.ids
     return Signals(
         cosine=float(cosine),
