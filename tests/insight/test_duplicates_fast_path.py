@@ -258,3 +258,16 @@ def test_queries_per_chunk_do_not_grow_with_the_chunk(world, monkeypatch) -> Non
         assert created
         counts.append(len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]))
     assert counts[0] == counts[1]
+
+
+def test_the_text_profile_cache_is_bounded_by_its_tokens(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(services, "_profiles", {})
+    monkeypatch.setattr(services, "_profile_tokens", [0])
+    monkeypatch.setattr(services, "PROFILE_CACHE_TOKENS", 12)
+    first = services._text_profile("export pdf crashes report")  # 4 tokens
+    assert services._text_profile("export pdf crashes report") is first  # cached
+    services._text_profile("dark mode dashboard night eyes")  # 5 more: 9
+    assert len(services._profiles) == 2 and services._profile_tokens[0] == 9
+    services._text_profile("invoices vat number missing")  # 4 more would exceed 12: emptied first
+    assert list(services._profiles) == ["invoices vat number missing"] and services._profile_tokens[0] == 4
+    assert services._text_profile("export pdf crashes report") == first  # recomputed, the same profile

@@ -382,18 +382,23 @@ def _pool_ids_many(
     return results
 
 
-# Per-process cache of text profiles by text (a text's profile depends on nothing else). Values are
-# immutable; bounded by emptying it when full (a chunk refills what it needs).
+# Per-process cache of text profiles by text (a text's profile depends on nothing else), so a chunk does
+# not re-tokenise the pool members an earlier chunk prepared. Values are immutable. Bounded by the tokens
+# it holds (~200 bytes each with the sets and counts: ~50 MB at most), emptied when full.
 _profiles: dict[str, duplicates.TextProfile] = {}
-PROFILE_CACHE_MAX = 50_000
+_profile_tokens = [0]
+PROFILE_CACHE_TOKENS = 250_000
 
 
 def _text_profile(text: str) -> duplicates.TextProfile:
     found = _profiles.get(text)
     if found is None:
-        if len(_profiles) >= PROFILE_CACHE_MAX:
+        found = duplicates.TextProfile.of(lexical.tokens(text))
+        if _profile_tokens[0] + len(found.tokens) > PROFILE_CACHE_TOKENS:
             _profiles.clear()
-        found = _profiles[text] = duplicates.TextProfile.of(lexical.tokens(text))
+            _profile_tokens[0] = 0
+        _profiles[text] = found
+        _profile_tokens[0] += len(found.tokens)
     return found
 
 
