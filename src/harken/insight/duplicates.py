@@ -40,6 +40,7 @@ so a new report like any member of a merged group finds the group.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -314,3 +315,97 @@ def signals(
         identifiers=len(q_ids & c_ids) / len(q_ids | c_ids) if q_ids and c_ids else 0.0,
         conflict=1.0 if version_conflict(query_tokens, candidate_tokens) else 0.0,
     )
+
+
+# ---------------------------------------------------------------- the same signals, prepared per text
+
+
+@dataclass(frozen=True)
+class TextProfile:
+    """What `signals` derives from one text's tokens, computed once per text instead of once per pair."""
+
+    tokens: tuple[str, ...]
+    counts: dict[str, int]
+    ids: frozenset[str]  # identifier_tokens
+    versions: frozenset[str]  # version_tokens
+    rest: frozenset[str]  # the other distinct tokens (version_conflict)
+
+    @classmethod
+    def of(cls, tokens: Sequence[str]) -> TextProfile:
+        versions = frozenset(version_tokens(tokens))
+        return cls(
+            tokens=tuple(tokens),
+            counts=dict(Counter(tokens)),
+            ids=frozenset(identifier_tokens(tokens)),
+            versions=versions,
+            rest=frozenset(tokens) - versions,
+        )
+
+
+@dataclass(frozen=True)
+class QueryProfile:
+    """A query text prepared for scoring a pool: its profile, BM25 terms and BM25 self-score."""
+
+    text: TextProfile
+    terms: list[tuple[str, float, float]]
+    self_score: float
+
+    @classmethod
+    def of(cls, text: TextProfile, stats: lexical.CorpusStats) -> QueryProfile:
+        return cls(text, lexical.query_terms(text.tokens, stats), lexical.bm25(text.tokens, text.tokens, stats))
+
+    def lexical(self, c: TextProfile, avg_len: float) -> float:
+        """`bm25_normalised(query, c)`: 0.0 without a shared word (BM25 sums nothing then), else the same quotient."""
+        if self.self_score <= 0 or self.text.counts.keys().isdisjoint(c.counts):
+            return 0.0
+        return lexical.bm25_prepared(self.terms, c.counts, len(c.tokens), avg_len) / self.self_score
+
+
+def signals_prepared(
+    cosine: float, query_hub: float, candidate_hub: float, q: QueryProfile, c: TextProfile, avg_len: float
+) -> Signals:
+    """`signals(cosine, query_hub, candidate_hub, q tokens, c tokens, stats)` from prepared profiles (same values)."""
+    qt = q.text
+    lex = q.lexical(c, avg_len)
+    q_ids, c_ids = qt.ids, c.ids
+    return Signals(
+        cosine=float(cosine),
+        hub=float(cosine - (query_hub + candidate_hub) / 2),
+        lexical=lex,
+        identifiers=len(q_ids & c_ids) / len(q_ids | c_ids) if q_ids and c_ids else 0.0,
+        conflict=1.0 if _conflict(qt, c) else 0.0,
+    )
+
+
+def _conflict(q: TextProfile, c: TextProfile) -> bool:
+    """`version_conflict` on profiles."""
+    qv, cv = q.versions, c.versions
+    if not qv or not cv or qv & cv:
+        return False
+    if not q.rest or not c.rest:
+        return True
+    return len(q.rest & c.rest) / len(q.rest | c.rest) >= 0.5
+
+
+def score_pool(model: Model, pool: Sequence[Signals], stats: PoolStats) -> tuple[list[float], list[list[float]]]:
+    """`model.score(sig, stats)` and `features(sig, stats).round(4).tolist()` for a whole pool at once.
+
+    Element-wise the same float64 arithmetic as the per-pair functions (so the same values); a learned
+    model's dot product stays one `np.dot` per pair, as in `Model.score`.
+    """
+    if not pool:
+        return [], []
+    cols = []
+    for name in ("hub", "lexical"):
+        spread = max(stats.std.get(name, 0.0), SPREAD_FLOOR[name])
+        values = np.array([getattr(s, name) for s in pool], dtype=np.float64)
+        cols.append((values - stats.mean.get(name, 0.0)) / spread)
+    cols.append(np.array([s.identifiers for s in pool], dtype=np.float64))
+    x = np.column_stack(cols)
+    if model.weights is None:
+        scores = cold_score(x).tolist()
+    else:
+        weights = np.asarray(model.weights, dtype=np.float64)
+        scores = [float(np.dot(weights, row) + model.bias) for row in evidence(x)]
+    scores = [-10.0 if s.conflict else score for s, score in zip(pool, scores, strict=True)]
+    return scores, x.round(4).tolist()

@@ -167,6 +167,24 @@ class ExactIndex(VectorIndex):
         return self._keys[np.take_along_axis(top, order, axis=1)], np.take_along_axis(part, order, axis=1)
 
     @_locked
+    def top_scores(self, vectors: np.ndarray, k: int) -> np.ndarray:
+        """The scores of `search_many(vectors, k)` without the keys (neighbourhood statistics).
+
+        The same values in the same (descending) order: the same matrix product, then a partition
+        of the values in place instead of an argpartition and gathers (scores that tie are equal).
+        """
+        if self._size == 0 or k <= 0:
+            return np.zeros((len(vectors), 0), dtype=np.float32)
+        scores = np.asarray(vectors, dtype=np.float32) @ self._matrix[: self._size].T
+        k = min(k, self._size)
+        np.negative(scores, out=scores)
+        if k < self._size:
+            scores.partition(k - 1, axis=1)
+        top = scores[:, :k]
+        top.sort(axis=1)
+        return -top
+
+    @_locked
     def vectors_of(self, keys: np.ndarray) -> np.ndarray:
         rows = [self._row[int(k)] for k in keys]
         return self._matrix[rows]

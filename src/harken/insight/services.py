@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -250,6 +250,7 @@ def _vectors_of(
 
 
 PoolSignals = tuple[list[tuple[Feedback, duplicates.Signals]], duplicates.PoolStats]
+PoolIds = tuple[list[tuple[int, duplicates.Signals]], duplicates.PoolStats]
 
 
 def _pool_signals_many(
@@ -260,12 +261,42 @@ def _pool_signals_many(
 ) -> list[PoolSignals]:
     """For each item: its nearest `pool_size` live items with their raw signals, and the pool's statistics.
 
-    Batched for a chunk of items: one vector search for every item's pool (and its own hubness),
-    one for the hubness of the union of the pools, one fetch of the pool items, one BM25 statistics
-    read. Each item's result is the same as for that item alone. `vectors`: the items' current
-    vectors if the caller has them (see `_vectors_of`).
+    `_pool_ids_many` with the candidates as items (one more fetch, with account and contact).
     """
-    empty: PoolSignals = ([], duplicates.PoolStats.of([]))
+    pools = _pool_ids_many(workspace, items, pool_size, vectors)
+    by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(
+        list({pk for pool, _ in pools for pk, _ in pool})
+    )
+    return [([(by_id[pk], sig) for pk, sig in pool if pk in by_id], stats) for pool, stats in pools]
+
+
+def _texts_of(workspace: Workspace, ids: Iterable[int]) -> dict[int, str]:
+    """Each existing item's `item_text` by id (the workspace's items only; plain columns, no model instances)."""
+    ids = list(ids)
+    items = workspace.feedback_items.all()
+    # One query, in batches only where the backend limits query parameters (as `in_bulk` does).
+    step = max(1, (connections[items.db].features.max_query_params or len(ids) or 1) - 1)
+    out: dict[int, str] = {}
+    for s in range(0, len(ids), step):
+        rows = items.filter(pk__in=ids[s : s + step]).values_list("pk", "title", "text")
+        out.update((pk, item_text(title, text)) for pk, title, text in rows)
+    return out
+
+
+def _pool_ids_many(
+    workspace: Workspace,
+    items: list[Feedback],
+    pool_size: int = CANDIDATE_POOL,
+    vectors: Mapping[int, np.ndarray] | None = None,
+) -> list[PoolIds]:
+    """For each item: the ids of its nearest `pool_size` live items with their raw signals, and the pool's statistics.
+
+    Batched for a chunk of items: one vector search for every item's pool (and its own hubness),
+    one for the hubness of the union of the pools, one read of the pool items' texts, one BM25
+    statistics read. Each item's result is the same as for that item alone. `vectors`: the items'
+    current vectors if the caller has them (see `_vectors_of`).
+    """
+    empty: PoolIds = ([], duplicates.PoolStats.of([]))
     if not items:
         return []
     embedder = get_embedder()
@@ -278,7 +309,7 @@ def _pool_signals_many(
     # Dismissed pairs: a member the team said is not the item's duplicate never speaks for its group.
     dismissed = _dismissed_pairs(workspace, [i.pk for i in items]) if members_of else set()
     live = [n for n, v in enumerate(item_vectors) if np.any(v)]
-    results: list[PoolSignals] = [empty] * len(items)
+    results: list[PoolIds] = [empty] * len(items)
     if not live or not len(index):
         return results
     k = max(pool_size + len(survivor_of) + 1, duplicates.NEIGHBOURS + 1)
@@ -308,42 +339,67 @@ def _pool_signals_many(
     union = np.array(sorted({member for pool in pools.values() for _, member, _ in pool}), dtype=np.int64)
     if not len(union):
         return results
-    _, union_top = index.search_many(index.vectors_of(union), duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
+    union_vectors = index.vectors_of(union)  # type: ignore[attr-defined]
+    if hasattr(index, "top_scores"):  # the exact index: the same scores without keys (cheaper)
+        union_top = index.top_scores(union_vectors, duplicates.NEIGHBOURS + 1)
+    else:
+        _, union_top = index.search_many(union_vectors, duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
     hub_of = {int(key): duplicates.neighbourhood(row) for key, row in zip(union, union_top, strict=True)}
     shown_ids = {candidate for pool in pools.values() for candidate, _, _ in pool}
     group_ids = {m for c in shown_ids for m in members_of.get(c, ())}
     wanted = set(union.tolist()) | shown_ids | group_ids
-    by_id = workspace.feedback_items.select_related("account", "contact").in_bulk(list(wanted))
+    # Each text's tokens and what the signals derive from them, once per text (not once per pair).
+    profile_of = {pk: _text_profile(text) for pk, text in _texts_of(workspace, wanted).items()}
     stats = lexical.workspace_stats(workspace.pk)
-    token_cache: dict[int, list[str]] = {}
-
-    def tokens_of(item: Feedback) -> list[str]:
-        if item.pk not in token_cache:
-            token_cache[item.pk] = lexical.tokens(item_text(item.title, item.text))
-        return token_cache[item.pk]
+    avg_len = stats.avg_len
 
     for n, pool in pools.items():
         if not pool:
             continue
-        q_tokens = lexical.tokens(item_text(items[n].title, items[n].text))
+        query = duplicates.QueryProfile.of(_text_profile(item_text(items[n].title, items[n].text)), stats)
+        q_tokens = query.text.tokens
+        q_hub = query_hubs[n]
         out = []
         for key, member_key, cosine in pool:
-            shown, member = by_id.get(key), by_id.get(member_key)
-            if shown is None or member is None:
+            member = profile_of.get(member_key)
+            if member is None or key not in profile_of:
                 continue
-            sig = duplicates.signals(cosine, query_hubs[n], hub_of[member_key], q_tokens, tokens_of(member), stats)
-            group = [
-                m
-                for m in sorted(members_of.get(key, set()) | {key})
-                if m != items[n].pk and m in by_id and (m == key or frozenset((items[n].pk, m)) not in dismissed)
-            ]
-            if len(group) > 1:
-                # Bucket: a merged group's words are all its texts (meaning: its closest member).
-                bucket = [t for m in group for t in tokens_of(by_id[m])]
-                sig = duplicates.with_bucket_words(sig, q_tokens, bucket, stats)
-            out.append((shown, sig))
+            sig = duplicates.signals_prepared(cosine, q_hub, hub_of[member_key], query, member, avg_len)
+            if key in members_of:  # a merged group (otherwise the group is the candidate alone)
+                group = [
+                    m
+                    for m in sorted(members_of[key] | {key})
+                    if m != items[n].pk
+                    and m in profile_of
+                    and (m == key or frozenset((items[n].pk, m)) not in dismissed)
+                ]
+                if len(group) > 1:
+                    # Bucket: a merged group's words are all its texts (meaning: its closest member).
+                    bucket = [t for m in group for t in profile_of[m].tokens]
+                    sig = duplicates.with_bucket_words(sig, q_tokens, bucket, stats)
+            out.append((key, sig))
         results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
     return results
+
+
+# Per-process cache of text profiles by text (a text's profile depends on nothing else), so a chunk does
+# not re-tokenise the pool members an earlier chunk prepared. Values are immutable. Bounded by the tokens
+# it holds (~200 bytes each with the sets and counts: ~50 MB at most), emptied when full.
+_profiles: dict[str, duplicates.TextProfile] = {}
+_profile_tokens = [0]
+PROFILE_CACHE_TOKENS = 250_000
+
+
+def _text_profile(text: str) -> duplicates.TextProfile:
+    found = _profiles.get(text)
+    if found is None:
+        found = duplicates.TextProfile.of(lexical.tokens(text))
+        if _profile_tokens[0] + len(found.tokens) > PROFILE_CACHE_TOKENS:
+            _profiles.clear()
+            _profile_tokens[0] = 0
+        _profiles[text] = found
+        _profile_tokens[0] += len(found.tokens)
+    return found
 
 
 def _dismissed_pairs(workspace: Workspace, item_ids: list[int]) -> set[frozenset[int]]:
@@ -360,11 +416,20 @@ def _pool_signals(workspace: Workspace, feedback: Feedback, pool_size: int = CAN
 
 def _rank(model: duplicates.Model, pool: PoolSignals, limit: int) -> list[Candidate]:
     items, stats = pool
-    out = [
-        Candidate(item, model.score(sig, stats), sig, duplicates.features(sig, stats).round(4).tolist())
-        for item, sig in items
-    ]
+    scores, feats = duplicates.score_pool(model, [sig for _, sig in items], stats)
+    out = [Candidate(item, score, sig, f) for (item, sig), score, f in zip(items, scores, feats, strict=True)]
     out.sort(key=lambda c: -c.score)
+    return out[:limit]
+
+
+def _rank_ids(
+    model: duplicates.Model, pool: PoolIds, limit: int
+) -> list[tuple[int, float, duplicates.Signals, list[float]]]:
+    """`_rank` on a pool of ids: (candidate id, score, signals, features), best first (same order)."""
+    ids, stats = pool
+    scores, feats = duplicates.score_pool(model, [sig for _, sig in ids], stats)
+    out = [(pk, score, sig, f) for (pk, sig), score, f in zip(ids, scores, feats, strict=True)]
+    out.sort(key=lambda c: -c[1])
     return out[:limit]
 
 
@@ -450,9 +515,18 @@ def suggest_duplicates_many(
         return []
     model = duplicate_model(workspace)
     ranked: list[tuple[Feedback, list[Candidate]]] = []
-    for item, pool in zip(items, _pool_signals_many(workspace, items, vectors=vectors), strict=True):
-        candidates = _rank(model, pool, duplicates.SUGGEST_MAX * 2)
-        candidates = [c for c in candidates if c.score >= model.threshold][: duplicates.SUGGEST_MAX]
+    chosen: list[tuple[Feedback, list[tuple[int, float, duplicates.Signals, list[float]]]]] = []
+    for item, pool in zip(items, _pool_ids_many(workspace, items, vectors=vectors), strict=True):
+        top = _rank_ids(model, pool, duplicates.SUGGEST_MAX * 2)
+        top = [c for c in top if c[1] >= model.threshold][: duplicates.SUGGEST_MAX]
+        if top:
+            chosen.append((item, top))
+    if not chosen:
+        return []
+    # Model instances only for the candidates that are suggested (not for every pool member).
+    by_id = workspace.feedback_items.in_bulk(list({c[0] for _, top in chosen for c in top}))
+    for item, top in chosen:
+        candidates = [Candidate(by_id[pk], score, sig, f) for pk, score, sig, f in top if pk in by_id]
         if candidates:
             ranked.append((item, candidates))
     if not ranked:
