@@ -124,3 +124,24 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def feedback_csv(corpus: Sequence[str], rows: int, offset: int = 0) -> bytes:
+    """A feedback CSV like a helpdesk export: ticket id, sender on 50 account domains, text, tags, date."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Ticket ID", "Email", "Feedback", "Tags", "Created"])
+    for i in range(offset, offset + rows):
+        writer.writerow(
+            [
+                f"T-{i}",
+                f"user{i % 400}@company{i % 50}.test",
+                f"{corpus[i % len(corpus)]} #{i}",
+                f"tag{i % 20}; area{i % 7}",
+                f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}",
+            ]
+        )
+    return out.getvalue().encode()

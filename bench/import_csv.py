@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
-import io
 import os
 import pstats
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DATASETS, print_table, setup_django, write_results  # noqa: E402
+from common import DATASETS, feedback_csv, print_table, setup_django, write_results  # noqa: E402
 
 
 def texts() -> list[str]:
@@ -34,21 +33,7 @@ def texts() -> list[str]:
 
 
 def make_csv(rows: int) -> bytes:
-    corpus = texts()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Ticket ID", "Email", "Feedback", "Tags", "Created"])
-    for i in range(rows):
-        writer.writerow(
-            [
-                f"T-{i}",
-                f"user{i % 400}@company{i % 50}.test",
-                f"{corpus[i % len(corpus)]} #{i}",
-                f"tag{i % 20}; area{i % 7}",
-                f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}",
-            ]
-        )
-    return out.getvalue().encode()
+    return feedback_csv(texts(), rows)
 
 
 def main() -> None:

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import itertools
 import os
 import resource
@@ -64,7 +63,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DATASETS, ROOT, print_table, setup_django, write_results  # noqa: E402
+from common import DATASETS, ROOT, feedback_csv, print_table, setup_django, write_results  # noqa: E402
 
 TASK_PATH = "harken.insight.tasks.understand_items"
 SLUG = "bench-e2e"
@@ -170,21 +169,8 @@ def dataset_texts(name: str, split: str) -> list[str]:
 
 
 def make_csv(corpus: Sequence[str], rows: int, offset: int) -> bytes:
-    """A feedback CSV like a helpdesk export: ticket id, sender on 50 account domains, text, tags, date."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Ticket ID", "Email", "Feedback", "Tags", "Created"])
-    for i in range(offset, offset + rows):
-        writer.writerow(
-            [
-                f"T-{i}",
-                f"user{i % 400}@company{i % 50}.test",
-                f"{corpus[i % len(corpus)]} #{i}",
-                f"tag{i % 20}; area{i % 7}",
-                f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}",
-            ]
-        )
-    return out.getvalue().encode()
+    """A feedback CSV like a helpdesk export (the same generator as bench/import_csv.py)."""
+    return feedback_csv(corpus, rows, offset)
 
 
 # ------------------------------------------------------------------ one run
