@@ -504,11 +504,13 @@ def _sync_stamp(exact_max: int) -> tuple[int, int, int] | None:
 
     The sync counted the workspace's vectors on every search (a scan of the embedding rows: 80 ms
     at 200,000 vectors, more as it grows) even when nothing had changed."""
-    from harken.core import dataversion
+    from harken.core import dataversion, memo
 
     if dataversion.uncommitted_writes():  # what the sync reads may yet be rolled back: no reuse
         return None
-    shared = dataversion.current()
+    # In a web request, the version this request already read (read once per request); elsewhere, read now.
+    # An older reading than the data only makes a later search sync again, never skip a sync it needs.
+    shared = memo.request_version()
     return None if shared is None else (shared, dataversion.local_version(), exact_max)
 
 
