@@ -100,6 +100,7 @@ def cached_embeddings(key: str, texts: Sequence[str], embedder_name: str | None 
     dataset is re-embedded. Returns an (n, dim) float32 array with L2-normalised rows.
     """
     import hashlib
+    import os
 
     import numpy as np
 
@@ -115,7 +116,9 @@ def cached_embeddings(key: str, texts: Sequence[str], embedder_name: str | None 
     if path.exists():
         return np.load(path)
     vectors = embedder.encode(list(texts))
-    np.save(path, vectors)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npy")
+    np.save(partial, vectors)
+    os.replace(partial, path)  # atomic: benchmarks running at once never read a half-written cache
     return vectors
 
 
