@@ -3,11 +3,13 @@
 `services._pool_ids_many` prepares each text once (`duplicates.TextProfile`), scores BM25 from prepared
 query terms, scores a whole pool at once (`duplicates.score_pool`) and takes the union's neighbourhood
 scores without keys (`ExactIndex.top_scores`). These tests compare it with the reference: per pair
-`duplicates.signals`, `Model.score` and `features`, as the stage computed them before.
+signals from an independent reference written from their definitions (`tests/insight/dup_reference.py`),
+`Model.score` and `features`, as the stage computed them before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter
 
@@ -21,6 +23,7 @@ from harken.insight import duplicates, lexical, services
 from harken.insight.embeddings import get_embedder, item_text
 from harken.insight.index import ExactIndex
 from harken.insight.models import DuplicateSuggestion, SuggestionStatus
+from tests.insight import dup_reference
 from tests.insight.helpers import add
 
 TEXTS = [
@@ -47,23 +50,26 @@ def _stats() -> lexical.CorpusStats:
     return lexical.CorpusStats.from_texts([*TEXTS, "Exports and reports", "Dark dashboards"])
 
 
-def test_prepared_signals_equal_the_per_pair_signals_bit_for_bit() -> None:
+def test_signals_equal_the_reference_bit_for_bit() -> None:
     stats = _stats()
     rng = np.random.default_rng(1)
     for q_text, c_text in itertools.product(TEXTS, TEXTS):
         q_tokens, c_tokens = lexical.tokens(q_text), lexical.tokens(c_text)
         query = duplicates.QueryProfile.of(duplicates.TextProfile.of(q_tokens), stats)
         cosine, q_hub, c_hub = (float(v) for v in rng.random(3))
-        expected = duplicates.signals(cosine, q_hub, c_hub, q_tokens, c_tokens, stats)
+        expected = dup_reference.signals(cosine, q_hub, c_hub, q_tokens, c_tokens, stats)
         got = duplicates.signals_prepared(
             cosine, q_hub, c_hub, query, duplicates.TextProfile.of(c_tokens), stats.avg_len
         )
         assert got == expected  # dataclass equality: every float identical
+        assert duplicates.signals(cosine, q_hub, c_hub, q_tokens, c_tokens, stats) == expected
+        assert duplicates.version_conflict(q_tokens, c_tokens) == dup_reference.conflict(q_tokens, c_tokens)
         prepared = lexical.bm25_prepared(query.terms, Counter(c_tokens), len(c_tokens), stats.avg_len)
-        assert prepared == lexical.bm25(q_tokens, c_tokens, stats)
+        assert prepared == lexical.bm25(q_tokens, c_tokens, stats) == dup_reference.okapi(q_tokens, c_tokens, stats)
     # The version veto is among the pairs compared above (3.1 vs 3.2).
     v31, v32 = lexical.tokens(TEXTS[2]), lexical.tokens(TEXTS[3])
     assert duplicates.signals(0.9, 0.1, 0.1, v31, v32, stats).conflict == 1.0
+    assert dup_reference.okapi(lexical.tokens(TEXTS[0]), lexical.tokens(TEXTS[1]), stats) > 0  # words are shared
 
 
 @pytest.mark.parametrize(
@@ -160,7 +166,7 @@ def _reference(ws, items, model):  # type: ignore[no-untyped-def]
         q_tokens = lexical.tokens(item_text(item.title, item.text))
         sigs = []
         for key, member, cosine in pools[item.pk]:
-            sig = duplicates.signals(cosine, q_hubs[item.pk], hub_of[member], q_tokens, tokens_of(member), stats)
+            sig = dup_reference.signals(cosine, q_hubs[item.pk], hub_of[member], q_tokens, tokens_of(member), stats)
             group = [
                 m
                 for m in sorted(members_of.get(key, set()) | {key})
@@ -168,7 +174,7 @@ def _reference(ws, items, model):  # type: ignore[no-untyped-def]
             ]
             if len(group) > 1:
                 bucket = [t for m in group for t in tokens_of(m)]
-                sig = duplicates.with_bucket_words(sig, q_tokens, bucket, stats)
+                sig = dataclasses.replace(sig, lexical=dup_reference.lexical_ratio(q_tokens, bucket, stats))
             sigs.append((key, sig))
         pool_stats = duplicates.PoolStats.of([s for _, s in sigs])
         ranked = [

@@ -289,14 +289,7 @@ def version_conflict(query_tokens: Sequence[str], candidate_tokens: Sequence[str
     "Upgrade Django to 3.1" vs "Upgrade Django to 3.2" → True; two crash reports that mention
     different builds among many different words → False (those may well be duplicates).
     """
-    qv, cv = version_tokens(query_tokens), version_tokens(candidate_tokens)
-    if not qv or not cv or qv & cv:
-        return False
-    q_rest = {t for t in query_tokens if t not in qv}
-    c_rest = {t for t in candidate_tokens if t not in cv}
-    if not q_rest or not c_rest:
-        return True
-    return len(q_rest & c_rest) / len(q_rest | c_rest) >= 0.5
+    return profiles_conflict(TextProfile.of(query_tokens), TextProfile.of(candidate_tokens))
 
 
 def signals(
@@ -307,14 +300,13 @@ def signals(
     candidate_tokens: Sequence[str],
     stats: lexical.CorpusStats,
 ) -> Signals:
-    q_ids, c_ids = identifier_tokens(query_tokens), identifier_tokens(candidate_tokens)
-    return Signals(
-        cosine=float(cosine),
-        hub=float(cosine - (query_hub + candidate_hub) / 2),
-        lexical=lexical.bm25_normalised(query_tokens, candidate_tokens, stats),
-        identifiers=len(q_ids & c_ids) / len(q_ids | c_ids) if q_ids and c_ids else 0.0,
-        conflict=1.0 if version_conflict(query_tokens, candidate_tokens) else 0.0,
-    )
+    """The signals of one pair from its two token lists (per-pair callers: the portal, bench/dedup.py).
+
+    One implementation: the texts are profiled and scored by `signals_prepared`, as the worker's
+    duplicate stage does for whole pools (tests compare it with an independent reference).
+    """
+    query = QueryProfile.of(TextProfile.of(query_tokens), stats)
+    return signals_prepared(cosine, query_hub, candidate_hub, query, TextProfile.of(candidate_tokens), stats.avg_len)
 
 
 # ---------------------------------------------------------------- the same signals, prepared per text
@@ -364,7 +356,7 @@ class QueryProfile:
 def signals_prepared(
     cosine: float, query_hub: float, candidate_hub: float, q: QueryProfile, c: TextProfile, avg_len: float
 ) -> Signals:
-    """`signals(cosine, query_hub, candidate_hub, q tokens, c tokens, stats)` from prepared profiles (same values)."""
+    """The signals of a pair from prepared profiles (`signals` is this on freshly profiled token lists)."""
     qt = q.text
     lex = q.lexical(c, avg_len)
     q_ids, c_ids = qt.ids, c.ids
@@ -373,12 +365,12 @@ def signals_prepared(
         hub=float(cosine - (query_hub + candidate_hub) / 2),
         lexical=lex,
         identifiers=len(q_ids & c_ids) / len(q_ids | c_ids) if q_ids and c_ids else 0.0,
-        conflict=1.0 if _conflict(qt, c) else 0.0,
+        conflict=1.0 if profiles_conflict(qt, c) else 0.0,
     )
 
 
-def _conflict(q: TextProfile, c: TextProfile) -> bool:
-    """`version_conflict` on profiles."""
+def profiles_conflict(q: TextProfile, c: TextProfile) -> bool:
+    """`version_conflict` on prepared profiles: version sets that share nothing, the rest mostly alike."""
     qv, cv = q.versions, c.versions
     if not qv or not cv or qv & cv:
         return False

@@ -147,16 +147,10 @@ class CorpusStats:
 
 
 def bm25(query: Sequence[str], doc: Sequence[str], stats: CorpusStats) -> float:
+    """BM25 of `doc` for the words of `query` (one implementation: `bm25_prepared` on prepared terms)."""
     if not query or not doc:
         return 0.0
-    counts = Counter(doc)
-    norm = K1 * (1 - B + B * len(doc) / stats.avg_len)
-    score = 0.0
-    for term, q_count in Counter(query).items():
-        tf = counts.get(term, 0)
-        if tf:
-            score += stats.idf(term) * tf * (K1 + 1) / (tf + norm) * (1 + math.log(q_count))
-    return score
+    return bm25_prepared(query_terms(query, stats), Counter(doc), len(doc), stats.avg_len)
 
 
 def bm25_normalised(query: Sequence[str], doc: Sequence[str], stats: CorpusStats) -> float:
@@ -176,9 +170,10 @@ def query_terms(query: Sequence[str], stats: CorpusStats) -> list[tuple[str, flo
 def bm25_prepared(
     terms: Sequence[tuple[str, float, float]], counts: Mapping[str, int], doc_len: int, avg_len: float
 ) -> float:
-    """`bm25(query, doc, stats)` from `query_terms(query, stats)`, the doc's term counts and length.
+    """BM25 of a document (term counts and length) for a query prepared by `query_terms`.
 
-    Bit for bit the same value: the same terms in the same order, the same arithmetic in the same order.
+    Okapi BM25 with a query-term weight of 1 + log(count): sum over query terms of
+    idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × len / avg_len)) × (1 + log(query count)).
     """
     if not terms or not doc_len:
         return 0.0
