@@ -3,10 +3,12 @@
 Usage:
     .venv/bin/python bench/dedup.py                      # seamonkey (dev) + eclipse (test), MiniLM, cached vectors
     .venv/bin/python bench/dedup.py --fit-cold-start     # print the cold-start calibration fitted on the dev set
+    .venv/bin/python bench/dedup.py --only seamonkey-blurred --seeds 20   # one set, more learning-curve seeds
 
 Datasets (see their PROVENANCE.md): `duplicates_seamonkey` (1,076 reports, 75 queries) is the
 development set — the only one anything is chosen on; `duplicates_eclipse` (1,744 reports, 1,744
-queries) is reported with the same code and settings, unchanged.
+queries) is reported with the same code and settings, unchanged. `seamonkey-blurred` is the dev set with
+noise added to its vectors (a workspace where words carry more than meaning), for the learning curve.
 
 Protocol: for each query, rank its candidates (its duplicates + 10 lexically similar + 10 random
 non-duplicates) and report MAP / MRR / R@1 / R@5. Every query's signals are normalised against its
@@ -17,7 +19,8 @@ Also: precision / recall of the suggestion rule (precision target 0.8: cold-star
 after learning; and the learning curve — MAP and the suggestion rule's precision / recall after
 0/10/25/50/100 simulated team decisions (merge / dismiss of the top-ranked suggestions of half of the
 queries, scored on the other half, 5 seeds; see `learning_curve`), for each way merges can teach the
-ranking (`VARIANTS`; the shipped one was chosen on seamonkey).
+ranking (`VARIANTS`; the shipped one was chosen on seamonkey), including a lexical weight learned per
+workspace from the merges (`learn_lexical_weight`: tried, not shipped).
 """
 
 from __future__ import annotations
@@ -204,24 +207,85 @@ def precision_recall(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, 
 VARIANTS = (
     "no learning (fixed score)",
     "group through its closest member",
-    "group as one bucket: BM25 over all its texts (previous release)",
+    "group as one bucket: BM25 over all its texts (shipped)",
     "group: best fused score of its members",
     "group: mean fused score of its members",
     "bucket + a dismissed partner demotes (transitive negative)",
-    "bucket + lexical weight learned from merges ranked in their report's pool (shipped)",
-    "bucket + lexical weight from merges in their pool, no bootstrap gate",
-    "bucket + lexical weight from merged vs dismissed suggestions of one report",
+    "bucket + lexical weight from merges ranked in their report's pool (bootstrap gate)",
+    "bucket + lexical weight from merges ranked in their report's pool, no gate",
+    "bucket + lexical weight from merges in the pool only (product-computable), bootstrap gate",
+    "bucket + lexical weight from merged vs dismissed suggestions of one report (bootstrap gate)",
 )
-SHIPPED = VARIANTS[6]
+SHIPPED = VARIANTS[2]
 TREATMENTS = ("own", "closest", "bucket", "best", "mean", "negative")  # VARIANTS[:6], with the fixed weights
 
+# ---------------------------------------------------------------- tried, not shipped: a learned lexical weight
+#
+# Query-grouped self-calibration of the fusion's one weight (the lexical z's ½) per workspace: each merge
+# says "for this report the team's answer was this item"; of a few weights, the one that ranks the merged
+# items highest among their reports' candidates (AP per report, reports counting equally) is taken when it
+# beats ½ in CONFIDENCE of bootstrap resamples of the reports. It does not improve the dev set (docs).
 
-def ranked_lists(data: Prepared, chosen: list[Any], pool: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
-    """What `duplicates.learn_lexical_weight` learns from: per report with a merge, features and merged flags.
+LEXICAL_WEIGHT = 0.5  # the fused score's (`duplicates.cold_score`)
+LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # octaves around ½, and "words do not count"
+MIN_RANKED_REPORTS = 5
 
-    pool=True (shipped, as services.ranked_reports): the report's candidate pool (its 50 nearest items,
-    version conflicts left out), the items merged with it flagged. pool=False: only the report's decided
-    suggestions (merged vs dismissed).
+
+class Weighted:
+    """`duplicates.fuse` with another lexical weight (the same floats at ½)."""
+
+    def __init__(self, lexical_weight: float) -> None:
+        self.lexical_weight = lexical_weight
+
+    def score(self, sig: Any, stats: Any) -> float:
+        from harken.insight import duplicates
+
+        if sig.conflict:
+            return -10.0
+        return float(weighted_score(duplicates.features(sig, stats)[None, :], self.lexical_weight)[0])
+
+
+def weighted_score(x: np.ndarray, lexical_weight: float) -> np.ndarray:
+    from harken.insight import duplicates
+
+    e = duplicates.evidence(x)
+    return e[:, 0] + lexical_weight * e[:, 1] + e[:, 2]
+
+
+def ranked_ap(x: np.ndarray, merged: np.ndarray, lexical_weight: float) -> float:
+    """AP of a report's merged candidates among its candidates (rows of `features`), ties against them."""
+    order = np.lexsort((merged, -weighted_score(x, lexical_weight)))
+    rel = np.asarray(merged, dtype=bool)[order]
+    hits = np.cumsum(rel)
+    return float(np.sum(hits[rel] / (np.flatnonzero(rel) + 1)) / rel.sum())
+
+
+def learn_lexical_weight(ranked: list[tuple[np.ndarray, np.ndarray]], confidence: float | None = None) -> float:
+    """The lexical weight a workspace's merged reports choose (½ unless clearly better; see above)."""
+    from harken.insight import duplicates
+
+    confidence = duplicates.CONFIDENCE if confidence is None else confidence
+    ranked = [(x, m) for x, m in ranked if m.any() and not m.all()]
+    if len(ranked) < MIN_RANKED_REPORTS:
+        return LEXICAL_WEIGHT
+    table = np.array([[ranked_ap(x, m, w) for x, m in ranked] for w in LEXICAL_WEIGHTS])
+    totals = table.sum(axis=1)
+    default = LEXICAL_WEIGHTS.index(LEXICAL_WEIGHT)
+    best = [n for n in range(len(totals)) if totals[n] >= totals.max() - 1e-9]
+    chosen = min(best, key=lambda n: (abs(n - default), n))  # ties: the nearest to ½
+    rng = np.random.default_rng(0)
+    resamples = [rng.integers(0, len(ranked), len(ranked)) for _ in range(200)]
+    wins = float(np.mean([table[chosen, idx].sum() > table[default, idx].sum() for idx in resamples]))
+    return LEXICAL_WEIGHTS[chosen] if chosen != default and wins >= confidence else LEXICAL_WEIGHT
+
+
+def ranked_lists(data: Prepared, chosen: list[Any], mode: str = "pool") -> list[tuple[np.ndarray, np.ndarray]]:
+    """What `learn_lexical_weight` learns from: per report with a merge, candidates' features, merged flags.
+
+    "pool": the report's candidate pool (its 50 nearest items) plus its decided candidates outside it;
+    "pool only": the pool alone (a merged item outside it is dropped — what the product can compute
+    from a report's pool); "decided": the report's decided suggestions only (merged vs dismissed).
+    Version conflicts are left out (vetoed whatever the weight).
     """
     from harken.insight import duplicates
 
@@ -230,19 +294,20 @@ def ranked_lists(data: Prepared, chosen: list[Any], pool: bool = True) -> list[t
         by_query.setdefault(a, {})[b] = merged
     out = []
     for a, decided in by_query.items():
-        partners = {b for b, merged in decided.items() if merged}
-        if not partners:
+        if not any(decided.values()):
             continue
-        if pool:
-            stats = data.pool_stats(a)
+        stats = data.pool_stats(a)
+        members = dict(decided)
+        if mode != "decided":
             keys, _ = data.index.search(data.vectors[a], duplicates.POOL + 1)
-            members = [int(k) for k in keys if int(k) != a][: duplicates.POOL]
-            members = [m for m in members if not data.signals(a, m).conflict]
-            x = np.array([duplicates.features(data.signals(a, m), stats) for m in members])
-            out.append((x, np.array([m in partners for m in members])))
-        else:
-            rows = [(d[2], d[3]) for d in chosen if d[0] == a]
-            out.append((np.array([f for f, _ in rows]), np.array([m for _, m in rows])))
+            pool = [int(k) for k in keys if int(k) != a][: duplicates.POOL]
+            if mode == "pool only":
+                members = {m: decided.get(m, False) for m in pool}
+            else:
+                members.update({m: False for m in pool if m not in decided})
+        rows = [(m, merged) for m, merged in members.items() if not data.signals(a, m).conflict]
+        x = np.array([duplicates.features(data.signals(a, m), stats) for m, _ in rows]).reshape(-1, 3)
+        out.append((x, np.array([merged for _, merged in rows], dtype=bool)))
     return out
 
 
@@ -286,12 +351,13 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
         for n in DECISIONS:
             chosen = [decisions[i] for i in pick[:n]]
             x, y = np.array([d[2] for d in chosen]), np.array([d[3] for d in chosen])
+            model = duplicates.learn(x, y) if n else duplicates.Model()
             ranked = ranked_lists(data, chosen)
-            model = duplicates.learn(x, y, ranked=ranked) if n else duplicates.Model()
-            fixed = duplicates.learn(x, y) if n else duplicates.Model()
-            others = {  # the variants that learn the lexical weight another way
-                VARIANTS[7]: duplicates.learn_lexical_weight(ranked, confidence=0.0)[0],
-                VARIANTS[8]: duplicates.learn_lexical_weight(ranked_lists(data, chosen, pool=False))[0],
+            lexical = {  # the variants that learn the lexical weight (tried, not shipped)
+                VARIANTS[6]: learn_lexical_weight(ranked),
+                VARIANTS[7]: learn_lexical_weight(ranked, confidence=0.0),
+                VARIANTS[8]: learn_lexical_weight(ranked_lists(data, chosen, "pool only")),
+                VARIANTS[9]: learn_lexical_weight(ranked_lists(data, chosen, "decided")),
             }
             groups = merge_groups([(a, b) for a, b, _, merged in chosen if merged])
             dismissed: dict[int, set[int]] = {}
@@ -306,27 +372,23 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
                 a, stats, sig, rel = per_query[q]
                 cands = [data.pos[c] for c in data.queries[q][1]]
                 hit += any(len(groups.get(c, ())) > 1 for c in cands)
-                base = group_scores(data, fixed, a, stats, cands, sig, groups, dismissed)
-                for v, t in zip(VARIANTS, TREATMENTS):
+                base = group_scores(data, model, a, stats, cands, sig, groups, dismissed)
+                for v, t in zip(VARIANTS, TREATMENTS, strict=False):
                     ranked_by[v].append((base[t], rel))
-
-                def bucket(weight: float) -> np.ndarray:
-                    if weight == fixed.lexical_weight:
-                        return base["bucket"]
-                    m = duplicates.Model(weights=fixed.weights, bias=fixed.bias, lexical_weight=weight)
-                    return group_scores(data, m, a, stats, cands, sig, groups, dismissed, ("bucket",))["bucket"]  # noqa: B023
-
-                shipped = bucket(model.lexical_weight)
-                ranked_by[SHIPPED].append((shipped, rel))
-                for v, w in others.items():
-                    ranked_by[v].append((bucket(w), rel))
-                predicted += list(shipped >= model.threshold)
+                for v, w in lexical.items():
+                    # (the fixed score's re-weighting, when used, would win over a lexical weight: never here)
+                    if w == LEXICAL_WEIGHT or model.learned:
+                        ranked_by[v].append((base["bucket"], rel))
+                        continue
+                    moved = group_scores(data, Weighted(w), a, stats, cands, sig, groups, dismissed, ("bucket",))
+                    ranked_by[v].append((moved["bucket"], rel))
+                predicted += list(base["bucket"] >= model.threshold)
                 labels += list(rel)
             for v in VARIANTS:
                 maps[v][str(n)].append(metrics(ranked_by[v])["MAP"])
             pr[str(n)].append(precision_recall(np.array(predicted), np.array(labels)))
             learned[str(n)].append(model.learned)
-            weights[str(n)].append(model.lexical_weight)
+            weights[str(n)].append(lexical[VARIANTS[6]])
             merges[str(n)].append(sum(d[3] for d in chosen))
             touched[str(n)].append(hit / len(held))
     return {
@@ -336,7 +398,7 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
         "recall": {n: round(float(np.mean([r for _, r in v])), 4) for n, v in pr.items()},
         "learned_ranking_used": {n: int(sum(v)) for n, v in learned.items()},
         "lexical_weight_by_seed": weights,
-        "lexical_weight_moved": {n: int(sum(w != duplicates.LEXICAL_WEIGHT for w in v)) for n, v in weights.items()},
+        "lexical_weight_moved": {n: int(sum(w != LEXICAL_WEIGHT for w in v)) for n, v in weights.items()},
         "merges": {n: round(float(np.mean(v)), 1) for n, v in merges.items()},
         "held_queries_with_a_merged_candidate": {n: round(float(np.mean(v)), 3) for n, v in touched.items()},
         "decisions_available": int(min(available)),
@@ -457,7 +519,7 @@ def main() -> None:
                 "MAP",
                 "precision",
                 "recall",
-                "lexical weight moved",
+                "learned lexical weight moved (tried)",
                 "re-weighted",
             ],
             [

@@ -72,8 +72,6 @@ def test_prepared_signals_equal_the_per_pair_signals_bit_for_bit() -> None:
         duplicates.Model(),
         duplicates.Model(weights=[1.3, -0.2, 0.7], bias=-0.5),
         duplicates.Model(weights=[0.9, 0.45, 1.1], bias=0.25),
-        duplicates.Model(lexical_weight=2.0),  # a lexical weight learned from the workspace's merges
-        duplicates.Model(lexical_weight=0.0),
     ],
 )
 @pytest.mark.parametrize("size", [0, 1, 7, 50])

@@ -150,8 +150,6 @@ class DuplicateModelOut(Schema):
     merges: int
     ranking_decisions: int
     ranking_reweighted: bool
-    lexical_weight: float  # of shared rare words against meaning (1) in the fused score; cold start 0.5
-    lexical_weight_learned: bool  # the workspace's merges moved it (see duplicates.learn_lexical_weight)
     threshold: float
     threshold_calibrated: bool
     precision_target: float
@@ -165,8 +163,6 @@ def duplicate_model(request: HttpRequest) -> DuplicateModelOut:
         merges=model.merges,
         ranking_decisions=model.ranking_decisions,
         ranking_reweighted=model.learned,
-        lexical_weight=model.lexical_weight,
-        lexical_weight_learned=model.weighted,
         threshold=round(model.threshold, 4),
         threshold_calibrated=model.calibrated,
         precision_target=model.target,

@@ -30,14 +30,11 @@ which the decided pairs scoring at or above it reach the target precision. Befor
 it was chosen once, on duplicates_seamonkey pairs.csv, as the lowest threshold with precision ≥ 0.8
 there, and is reported unchanged on duplicates_eclipse (docs/benchmarks.md).
 
-**Learning the ranking.** Merges teach directly: a merged group is compared with a new report as one
-bucket (meaning through its closest member, words through all its texts — `with_bucket_words`).
-They also set how much words count in the workspace (`learn_lexical_weight`): every merge says "for
-this report, the team's answer was this item", so of a few lexical weights (`LEXICAL_WEIGHTS`) the one
-that ranks the merged item highest among the report's whole candidate pool wins — self-calibration per
-workspace, not a fitted constant — and only when it beats the cold-start ½ clearly (in `CONFIDENCE` of
-bootstrap resamples of the merged reports). With enough decisions a small logistic regression on the
-normalised signals (`learn`) may also re-weight them, when cross-validated better than the fused score.
+**Learning the ranking.** With enough decisions a small logistic regression on the same normalised
+signals (`learn`) re-weights them for the workspace — but only when, cross-validated on those
+decisions, it orders them better than the fused score. Merges also teach directly: a merged item's
+text keeps counting for its survivor (services: the survivor is scored by the closest of its group),
+so a new report like any member of a merged group finds the group.
 """
 
 from __future__ import annotations
@@ -65,11 +62,10 @@ FEATURES = ("hub", "lexical", "identifiers")
 STORED_FEATURES = ("z_hub", "z_lexical", "identifiers")  # names in DuplicateSuggestion.signals
 # Smallest spread a pool may have (cosine and BM25-ratio units): resolution limits, not tuned weights.
 SPREAD_FLOOR = {"hub": 0.05, "lexical": 0.02}
-# How much the lexical z (where positive) counts next to the semantic z: the cold-start fusion's ½, and
-# the weights a workspace's merges choose from (octaves around ½, and "words do not count").
-LEXICAL_WEIGHT = 0.5
-LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
-MIN_RANKED_REPORTS = 5  # merged reports (with a candidate pool) before the lexical weight may move
+# Before a workspace has enough items to measure its signals, meaning and words count the same.
+DEFAULT_LEXICAL_WEIGHT = 0.5
+CALIBRATION_SAMPLE = 200  # items whose candidate pools measure how much each signal can be trusted
+CALIBRATION_MIN = 20  # fewer pools than this: DEFAULT_LEXICAL_WEIGHT
 
 _VERSION = re.compile(r"^v?\d+(?:[._-]\d+)+[a-z]?$|^v\d+$")
 
@@ -126,11 +122,11 @@ def evidence(x: np.ndarray) -> np.ndarray:
     return np.column_stack([x[:, 0], np.clip(x[:, 1], 0, None), x[:, 2]])
 
 
-def fuse(sig: Signals, stats: PoolStats, lexical_weight: float = LEXICAL_WEIGHT) -> float:
-    """The fused score: semantic z + half (`lexical_weight`) the lexical z where positive + identifier overlap."""
+def fuse(sig: Signals, stats: PoolStats) -> float:
+    """The fused score: semantic z + half the lexical z where positive + identifier overlap."""
     if sig.conflict:
         return -10.0
-    return float(cold_score(features(sig, stats)[None, :], lexical_weight)[0])
+    return float(cold_score(features(sig, stats)[None, :])[0])
 
 
 @dataclass
@@ -145,16 +141,10 @@ class Model:
     calibrated: bool = False
     cv: dict[str, float] = field(default_factory=dict)
     merges: int = 0  # active merges: their groups are compared as buckets (`with_bucket_words`)
-    lexical_weight: float = LEXICAL_WEIGHT  # of the lexical z in the fused score (`learn_lexical_weight`)
 
     @property
     def learned(self) -> bool:
         return self.weights is not None
-
-    @property
-    def weighted(self) -> bool:
-        """The workspace's merges moved the lexical weight away from the cold start's."""
-        return self.lexical_weight != LEXICAL_WEIGHT
 
     @property
     def ranking_decisions(self) -> int:
@@ -166,7 +156,7 @@ class Model:
         if sig.conflict:
             return -10.0
         if self.weights is None:
-            return fuse(sig, stats, self.lexical_weight)
+            return fuse(sig, stats)
         return float(np.dot(self.weights, evidence(features(sig, stats))[0]) + self.bias)
 
     def is_suggestion(self, sig: Signals, stats: PoolStats) -> bool:
@@ -181,17 +171,15 @@ class Model:
             "target": self.target,
             "merges": self.merges,
             "ranking_decisions": self.ranking_decisions,
-            "lexical_weight": self.lexical_weight,
-            "lexical_weight_learned": self.weighted,
             **({"weights": [round(w, 3) for w in self.weights]} if self.weights else {}),
             **self.cv,
         }
 
 
-def cold_score(x: np.ndarray, lexical_weight: float = LEXICAL_WEIGHT) -> np.ndarray:
+def cold_score(x: np.ndarray) -> np.ndarray:
     """`fuse` on rows of `features` (conflicts are never stored as decisions' features)."""
     e = evidence(x)
-    return e[:, 0] + lexical_weight * e[:, 1] + e[:, 2]
+    return e[:, 0] + e[:, 1] / 2 + e[:, 2]
 
 
 def threshold_for(scores: np.ndarray, labels: np.ndarray, target: float) -> float | None:
@@ -208,16 +196,10 @@ def threshold_for(scores: np.ndarray, labels: np.ndarray, target: float) -> floa
     return float(scores[order][ok[-1]])
 
 
-def learn(
-    x: np.ndarray,
-    y: np.ndarray,
-    target: float = PRECISION_TARGET,
-    ranked: Sequence[tuple[np.ndarray, np.ndarray]] = (),
-) -> Model:
+def learn(x: np.ndarray, y: np.ndarray, target: float = PRECISION_TARGET) -> Model:
     """A workspace's model from its decisions (rows of `features`, 1 = merged, 0 = dismissed).
 
-    Lexical weight: from `ranked` (see `learn_lexical_weight`), before anything else — the threshold
-    and the re-weighting below compare against the fused score with that weight. Ranking: logistic regression (L2, C=1) on the evidence, kept only if, cross-validated on the
+    Ranking: logistic regression (L2, C=1) on the evidence, kept only if, cross-validated on the
     decisions, it orders them better (average precision) than the fused score — *clearly* better: in
     at least `CONFIDENCE` of bootstrap resamples of the decisions (a few lucky folds out of 25
     decisions re-weighted the ranking and lost MAP on held-out queries). Threshold: from the
@@ -226,8 +208,6 @@ def learn(
     y = np.asarray(y, dtype=int)
     x = np.asarray(x, dtype=np.float64).reshape(len(y), len(FEATURES))
     model = Model(target=target, labels=len(y))
-    if ranked:
-        model.lexical_weight, model.cv = learn_lexical_weight(ranked)
     positives, negatives = int(y.sum()), int(len(y) - y.sum())
     if min(positives, negatives) < MIN_LABELS:
         return model
@@ -240,11 +220,11 @@ def learn(
     predicted = cross_val_predict(
         clf, evidence(x), y, cv=StratifiedKFold(folds, shuffle=True, random_state=0), method="decision_function"
     )
-    cold = cold_score(x, model.lexical_weight)
+    cold = cold_score(x)
     learned_ap = float(average_precision_score(y, predicted))
     cold_ap = float(average_precision_score(y, cold))
     wins = _bootstrap_wins(y, predicted, cold)
-    model.cv.update({"learned_ap": round(learned_ap, 4), "cold_start_ap": round(cold_ap, 4), "learned_wins": wins})
+    model.cv = {"learned_ap": round(learned_ap, 4), "cold_start_ap": round(cold_ap, 4), "learned_wins": wins}
     scores = cold
     if learned_ap > cold_ap and wins >= CONFIDENCE:
         clf.fit(evidence(x), y)
@@ -256,67 +236,6 @@ def learn(
     model.threshold = threshold if threshold is not None else float(scores.max()) + 1e-6
     model.calibrated = True
     return model
-
-
-def ranked_ap(x: np.ndarray, merged: np.ndarray, lexical_weight: float) -> float:
-    """Average precision of a report's merged candidates among its pool (rows of `features`), ties against them."""
-    scores = cold_score(x, lexical_weight)
-    order = np.lexsort((merged, -scores))  # by score; among equal scores the merged ones last
-    rel = np.asarray(merged, dtype=bool)[order]
-    hits = np.cumsum(rel)
-    return float(np.sum(hits[rel] / (np.flatnonzero(rel) + 1)) / rel.sum())
-
-
-def lexical_weight_table(ranked: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """`ranked_ap` of every report (columns) under every weight of `LEXICAL_WEIGHTS` (rows)."""
-    return np.array([[ranked_ap(x, m, w) for x, m in ranked] for w in LEXICAL_WEIGHTS]).reshape(
-        len(LEXICAL_WEIGHTS), len(ranked)
-    )
-
-
-def best_lexical_weight(table: np.ndarray) -> int:
-    """Index of the weight with the highest mean AP over the reports (columns); ties: the nearest to ½."""
-    totals = table.sum(axis=1)
-    default = LEXICAL_WEIGHTS.index(LEXICAL_WEIGHT)
-    best = [n for n in range(len(totals)) if totals[n] >= totals.max() - 1e-9]
-    return min(best, key=lambda n: (abs(n - default), n))
-
-
-def learn_lexical_weight(
-    ranked: Sequence[tuple[np.ndarray, np.ndarray]], confidence: float = CONFIDENCE
-) -> tuple[float, dict[str, float]]:
-    """How much words count in this workspace, from its merges: (lexical weight, what was measured).
-
-    `ranked`: per merged report, the `features` of its candidate pool and which of them the team merged
-    with it (the others — dismissed or never chosen — count as not its duplicate). Each weight of
-    `LEXICAL_WEIGHTS` is scored by the average precision of the merged candidates in their report's
-    pool, averaged over the reports (each report once: a query-grouped, listwise objective; comparing a
-    merge only with the suggestions dismissed beside it is biased — those were shown *because* the
-    current weights ranked them high). The best weight replaces the cold start's ½ only with
-    `MIN_RANKED_REPORTS` reports and when it ranks better in at least `confidence` of bootstrap
-    resamples of the reports, so a few lucky merges cannot move it.
-    """
-    ranked = [
-        (np.asarray(x, dtype=np.float64).reshape(-1, len(FEATURES)), np.asarray(m, dtype=bool)) for x, m in ranked
-    ]
-    ranked = [(x, m) for x, m in ranked if m.any() and not m.all()]
-    info: dict[str, float] = {"ranked_reports": len(ranked)}
-    if len(ranked) < MIN_RANKED_REPORTS:
-        return LEXICAL_WEIGHT, info
-    table = lexical_weight_table(ranked)
-    default, chosen = LEXICAL_WEIGHTS.index(LEXICAL_WEIGHT), best_lexical_weight(table)
-    rng = np.random.default_rng(0)
-    resamples = [rng.integers(0, len(ranked), len(ranked)) for _ in range(200)]
-    wins = float(np.mean([table[chosen, idx].sum() > table[default, idx].sum() for idx in resamples]))
-    info.update(
-        {
-            "ranked_map_cold_start": round(float(table[default].mean()), 4),
-            "ranked_map_best": round(float(table[chosen].mean()), 4),
-            "best_lexical_weight": LEXICAL_WEIGHTS[chosen],
-            "best_lexical_weight_wins": round(wins, 3),
-        }
-    )
-    return (LEXICAL_WEIGHTS[chosen] if chosen != default and wins >= confidence else LEXICAL_WEIGHT), info
 
 
 def _bootstrap_wins(y: np.ndarray, learned: np.ndarray, cold: np.ndarray, rounds: int = 200) -> float:
@@ -487,7 +406,7 @@ def score_pool(model: Model, pool: Sequence[Signals], stats: PoolStats) -> tuple
     cols.append(np.array([s.identifiers for s in pool], dtype=np.float64))
     x = np.column_stack(cols)
     if model.weights is None:
-        scores = cold_score(x, model.lexical_weight).tolist()
+        scores = cold_score(x).tolist()
     else:
         weights = np.asarray(model.weights, dtype=np.float64)
         scores = [float(np.dot(weights, row) + model.bias) for row in evidence(x)]

@@ -452,24 +452,6 @@ def duplicate_decisions(workspace: Workspace) -> tuple[np.ndarray, np.ndarray]:
     Features are the normalised signals stored with each suggestion when it was filed; a merge
     made without a suggestion (from the similar-items panel) has its features computed now.
     """
-    x, y, _ = _decisions(workspace)
-    return x, y
-
-
-def ranked_reports(workspace: Workspace) -> list[tuple[np.ndarray, np.ndarray]]:
-    """What the workspace's lexical weight is learned from (`duplicates.learn_lexical_weight`).
-
-    Per merged report (the latest `MERGES_LEARNED` active merges): the features of its candidate pool as
-    it is now, and which candidate is the item it was merged into (its survivor, chains followed).
-    """
-    return _decisions(workspace)[2]
-
-
-MERGES_LEARNED = 200
-
-
-def _decisions(workspace: Workspace) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-    """`duplicate_decisions` and `ranked_reports` at once: one batched pool computation for the merges."""
     x: list[list[float]] = []
     y: list[int] = []
     seen: set[frozenset[int]] = set()
@@ -482,39 +464,21 @@ def _decisions(workspace: Workspace) -> tuple[np.ndarray, np.ndarray, list[tuple
         seen.add(frozenset((s.item_id, s.candidate_id)))
         x.append([float(v) for v in feats])
         y.append(1 if s.status == SuggestionStatus.MERGED else 0)
-    merges = list(
-        workspace.feedback_merges.filter(undone_at__isnull=True)
-        .select_related("merged")
-        .order_by("-id")[:MERGES_LEARNED]
-    )
-    survivor_of = merged_survivors(workspace) if merges else {}
-    ranked: list[tuple[np.ndarray, np.ndarray]] = []
-    # Each merged report's pool now: the merged item against the live items (its survivor among them).
-    for m, (pool, stats) in zip(merges, _pool_ids_many(workspace, [m.merged for m in merges]), strict=True):
-        rows = [(pk, sig) for pk, sig in pool if not sig.conflict]
-        survivor = survivor_of.get(m.merged_id, m.survivor_id)
-        sig = next((sg for pk, sg in rows if pk == survivor), None)
-        if sig is None:  # the survivor is not among its 50 nearest: nothing to rank
+    merges = workspace.feedback_merges.filter(undone_at__isnull=True).select_related("survivor", "merged")
+    for m in merges.order_by("-id")[:200]:
+        if frozenset((m.survivor_id, m.merged_id)) in seen:
             continue
-        ranked.append(
-            (
-                np.array([duplicates.features(sg, stats) for _, sg in rows], dtype=np.float64),
-                np.array([pk == survivor for pk, _ in rows]),
-            )
-        )
-        if frozenset((m.survivor_id, m.merged_id)) not in seen:  # a merge made without a suggestion
-            x.append(duplicates.features(sig, stats).tolist())
-            y.append(1)
-    features = np.array(x, dtype=np.float64).reshape(len(y), len(duplicates.FEATURES))
-    return features, np.array(y, dtype=int), ranked
+        pool, stats = _pool_signals(workspace, m.merged)
+        sig = next((sg for item, sg in pool if item.pk == m.survivor_id), None)
+        if sig is None:  # the survivor is not among its 50 nearest: compute against it directly
+            continue
+        x.append(duplicates.features(sig, stats).tolist())
+        y.append(1)
+    return np.array(x, dtype=np.float64).reshape(len(y), len(duplicates.FEATURES)), np.array(y, dtype=int)
 
 
 def duplicate_model(workspace: Workspace) -> duplicates.Model:
-    """The workspace's duplicate model: parameter-free until its decisions say otherwise (cached).
-
-    Learned from its own decisions only: the threshold (merges and dismissals), the lexical weight (how
-    each merge ranks in its report's pool) and, when clearly better, a re-weighting of the signals.
-    """
+    """The workspace's duplicate model: parameter-free until its decisions say otherwise (cached)."""
     key = (
         workspace.duplicate_suggestions.exclude(status=SuggestionStatus.OPEN).count(),
         workspace.feedback_merges.filter(undone_at__isnull=True).count(),
@@ -525,8 +489,7 @@ def duplicate_model(workspace: Workspace) -> duplicates.Model:
     if min(key) == 0 and key[0] + key[1] < duplicates.MIN_LABELS:
         model = duplicates.Model()
     else:
-        x, y, ranked = _decisions(workspace)
-        model = duplicates.learn(x, y, ranked=ranked)
+        model = duplicates.learn(*duplicate_decisions(workspace))
     model.merges = key[1]
     _models[workspace.pk] = (key, model)
     return model
