@@ -3,10 +3,12 @@
 Usage:
     .venv/bin/python bench/dedup.py                      # seamonkey (dev) + eclipse (test), MiniLM, cached vectors
     .venv/bin/python bench/dedup.py --fit-cold-start     # print the cold-start calibration fitted on the dev set
+    .venv/bin/python bench/dedup.py --only seamonkey-blurred --seeds 20   # one set, more learning-curve seeds
 
 Datasets (see their PROVENANCE.md): `duplicates_seamonkey` (1,076 reports, 75 queries) is the
 development set — the only one anything is chosen on; `duplicates_eclipse` (1,744 reports, 1,744
-queries) is reported with the same code and settings, unchanged.
+queries) is reported with the same code and settings, unchanged. `seamonkey-blurred` is the dev set with
+noise added to its vectors (a workspace where words carry more than meaning), for the learning curve.
 
 Protocol: for each query, rank its candidates (its duplicates + 10 lexically similar + 10 random
 non-duplicates) and report MAP / MRR / R@1 / R@5. Every query's signals are normalised against its
@@ -17,7 +19,8 @@ Also: precision / recall of the suggestion rule (precision target 0.8: cold-star
 after learning; and the learning curve — MAP and the suggestion rule's precision / recall after
 0/10/25/50/100 simulated team decisions (merge / dismiss of the top-ranked suggestions of half of the
 queries, scored on the other half, 5 seeds; see `learning_curve`), for each way merges can teach the
-ranking (`VARIANTS`; the shipped one was chosen on seamonkey).
+ranking (`VARIANTS`; the shipped one was chosen on seamonkey), including a lexical weight learned per
+workspace from the merges (`learn_lexical_weight`: tried, not shipped).
 """
 
 from __future__ import annotations
@@ -35,9 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATASETS, cached_embeddings, print_table, read_csv, setup_django, write_results  # noqa: E402
 
 DEV = "seamonkey"
-SETS = ("seamonkey", "eclipse")
+SETS = ("seamonkey", "seamonkey-blurred", "eclipse")
 DECISIONS = (0, 10, 25, 50, 100)
 SEEDS = 5
+# The dev set once more with blurred vectors (Gaussian noise of norm ~BLUR added to each unit vector):
+# a workspace where words carry more than meaning (cosine 0.50, BM25 0.74 MAP), as on trackers where BM25
+# alone beats the fusion. Learning-curve only; derived from the dev set, so choices may be made on it.
+BLUR = 2.0
+BLUR_SEED = 123
 
 
 def average_precision(scores: np.ndarray, relevant: np.ndarray) -> float:
@@ -75,7 +83,7 @@ def rrf(columns: list[np.ndarray], k: float = 60.0) -> np.ndarray:
 class Prepared:
     """A dataset with vectors, BM25 statistics, hubness and each item's pool statistics."""
 
-    def __init__(self, name: str, embedder: str | None = None) -> None:
+    def __init__(self, name: str, embedder: str | None = None, blur: float = 0.0) -> None:
         from harken.insight import duplicates, lexical
         from harken.insight.index import ExactIndex
 
@@ -91,6 +99,10 @@ class Prepared:
         self.pos = {item_id: n for n, item_id in enumerate(self.ids)}
         texts = [r["text"] for r in self.items]
         self.vectors = cached_embeddings(name, texts, embedder)
+        if blur:  # a workspace whose embedder understands it badly: meaning weaker, words as strong
+            noise = np.random.default_rng(BLUR_SEED).normal(size=self.vectors.shape) / np.sqrt(self.vectors.shape[1])
+            blurred = self.vectors + blur * noise
+            self.vectors = (blurred / np.linalg.norm(blurred, axis=1, keepdims=True)).astype(np.float32)
         self.index = ExactIndex(self.vectors.shape[1])
         self.index.upsert(np.arange(len(texts), dtype=np.int64), self.vectors)
         _, top = self.index.search_many(self.vectors, duplicates.NEIGHBOURS + 1)
@@ -194,13 +206,109 @@ def precision_recall(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, 
 
 VARIANTS = (
     "no learning (fixed score)",
-    "merge group through its closest member (previous release)",
-    "merge group as one bucket: BM25 over all its texts (shipped)",
-    "merge group: best fused score of its members",
-    "merge group: mean fused score of its members",
-    "bucket + dismissed partner demotes (transitive negative)",
+    "group through its closest member",
+    "group as one bucket: BM25 over all its texts (shipped)",
+    "group: best fused score of its members",
+    "group: mean fused score of its members",
+    "bucket + a dismissed partner demotes (transitive negative)",
+    "bucket + lexical weight from merges ranked in their report's pool (bootstrap gate)",
+    "bucket + lexical weight from merges ranked in their report's pool, no gate",
+    "bucket + lexical weight from merges in the pool only (product-computable), bootstrap gate",
+    "bucket + lexical weight from merged vs dismissed suggestions of one report (bootstrap gate)",
 )
 SHIPPED = VARIANTS[2]
+TREATMENTS = ("own", "closest", "bucket", "best", "mean", "negative")  # VARIANTS[:6], with the fixed weights
+
+# ---------------------------------------------------------------- tried, not shipped: a learned lexical weight
+#
+# Query-grouped self-calibration of the fusion's one weight (the lexical z's ½) per workspace: each merge
+# says "for this report the team's answer was this item"; of a few weights, the one that ranks the merged
+# items highest among their reports' candidates (AP per report, reports counting equally) is taken when it
+# beats ½ in CONFIDENCE of bootstrap resamples of the reports. It does not improve the dev set (docs).
+
+LEXICAL_WEIGHT = 0.5  # the fused score's (`duplicates.cold_score`)
+LEXICAL_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # octaves around ½, and "words do not count"
+MIN_RANKED_REPORTS = 5
+
+
+class Weighted:
+    """`duplicates.fuse` with another lexical weight (the same floats at ½)."""
+
+    def __init__(self, lexical_weight: float) -> None:
+        self.lexical_weight = lexical_weight
+
+    def score(self, sig: Any, stats: Any) -> float:
+        from harken.insight import duplicates
+
+        if sig.conflict:
+            return -10.0
+        return float(weighted_score(duplicates.features(sig, stats)[None, :], self.lexical_weight)[0])
+
+
+def weighted_score(x: np.ndarray, lexical_weight: float) -> np.ndarray:
+    from harken.insight import duplicates
+
+    e = duplicates.evidence(x)
+    return e[:, 0] + lexical_weight * e[:, 1] + e[:, 2]
+
+
+def ranked_ap(x: np.ndarray, merged: np.ndarray, lexical_weight: float) -> float:
+    """AP of a report's merged candidates among its candidates (rows of `features`), ties against them."""
+    order = np.lexsort((merged, -weighted_score(x, lexical_weight)))
+    rel = np.asarray(merged, dtype=bool)[order]
+    hits = np.cumsum(rel)
+    return float(np.sum(hits[rel] / (np.flatnonzero(rel) + 1)) / rel.sum())
+
+
+def learn_lexical_weight(ranked: list[tuple[np.ndarray, np.ndarray]], confidence: float | None = None) -> float:
+    """The lexical weight a workspace's merged reports choose (½ unless clearly better; see above)."""
+    from harken.insight import duplicates
+
+    confidence = duplicates.CONFIDENCE if confidence is None else confidence
+    ranked = [(x, m) for x, m in ranked if m.any() and not m.all()]
+    if len(ranked) < MIN_RANKED_REPORTS:
+        return LEXICAL_WEIGHT
+    table = np.array([[ranked_ap(x, m, w) for x, m in ranked] for w in LEXICAL_WEIGHTS])
+    totals = table.sum(axis=1)
+    default = LEXICAL_WEIGHTS.index(LEXICAL_WEIGHT)
+    best = [n for n in range(len(totals)) if totals[n] >= totals.max() - 1e-9]
+    chosen = min(best, key=lambda n: (abs(n - default), n))  # ties: the nearest to ½
+    rng = np.random.default_rng(0)
+    resamples = [rng.integers(0, len(ranked), len(ranked)) for _ in range(200)]
+    wins = float(np.mean([table[chosen, idx].sum() > table[default, idx].sum() for idx in resamples]))
+    return LEXICAL_WEIGHTS[chosen] if chosen != default and wins >= confidence else LEXICAL_WEIGHT
+
+
+def ranked_lists(data: Prepared, chosen: list[Any], mode: str = "pool") -> list[tuple[np.ndarray, np.ndarray]]:
+    """What `learn_lexical_weight` learns from: per report with a merge, candidates' features, merged flags.
+
+    "pool": the report's candidate pool (its 50 nearest items) plus its decided candidates outside it;
+    "pool only": the pool alone (a merged item outside it is dropped — what the product can compute
+    from a report's pool); "decided": the report's decided suggestions only (merged vs dismissed).
+    Version conflicts are left out (vetoed whatever the weight).
+    """
+    from harken.insight import duplicates
+
+    by_query: dict[int, dict[int, bool]] = {}
+    for a, b, _, merged in chosen:
+        by_query.setdefault(a, {})[b] = merged
+    out = []
+    for a, decided in by_query.items():
+        if not any(decided.values()):
+            continue
+        stats = data.pool_stats(a)
+        members = dict(decided)
+        if mode != "decided":
+            keys, _ = data.index.search(data.vectors[a], duplicates.POOL + 1)
+            pool = [int(k) for k in keys if int(k) != a][: duplicates.POOL]
+            if mode == "pool only":
+                members = {m: decided.get(m, False) for m in pool}
+            else:
+                members.update({m: False for m in pool if m not in decided})
+        rows = [(m, merged) for m, merged in members.items() if not data.signals(a, m).conflict]
+        x = np.array([duplicates.features(data.signals(a, m), stats) for m, _ in rows]).reshape(-1, 3)
+        out.append((x, np.array([merged for _, merged in rows], dtype=bool)))
+    return out
 
 
 def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
@@ -210,15 +318,17 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
     (merge = duplicate, dismiss = not), in random order; the first N are used. A decision touching an
     item of the other half is dropped, so the held-out queries (scored) and their items appear in no
     decision — they arrive after the decisions. The workspace model learns from the decisions
-    (`duplicates.learn`: threshold calibrated to the precision target, re-weighting only when
-    cross-validated better), and merges teach the ranking: each variant of `VARIANTS` says how a
-    candidate that belongs to a merge group is compared with a new report.
+    (`duplicates.learn`: threshold calibrated to the precision target, lexical weight from the merged
+    reports' pools, re-weighting only when cross-validated better), and merges teach the ranking: each
+    variant of `VARIANTS` says how a candidate that belongs to a merge group is compared with a new
+    report, and with which lexical weight.
     """
     from harken.insight import duplicates
 
     maps: dict[str, dict[str, list[float]]] = {v: {str(n): [] for n in DECISIONS} for v in VARIANTS}
     pr: dict[str, Any] = {str(n): [] for n in DECISIONS}
     learned: dict[str, Any] = {str(n): [] for n in DECISIONS}
+    weights: dict[str, Any] = {str(n): [] for n in DECISIONS}
     merges: dict[str, Any] = {str(n): [] for n in DECISIONS}
     touched: dict[str, Any] = {str(n): [] for n in DECISIONS}
     available = []
@@ -240,33 +350,45 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
         pick = rng.permutation(len(decisions))
         for n in DECISIONS:
             chosen = [decisions[i] for i in pick[:n]]
-            model = (
-                duplicates.learn(np.array([d[2] for d in chosen]), np.array([d[3] for d in chosen]))
-                if n
-                else duplicates.Model()
-            )
+            x, y = np.array([d[2] for d in chosen]), np.array([d[3] for d in chosen])
+            model = duplicates.learn(x, y) if n else duplicates.Model()
+            ranked = ranked_lists(data, chosen)
+            lexical = {  # the variants that learn the lexical weight (tried, not shipped)
+                VARIANTS[6]: learn_lexical_weight(ranked),
+                VARIANTS[7]: learn_lexical_weight(ranked, confidence=0.0),
+                VARIANTS[8]: learn_lexical_weight(ranked_lists(data, chosen, "pool only")),
+                VARIANTS[9]: learn_lexical_weight(ranked_lists(data, chosen, "decided")),
+            }
             groups = merge_groups([(a, b) for a, b, _, merged in chosen if merged])
             dismissed: dict[int, set[int]] = {}
             for a, b, _, merged in chosen:
                 if not merged:
                     dismissed.setdefault(a, set()).add(b)
                     dismissed.setdefault(b, set()).add(a)
-            ranked: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {v: [] for v in VARIANTS}
+            ranked_by: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {v: [] for v in VARIANTS}
             predicted, labels = [], []
             hit = 0
             for q in held:
                 a, stats, sig, rel = per_query[q]
                 cands = [data.pos[c] for c in data.queries[q][1]]
                 hit += any(len(groups.get(c, ())) > 1 for c in cands)
-                scored = group_scores(data, model, a, stats, cands, sig, groups, dismissed)
-                for v in VARIANTS:
-                    ranked[v].append((scored[v], rel))
-                predicted += list(scored[SHIPPED] >= model.threshold)
+                base = group_scores(data, model, a, stats, cands, sig, groups, dismissed)
+                for v, t in zip(VARIANTS, TREATMENTS, strict=False):
+                    ranked_by[v].append((base[t], rel))
+                for v, w in lexical.items():
+                    # (the fixed score's re-weighting, when used, would win over a lexical weight: never here)
+                    if w == LEXICAL_WEIGHT or model.learned:
+                        ranked_by[v].append((base["bucket"], rel))
+                        continue
+                    moved = group_scores(data, Weighted(w), a, stats, cands, sig, groups, dismissed, ("bucket",))
+                    ranked_by[v].append((moved["bucket"], rel))
+                predicted += list(base["bucket"] >= model.threshold)
                 labels += list(rel)
             for v in VARIANTS:
-                maps[v][str(n)].append(metrics(ranked[v])["MAP"])
+                maps[v][str(n)].append(metrics(ranked_by[v])["MAP"])
             pr[str(n)].append(precision_recall(np.array(predicted), np.array(labels)))
             learned[str(n)].append(model.learned)
+            weights[str(n)].append(lexical[VARIANTS[6]])
             merges[str(n)].append(sum(d[3] for d in chosen))
             touched[str(n)].append(hit / len(held))
     return {
@@ -275,6 +397,8 @@ def learning_curve(data: Prepared, per_query: list[Any]) -> dict[str, Any]:
         "precision": {n: round(float(np.nanmean([p for p, _ in v])), 4) for n, v in pr.items()},
         "recall": {n: round(float(np.mean([r for _, r in v])), 4) for n, v in pr.items()},
         "learned_ranking_used": {n: int(sum(v)) for n, v in learned.items()},
+        "lexical_weight_by_seed": weights,
+        "lexical_weight_moved": {n: int(sum(w != LEXICAL_WEIGHT for w in v)) for n, v in weights.items()},
         "merges": {n: round(float(np.mean(v)), 1) for n, v in merges.items()},
         "held_queries_with_a_merged_candidate": {n: round(float(np.mean(v)), 3) for n, v in touched.items()},
         "decisions_available": int(min(available)),
@@ -290,40 +414,45 @@ def group_scores(
     sig: list[Any],
     groups: dict[int, set[int]],
     dismissed: dict[int, set[int]],
+    wanted: tuple[str, ...] = TREATMENTS,
 ) -> dict[str, np.ndarray]:
-    """Each variant's scores of a held-out query's candidates, given the team's merges and dismissals."""
+    """Each treatment's scores of a held-out query's candidates, given the team's merges and dismissals."""
     from harken.insight import duplicates
 
-    out: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    out: dict[str, list[float]] = {t: [] for t in TREATMENTS}
     for c, s in zip(candidates, sig, strict=True):
         own = model.score(s, stats)
         # The product compares a group only through members the team did not dismiss for this report.
         members = {m for m in groups.get(c, {c}) if m == c or m not in dismissed.get(query, set())} - {query}
         if len(members) <= 1:
-            for v in VARIANTS:
-                out[v].append(own)
+            for t in TREATMENTS:
+                out[t].append(own)
             continue
         member_sig = {m: (s if m == c else data.signals(query, m)) for m in members}
-        fused = [model.score(member_sig[m], stats) for m in members]
         closest = max(members, key=lambda m: float(data.vectors[query] @ data.vectors[m]))
         bucket = [t for m in sorted(members) for t in data.tokens[m]]
         shipped = model.score(
             duplicates.with_bucket_words(member_sig[closest], data.tokens[query], bucket, data.stats), stats
         )
-        out[VARIANTS[0]].append(own)
-        out[VARIANTS[1]].append(model.score(member_sig[closest], stats))
-        out[VARIANTS[2]].append(shipped)
-        out[VARIANTS[3]].append(max(fused))
-        out[VARIANTS[4]].append(float(np.mean(fused)))
-        out[VARIANTS[5]].append(shipped)
-    scores = {v: np.array(x) for v, x in out.items()}
-    # Transitive negative: c was dismissed against d (or d's group); when the new report matches d
-    # better than c, "d is the report's duplicate and d is not c's" → c drops below every other candidate.
-    neg = scores[VARIANTS[5]]
-    for j, c in enumerate(candidates):
-        partners = {p for m in groups.get(c, {c}) for d in dismissed.get(m, ()) for p in groups.get(d, {d})} - {query}
-        if partners and max(model.score(data.signals(query, d), stats) for d in partners) > neg[j]:
-            neg[j] -= 100.0
+        out["own"].append(own)
+        out["bucket"].append(shipped)
+        out["negative"].append(shipped)
+        if wanted != ("bucket",):
+            fused = [model.score(member_sig[m], stats) for m in members]
+            out["closest"].append(model.score(member_sig[closest], stats))
+            out["best"].append(max(fused))
+            out["mean"].append(float(np.mean(fused)))
+    scores = {t: np.array(v) for t, v in out.items() if t in wanted}
+    if "negative" in wanted:
+        # Transitive negative: c was dismissed against d (or d's group); when the new report matches d
+        # better than c, "d is the report's duplicate and d is not c's" → c drops below every other candidate.
+        neg = scores["negative"]
+        for j, c in enumerate(candidates):
+            partners = {p for m in groups.get(c, {c}) for d in dismissed.get(m, ()) for p in groups.get(d, {d})} - {
+                query
+            }
+            if partners and max(model.score(data.signals(query, d), stats) for d in partners) > neg[j]:
+                neg[j] -= 100.0
     return scores
 
 
@@ -340,8 +469,11 @@ def merge_groups(pairs: list[tuple[int, int]]) -> dict[int, set[int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=SETS)
+    parser.add_argument("--seeds", type=int, default=5, help="learning-curve seeds (the tables use 5)")
     parser.add_argument("--fit-cold-start", action="store_true", help="fit the cold-start calibration on the dev set")
     args = parser.parse_args()
+    global SEEDS
+    SEEDS = args.seeds
     setup_django()
     from harken.insight import duplicates
 
@@ -353,8 +485,8 @@ def main() -> None:
         },
     }
     for name in SETS if not args.only else (args.only,):
-        start = time.perf_counter()
-        data = Prepared(name)
+        start, cpu = time.perf_counter(), time.process_time()
+        data = Prepared(name.removesuffix("-blurred"), blur=BLUR if name.endswith("-blurred") else 0.0)
         ev = evaluate(data)
         _x, sigs, y = pair_table(data)
         fused = np.array([duplicates.fuse(s, st) for s, st in sigs])
@@ -366,7 +498,13 @@ def main() -> None:
         precision, recall = precision_recall(predicted, y)
         curve = learning_curve(data, ev["per_query"])
         seconds = time.perf_counter() - start
-        role = "development (choices made here)" if name == DEV else "test (settings unchanged)"
+        role = (
+            "development (choices made here)"
+            if name == DEV
+            else f"development, vectors blurred (noise {BLUR})"
+            if name.endswith("-blurred")
+            else "test (settings unchanged)"
+        )
         print_table(
             f"duplicates_{name}: {len(data.queries)} queries, {role}",
             ["method", "MAP", "MRR", "R@1", "R@5"],
@@ -381,6 +519,7 @@ def main() -> None:
                 "MAP",
                 "precision",
                 "recall",
+                "learned lexical weight moved (tried)",
                 "re-weighted",
             ],
             [
@@ -391,6 +530,7 @@ def main() -> None:
                     curve["map"][n],
                     curve["precision"][n],
                     curve["recall"][n],
+                    f"{curve['lexical_weight_moved'][n]} of {SEEDS}",
                     f"{curve['learned_ranking_used'][n]} of {SEEDS}",
                 ]
                 for n in curve["map"]
@@ -416,9 +556,12 @@ def main() -> None:
                 "duplicates": int(y.sum()),
             },
             "learning_curve": curve,
+            "learning_curve_seeds": SEEDS,
             "seconds": round(seconds, 1),
+            "cpu_seconds": round(time.process_time() - cpu, 1),
         }
-    write_results("dedup" if not args.only else f"dedup-{args.only}", results)
+    name = "dedup" if not args.only else f"dedup-{args.only}"
+    write_results(name if SEEDS == 5 else f"{name}-{SEEDS}-seeds", results)
 
 
 if __name__ == "__main__":

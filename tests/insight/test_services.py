@@ -388,6 +388,17 @@ def test_threshold_is_the_lowest_score_that_meets_the_precision_target() -> None
     assert duplicates.threshold_for(scores, np.zeros(8, dtype=int), 0.8) is None
 
 
+def test_threshold_counts_every_pair_tied_at_it() -> None:
+    import numpy as np
+
+    # Six merged pairs at 4.0, six dismissed ones tied at 3.5: "score >= 3.5" suggests all twelve
+    # (precision 0.5), so the threshold is 4.0 — not 3.5 because the first pair at 3.5 alone would pass.
+    scores = np.array([4.0] * 6 + [3.5] * 6)
+    labels = np.array([1] * 6 + [0] * 6)
+    assert duplicates.threshold_for(scores, labels, 0.8) == 4.0
+    assert duplicates.threshold_for(np.array([2.0, 2.0, 1.0]), np.array([0, 1, 1]), 0.8) is None
+
+
 def test_workspace_threshold_is_calibrated_from_its_decisions(world) -> None:  # type: ignore[no-untyped-def]
     """Merges and dismissals move the workspace's threshold to where its own pairs are 80 % duplicates."""
     import numpy as np

@@ -185,9 +185,12 @@ def cold_score(x: np.ndarray) -> np.ndarray:
 def threshold_for(scores: np.ndarray, labels: np.ndarray, target: float) -> float | None:
     """Lowest score t such that the decided pairs scoring >= t reach `target` precision (None: none does)."""
     order = np.argsort(-scores, kind="stable")
+    ranked = scores[order]
     hits = np.cumsum(labels[order])
     precision = hits / np.arange(1, len(order) + 1)
-    ok = np.flatnonzero(precision >= target)
+    # Only where a run of equal scores ends: "score >= t" takes all of them or none.
+    last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
+    ok = np.flatnonzero((precision >= target) & last_of_tie)
     if not len(ok):
         return None
     return float(scores[order][ok[-1]])
