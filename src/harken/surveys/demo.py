@@ -172,8 +172,7 @@ def after_demo_load(workspace: Any) -> int:
         text = r.comment or f"Scored {r.score}/{scale_top} without a comment."
         rows.append(
             NewItem(
-                text=text,
-                title=f"{'NPS' if r.survey.kind == Kind.NPS else 'CSAT'} {r.score}/{scale_top}: {text}"[:120],
+                text=text,  # no "NPS 9/10: …" title, as `actions.attach_feedback`
                 channel=Channel.SURVEY,
                 author_email=r.email,
                 author_name=r.contact.name if r.contact else "",
