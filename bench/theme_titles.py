@@ -90,7 +90,10 @@ def titles(
     # candidates share its mini-batch (int8 quantises activations per batch).
     encode = one_by_one if single else batched
     out = []
-    for labels, centroids, with_keywords in ((c["labels"], c["centroids"], True), (c["top"], c["top_centroids"], False)):
+    for labels, centroids, with_keywords in (
+        (c["labels"], c["centroids"], True),
+        (c["top"], c["top_centroids"], False),
+    ):
         n = len(centroids)
         phrases = module.key_phrases(texts, labels, n, centroids, encode)
         keywords = module.keywords_per_theme(texts, labels, n) if with_keywords else [[] for _ in range(n)]
@@ -111,10 +114,9 @@ def main() -> None:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from themes import load, title_check
-
     from harken.insight.embeddings import get_embedder
     from harken.insight.themes import labeling
+    from themes import load, title_check
 
     before = labeling_at(args.before)
     results: dict[str, Any] = {
@@ -134,7 +136,12 @@ def main() -> None:
         entry: dict[str, Any] = {}
         for level, labels, old, new in (("sub", c["labels"], old_sub, new_sub), ("top", c["top"], old_top, new_top)):
             changed = [
-                (o, n, title_check([o], (labels == t).astype(int) - 1, truth), title_check([n], (labels == t).astype(int) - 1, truth))
+                (
+                    o,
+                    n,
+                    title_check([o], (labels == t).astype(int) - 1, truth),
+                    title_check([n], (labels == t).astype(int) - 1, truth),
+                )
                 for t, (o, n) in enumerate(zip(old, new, strict=True))
                 if o != n
             ]
@@ -160,7 +167,10 @@ def main() -> None:
                 ]
             )
             for o, n, hit_o, hit_n in changed:
-                print(f"  {name} {level}: {o!r} -> {n!r}" + ("" if hit_o == hit_n else f"  (title check {hit_o:.0f} -> {hit_n:.0f})"))
+                print(
+                    f"  {name} {level}: {o!r} -> {n!r}"
+                    + ("" if hit_o == hit_n else f"  (title check {hit_o:.0f} -> {hit_n:.0f})")
+                )
         results[name] = entry
     results["cpu_seconds"] = round(time.process_time() - cpu0, 1)
     import os

@@ -614,11 +614,15 @@ def test_a_praise_theme_is_titled_by_its_subject_not_a_verb_or_adverb_ending() -
         "The export is broken.",
         "Our dashboard was wrong twice.",
     ]
-    titles = _titles_of({"praise": praise, "dashboard": ["Dashboard is slow", "Slow dashboard", "Dashboard slow"]}, context)
+    titles = _titles_of(
+        {"praise": praise, "dashboard": ["Dashboard is slow", "Slow dashboard", "Dashboard slow"]}, context
+    )
     last = titles["praise"].split()[-1].lower()
     assert last not in {"knew", "exactly", "wrong"} and "agent" in titles["praise"].lower(), titles
 
-    lex = labeling.lexicon(praise + context, frozenset({"the", "was", "what", "and", "is", "about", "my", "our", "ask"}))
+    lex = labeling.lexicon(
+        praise + context, frozenset({"the", "was", "what", "and", "is", "about", "my", "our", "ask"})
+    )
     assert lex.noun("agent") and lex.noun("invoice") and not lex.noun("knew") and not lex.noun("wrong")
     assert lex.fragment("agent knew", Counter({"exactly": 5}))  # always goes on: cut out of a phrase
     assert not lex.fragment("agent", Counter({"knew": 5}))  # a noun before its verb ends a noun phrase

@@ -263,7 +263,11 @@ class Lexicon:
         adjective or participle ("my card", "was declined", "for Okta", "tokens can"), not a finite
         verb or an adverb ("knew", "soon")."""
         return bool(
-            self.after[word] or self.predicate[word] or self.governed[word] or self.subject[word] or word in self.surface
+            self.after[word]
+            or self.predicate[word]
+            or self.governed[word]
+            or self.subject[word]
+            or word in self.surface
         )
 
     def fragment(self, phrase: str, continued: Counter[str]) -> bool:
@@ -377,15 +381,16 @@ def key_phrases(
     wanted: list[int] = []
     for t in range(n_themes):
         ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
-        # Candidates do not end in a verb or an adverb (by the texts' own usage) and are not cut out
-        # of a longer phrase, if the theme has any such.
+        # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
+        # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
+        # go), if the theme has any such.
         good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
         continued = _continuations(docs[t], [str(terms[j]) for j in good])
         whole = [
             j
             for j in good
             if not lex.fragment(str(terms[j]), continued[str(terms[j])])
-            and (" " in str(terms[j]) or lex.noun(str(terms[j])))
+            and (" " in str(terms[j]) or lex.nounish(str(terms[j])))
         ]
         named = [j for j in whole if any(w not in stop and lex.nounish(w) for w in str(terms[j]).split())]
         order = named or whole or good or ranked[:PHRASE_CANDIDATES]
@@ -453,7 +458,9 @@ def distinct_titles(
 
 def _title_key(title: str) -> str:
     """Titles alike up to case and a plural -s ("Dashboards", "dashboard") have the same key."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in title.lower().split())
+    return " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in title.lower().split()
+    )
 
 
 def summary_from(quotes: Sequence[str], size: int, limit: int = 140) -> str:
