@@ -160,19 +160,21 @@ def representatives(
 
 PHRASE_CANDIDATES = 24  # per theme, pre-selected by c-TF-IDF before embedding
 MMR_DIVERSITY = 0.5  # KeyBERT's default balance of relevance and diversity
+# Phrases do not cross a sentence or a comma ("Quick and friendly answer, problem solved").
+_CLAUSES = re.compile(r"[.!?;:,\n()\[\]\"“”]+")
 _SPAN_WORD = re.compile(r"[A-Za-z][\w'./+-]*[\w]|[A-Za-z]|\d[\w.]*")
 
 
 def _phrase_analyzer(stop: frozenset[str]) -> Callable[[str], list[str]]:
-    """Readable spans of 1–4 original words that neither start nor end with a stop word
-    ("login fails with okta", "blank pdf report after 4.2")."""
+    """Readable spans of 1–4 original words within a clause that neither start nor end with a stop
+    word ("login fails with okta", "blank pdf report after 4.2")."""
 
     def stop_word(word: str) -> bool:  # "that's", "what's", "isn't", "doesn't" are stop words too
         return word in stop or word.split("'", 1)[0] in stop or word.endswith("n't")
 
     def analyse(doc: str) -> list[str]:
         out: list[str] = []
-        for sentence in re.split(r"[.!?;:\n()\[\]\"“”]+", doc.lower()):
+        for sentence in _CLAUSES.split(doc.lower()):
             words = _SPAN_WORD.findall(sentence)
             stops = [stop_word(w) for w in words]
             for n in (1, 2, 3, 4):
@@ -335,7 +337,7 @@ def _continuations(doc: str, phrases: Sequence[str]) -> dict[str, Counter[str]]:
     wanted = {tuple(p.split()) for p in phrases}
     firsts = {p[0] for p in wanted}
     longest = max((len(p) for p in wanted), default=0)
-    for sentence in _SENTENCES.split(doc.lower()):
+    for sentence in _CLAUSES.split(doc.lower()):
         words = _SPAN_WORD.findall(sentence)
         for i, word in enumerate(words):
             if word not in firsts:
