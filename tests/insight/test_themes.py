@@ -627,6 +627,7 @@ def test_a_praise_theme_is_titled_by_its_subject_not_a_verb_or_adverb_ending() -
     assert lex.fragment("agent knew", Counter({"exactly": 5}))  # always goes on: cut out of a phrase
     assert not lex.fragment("agent", Counter({"knew": 5}))  # a noun before its verb ends a noun phrase
     assert not lex.fragment("dashboard", Counter({"is": 1, "": 2}))
+    assert not lex.fragment("agent knew", Counter({"exactly": 4, "": 1}))  # used on its own once: whole
 
 
 def test_titles_differing_only_in_a_plural_are_alike() -> None:

@@ -273,8 +273,8 @@ class Lexicon:
         )
 
     def fragment(self, phrase: str, continued: Counter[str]) -> bool:
-        """The phrase is usually cut out of a longer one: most of its uses (`continued`: the word that
-        follows each, "" at a sentence end) go on with the same word, and that word is a content word
+        """The phrase is cut out of a longer one: every one of its uses (`continued`: the word that
+        follows each, "" at a clause end) goes on with the same word, and that word is a content word
         ("agent knew → exactly", "rate for my cash → withdrawal"; not a noun followed by a verb: "agent
         → knew") or the phrase ends in a word that is neither noun nor adjective nor participle
         ("app closes as soon → as")."""
@@ -282,7 +282,7 @@ class Lexicon:
         if not total:
             return False
         word, n = continued.most_common(1)[0]
-        if not word or n * 2 <= total:
+        if not word or n < total:
             return False
         last = phrase.split()[-1]
         if word in self.stop:
