@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +41,8 @@ def labeling_at(rev: str) -> ModuleType:
         capture_output=True,
         text=True,
     ).stdout
-    path = CACHE / f"labeling-{hashlib.sha256(source.encode()).hexdigest()[:12]}.py"
+    folder = Path(tempfile.mkdtemp(prefix="theme-titles-"))
+    path = folder / "labeling_before.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("labeling_before", path)
     assert spec is not None and spec.loader is not None
