@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from unittest import mock
 
 import numpy as np
@@ -417,6 +418,9 @@ def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[n
     assert run.status == RunStatus.DONE, run.error
     themes = list(ws.themes.filter(status=ThemeStatus.ACTIVE))
     assert len(themes) >= 5 and all(t.name and t.keywords for t in themes)
+    # No theme is named after where its items came from or how they were scored ("NPS 10", "CSAT 5").
+    names = [t.name for t in themes] + [g.name for g in ws.theme_groups.filter(status=ThemeStatus.ACTIVE)]
+    assert not [n for n in names if {"NPS", "CSAT"} & set(n.split()) or n.split()[-1].isdigit()], names
     assert ws.item_classifications.count() == ws.feedback_items.count()
     assert top_problems(Actor.system(ws), limit=5)
     # The worker's re-clustering stored the per-theme figures, equal to a fresh count, and they stay
@@ -538,3 +542,96 @@ def test_no_two_new_themes_get_the_same_title() -> None:
     # The largest theme chooses first; the others take their next phrase; one with no other keeps it.
     assert titles[1] == "Dashboard" and titles[0] == "Share a dashboard" and titles[2] == "Dashboard"
     assert titles[3] == "Export · CSV"
+
+
+def _titles_of(groups: dict[str, list[str]], context: Sequence[str] = ()) -> dict[str, str]:
+    """Titles of hand-made themes (hashing embedder), with `context` items in no theme: the rest of a
+    workspace, which the title rules read their word statistics from."""
+    from harken.insight.embeddings import get_embedder
+    from harken.insight.themes import labeling
+
+    texts = [t for items in groups.values() for t in items] + list(context)
+    labels = np.array([g for g, items in enumerate(groups.values()) for _ in items] + [-1] * len(context))
+    emb = get_embedder("hashing")
+    centroids = clustering.centroids_of(emb.encode(texts), labels, len(groups))
+    phrases = labeling.key_phrases(texts, labels, len(groups), centroids, emb.encode)
+    keywords = labeling.keywords_per_theme(texts, labels, len(groups))
+    titles = labeling.distinct_titles(phrases, keywords, [len(v) for v in groups.values()])
+    return dict(zip(groups, titles, strict=True))
+
+
+def test_a_source_header_or_score_shared_by_the_items_is_not_a_title() -> None:
+    """Survey answers arrived as "NPS 10/10: <comment>": the header (and its score) is where an item
+    came from, not what it says; it was the theme's only shared phrase, so the title was "NPS 10"."""
+    from harken.insight.themes import labeling
+
+    titles = _titles_of(
+        {
+            "nps": [
+                "NPS 10/10: The new export is exactly what we asked for",
+                "NPS 10/10: Love the export, it saves hours",
+                "NPS 9/10: The export to Excel works well",
+                "NPS 10/10: Export is great, thank you",
+                "NPS 10/10: Setting up was easy",
+            ],
+            "okta": [
+                "Sales call: login with Okta fails for the team",
+                "Sales call: SSO login with Okta fails",
+                "Re: login with Okta fails since Monday",
+                "Re: the Okta login fails again",
+            ],
+        }
+    )
+    assert "NPS" not in titles["nps"] and "10" not in titles["nps"].split(), titles
+    assert "export" in titles["nps"].lower(), titles
+    assert "Sales call" not in titles["okta"] and ("Okta" in titles["okta"] or "login" in titles["okta"].lower())
+    # A header shared by several items is metadata and goes; one that starts a single item is the
+    # item's own words and stays; a time ("10:30") is no header.
+    assert labeling.without_metadata(["Re: a", "RE:  b", "SSO fails: since Monday", "Call at 10:30 today"]) == [
+        "a",
+        "b",
+        "SSO fails: since Monday",
+        "Call at 10:30 today",
+    ]
+    assert labeling.without_metadata(["CSAT 4/5: Fast fix", "CSAT 5/5: Quick answer"]) == ["Fast fix", "Quick answer"]
+    lex = labeling.lexicon(["Scored 10"])
+    assert not lex.good_end("nps 10") and lex.good_end("after 4.2")
+
+
+def test_a_praise_theme_is_titled_by_its_subject_not_a_verb_or_adverb_ending() -> None:
+    """CSAT praise "The agent knew exactly what was wrong." was titled "Agent knew": a phrase cut out
+    of a longer one, ending in a finite verb. The title names the subject ("Agent")."""
+    from collections import Counter
+
+    from harken.insight.themes import labeling
+
+    praise = ["The agent knew exactly what was wrong."] * 5
+    context = [
+        "The agent was friendly and the answer was quick.",
+        "Ask the agent about the invoice.",
+        "The invoice was wrong again.",
+        "My dashboard is slow.",
+        "The export is broken.",
+        "Our dashboard was wrong twice.",
+    ]
+    titles = _titles_of(
+        {"praise": praise, "dashboard": ["Dashboard is slow", "Slow dashboard", "Dashboard slow"]}, context
+    )
+    last = titles["praise"].split()[-1].lower()
+    assert last not in {"knew", "exactly", "wrong"} and "agent" in titles["praise"].lower(), titles
+
+    lex = labeling.lexicon(
+        praise + context, frozenset({"the", "was", "what", "and", "is", "about", "my", "our", "ask"})
+    )
+    assert lex.noun("agent") and lex.noun("invoice") and not lex.noun("knew") and not lex.noun("wrong")
+    assert lex.fragment("agent knew", Counter({"exactly": 5}))  # always goes on: cut out of a phrase
+    assert not lex.fragment("agent", Counter({"knew": 5}))  # a noun before its verb ends a noun phrase
+    assert not lex.fragment("dashboard", Counter({"is": 1, "": 2}))
+    assert not lex.fragment("agent knew", Counter({"exactly": 4, "": 1}))  # used on its own once: whole
+
+
+def test_titles_differing_only_in_a_plural_are_alike() -> None:
+    from harken.insight.themes import labeling
+
+    titles = labeling.distinct_titles([["dashboards"], ["dashboard", "dashboard filters"]], [[], []], sizes=[9, 5])
+    assert titles == ["Dashboards", "Dashboard filters"]

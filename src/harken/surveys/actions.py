@@ -372,14 +372,17 @@ def attach_feedback(response: Response) -> None:
     if not response.comment and kind_band != "detractor":
         return
     score_text = f"{response.score}/{survey.scale[1]}" if survey.scale and response.score is not None else ""
-    text = response.comment or f"Scored {score_text} without a comment."
-    title = f"{survey.get_kind_display().split(' ')[0]} {score_text}: {text}"[:120] if score_text else text[:120]
+    text = response.comment or (
+        f"Detractor without a comment (scored {score_text})." if score_text else "Detractor without a comment."
+    )
+    # No title: the item reads (and is embedded, themed and searched) as what the person wrote. The
+    # score is the response's field and the band its tag; a "NPS 9/10: …" title put the score in
+    # front of every comment, so survey answers grouped by score instead of by subject.
     tags = ["survey"] + ([kind_band] if kind_band else [])
     contact = response.contact
     item, _ = create_feedback(
         Actor.system(survey.workspace),
         text=text,
-        title=title,
         channel=Channel.SURVEY,
         author_email=response.email,
         author_name=contact.name if contact else "",

@@ -169,11 +169,10 @@ def after_demo_load(workspace: Any) -> int:
     for r in written:
         kind_band = band(r.survey.kind, r.score, r.survey.csat_satisfied_from)
         scale_top = 10 if r.survey.kind == Kind.NPS else 5
-        text = r.comment or f"Scored {r.score}/{scale_top} without a comment."
+        text = r.comment or f"Detractor without a comment (scored {r.score}/{scale_top})."
         rows.append(
             NewItem(
-                text=text,
-                title=f"{'NPS' if r.survey.kind == Kind.NPS else 'CSAT'} {r.score}/{scale_top}: {text}"[:120],
+                text=text,  # no "NPS 9/10: …" title, as `actions.attach_feedback`
                 channel=Channel.SURVEY,
                 author_email=r.email,
                 author_name=r.contact.name if r.contact else "",

@@ -55,10 +55,41 @@ EXTRA_STOP_WORDS = frozenset(
 )
 
 
+# A leading "label: " of an item ("NPS 9/10: …", "Sales call: …", "Re: …"): up to five words.
+_HEADER = re.compile(r"^\s*([^\s:.!?\n][^:.!?\n]{0,39}?)\s*:\s+(?=\S)")
+
+
+def _header_shape(header: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(header.lower().split()))
+
+
+def without_metadata(texts: Sequence[str]) -> list[str]:
+    """The texts with their source/template headers removed: a leading "label: " (≤ 5 words) whose
+    shape — lower case, every number as # — starts more than one item is a format ("NPS 9/10:",
+    "CSAT 4/5:", "Sales call:", "Re:"), i.e. metadata of where an item came from, not its subject; a
+    score in it says how the person rated, not what they wrote about. A header that starts one item
+    only ("SSO fails with Okta: since Monday…") is the item's own words and stays."""
+    shapes: list[str | None] = []
+    for text in texts:
+        m = _HEADER.match(text)
+        shapes.append(_header_shape(m.group(1)) if m and len(m.group(1).split()) <= 5 else None)
+    counts = Counter(s for s in shapes if s)
+    out = []
+    for text, shape in zip(texts, shapes, strict=True):
+        if shape and counts[shape] > 1:
+            m = _HEADER.match(text)
+            assert m is not None
+            text = text[m.end() :]
+        out.append(text)
+    return out
+
+
 def keywords_per_theme(texts: Sequence[str], labels: np.ndarray, n_themes: int, top: int = KEYWORDS) -> list[list[str]]:
-    """The `top` most distinctive terms (unigrams and bigrams) of each theme 0..n_themes-1."""
+    """The `top` most distinctive terms (unigrams and bigrams) of each theme 0..n_themes-1 (source
+    headers left out: `without_metadata`)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+    texts = without_metadata(texts)
     docs = [" ".join(texts[int(i)] for i in np.flatnonzero(labels == t)) for t in range(n_themes)]
     if not any(d.strip() for d in docs):
         return [[] for _ in range(n_themes)]
@@ -129,19 +160,21 @@ def representatives(
 
 PHRASE_CANDIDATES = 24  # per theme, pre-selected by c-TF-IDF before embedding
 MMR_DIVERSITY = 0.5  # KeyBERT's default balance of relevance and diversity
+# Phrases do not cross a sentence or a comma ("Quick and friendly answer, problem solved").
+_CLAUSES = re.compile(r"[.!?;:,\n()\[\]\"“”]+")
 _SPAN_WORD = re.compile(r"[A-Za-z][\w'./+-]*[\w]|[A-Za-z]|\d[\w.]*")
 
 
 def _phrase_analyzer(stop: frozenset[str]) -> Callable[[str], list[str]]:
-    """Readable spans of 1–4 original words that neither start nor end with a stop word
-    ("login fails with okta", "blank pdf report after 4.2")."""
+    """Readable spans of 1–4 original words within a clause that neither start nor end with a stop
+    word ("login fails with okta", "blank pdf report after 4.2")."""
 
-    def stop_word(word: str) -> bool:  # "that's", "what's" are stop words too
-        return word in stop or word.split("'", 1)[0] in stop
+    def stop_word(word: str) -> bool:  # "that's", "what's", "isn't", "doesn't" are stop words too
+        return word in stop or word.split("'", 1)[0] in stop or word.endswith("n't")
 
     def analyse(doc: str) -> list[str]:
         out: list[str] = []
-        for sentence in re.split(r"[.!?;:\n()\[\]\"“”]+", doc.lower()):
+        for sentence in _CLAUSES.split(doc.lower()):
             words = _SPAN_WORD.findall(sentence)
             stops = [stop_word(w) for w in words]
             for n in (1, 2, 3, 4):
@@ -161,6 +194,15 @@ def _phrase_analyzer(stop: frozenset[str]) -> Callable[[str], list[str]]:
 # word before one is a verb or a preposition ("activate my card"). ("this", "every", "no" … are left
 # out: they also follow nouns: "the survey every quarter".)
 DETERMINERS = frozenset({"the", "a", "an", "my", "your", "our", "their", "his", "its"})
+# After a form of "be" (or "not"): a participle or adjective ("was declined", "is slow", "not working").
+BE_FORMS = frozenset({"is", "was", "were", "are", "am", "be", "been", "being", "not", "isn't", "wasn't"})
+# After a preposition: a noun ("export to Excel", "fee for transfers"); "to" is left out (it also
+# marks infinitives: "to change").
+PREPOSITIONS = frozenset({"of", "for", "with", "in", "on", "from", "about", "into", "by", "without", "via", "per"})
+# Before an auxiliary: a subject, i.e. a noun ("tokens can", "the card was").
+AUXILIARIES = frozenset(
+    {"is", "was", "were", "are", "be", "can", "could", "will", "would", "should", "has", "have", "had", "does", "did"}
+)
 _SENTENCES = re.compile(r"[.!?;:\n()\[\]\"“”]+")
 
 
@@ -173,17 +215,30 @@ class Lexicon:
     `after` / `before`: how often a word comes right after a determiner ("the agent", "my card":
     a noun) and right before one ("activate my card", "knew the answer": a verb or preposition).
     A title should not end in a word used as a verb more than as a noun, nor in an adverb
-    ("Agent knew exactly")."""
+    ("Agent knew exactly").
+    `predicate` / `governed` / `subject`: how often a word comes right after a form of "be" ("was
+    declined", "is slow"), right after a preposition ("for Okta") and right before an auxiliary
+    ("tokens can"); `head`: how often it follows a determiner and ends the noun phrase there (the
+    next word is a stop word, the sentence end or a word never seen after a determiner: "the agent
+    knew", not "the actual rate"). Together they tell nouns ("agent") from adjectives ("wrong"),
+    finite verbs and adverbs ("knew", "soon"), which are never seen in any of these places."""
 
     surface: dict[str, str] = field(default_factory=dict)
     after: Counter[str] = field(default_factory=Counter)
     before: Counter[str] = field(default_factory=Counter)
+    predicate: Counter[str] = field(default_factory=Counter)
+    governed: Counter[str] = field(default_factory=Counter)
+    head: Counter[str] = field(default_factory=Counter)
+    subject: Counter[str] = field(default_factory=Counter)
+    stop: frozenset[str] = frozenset()
 
     def restore(self, phrase: str) -> str:
         return " ".join(self.surface.get(w, w) for w in phrase.split())
 
     def good_end(self, phrase: str) -> bool:
         last = phrase.split()[-1]
+        if last.isdigit():
+            return False  # a bare count or score ("NPS 10", "CSAT 5"); a version ("after 4.2") reads fine
         if last[0].isdigit() or last in self.surface:
             return True
         if self.before[last] > self.after[last] and not last.endswith("ed"):
@@ -191,11 +246,59 @@ class Lexicon:
         adverb = len(last) > 4 and last.endswith("ly") and not last.endswith(("ily", "ply"))
         return not (adverb and not self.after[last])
 
+    def noun(self, word: str) -> bool:
+        """Used as the head of a noun phrase: mostly, after a determiner, not before another word that
+        follows determiners ("the agent knew", "my card."; not "the actual rate", "an extra fee"),
+        and no less often than after a form of "be" ("is wrong"); or a name or acronym."""
+        head, after = self.head[word], self.after[word]
+        return word in self.surface or (head * 2 > after and after >= self.predicate[word])
 
-def lexicon(texts: Iterable[str]) -> Lexicon:
+    def nounish(self, word: str) -> bool:
+        """Used more often where nouns go (after a determiner or a preposition, before an auxiliary)
+        than after a form of "be" ("the minimum age", "for Okta"; not "was wrong", "is exactly")."""
+        if word in self.surface:
+            return True
+        return self.after[word] + self.governed[word] + self.subject[word] > self.predicate[word]
+
+    def nominal(self, word: str) -> bool:
+        """Seen after a determiner, a form of "be" or a preposition, or before an auxiliary: a noun,
+        adjective or participle ("my card", "was declined", "for Okta", "tokens can"), not a finite
+        verb or an adverb ("knew", "soon")."""
+        return bool(
+            self.after[word]
+            or self.predicate[word]
+            or self.governed[word]
+            or self.subject[word]
+            or word in self.surface
+        )
+
+    def fragment(self, phrase: str, continued: Counter[str]) -> bool:
+        """The phrase is cut out of a longer one: every one of its uses (`continued`: the word that
+        follows each, "" at a clause end) goes on with the same word, and that word is a content word
+        ("agent knew → exactly", "rate for my cash → withdrawal"; not a noun followed by a verb: "agent
+        → knew") or the phrase ends in a word that is neither noun nor adjective nor participle
+        ("app closes as soon → as")."""
+        total = sum(continued.values())
+        if not total:
+            return False
+        word, n = continued.most_common(1)[0]
+        if not word or n < total:
+            return False
+        last = phrase.split()[-1]
+        if word in self.stop:
+            return not self.nominal(last)
+        # A noun followed by a verb ends a noun phrase ("the agent | knew"): not cut out.
+        return not self.noun(last) or self.nominal(word)
+
+
+def lexicon(texts: Iterable[str], stop: frozenset[str] = frozenset()) -> Lexicon:
     forms: dict[str, Counter[str]] = {}
     after: Counter[str] = Counter()
     before: Counter[str] = Counter()
+    predicate: Counter[str] = Counter()
+    governed: Counter[str] = Counter()
+    subject: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()  # (word after a determiner, the word after it)
     for text in texts:
         for sentence in _SENTENCES.split(text):
             words = _SPAN_WORD.findall(sentence)
@@ -203,16 +306,47 @@ def lexicon(texts: Iterable[str]) -> Lexicon:
             for i, (word, low) in enumerate(zip(words, lows, strict=True)):
                 if i and lows[i - 1] in DETERMINERS:
                     after[low] += 1
+                    pairs[low, lows[i + 1] if i + 1 < len(lows) else ""] += 1
+                if i and lows[i - 1] in BE_FORMS:
+                    predicate[low] += 1
+                if i and lows[i - 1] in PREPOSITIONS:
+                    governed[low] += 1
                 if i + 1 < len(lows) and lows[i + 1] in DETERMINERS:
                     before[low] += 1
+                if i + 1 < len(lows) and lows[i + 1] in AUXILIARIES:
+                    subject[low] += 1
                 if i or word[1:] != word[1:].lower():  # a sentence-initial capital alone says nothing
                     forms.setdefault(low, Counter())[word] += 1
+    head: Counter[str] = Counter()
+    for pair, n in pairs.items():
+        word, following = pair
+        if not following or following in stop or not after[following]:
+            head[word] += n
     surface = {}
     for low, counts in forms.items():
         form, n = counts.most_common(1)[0]
         if form != low and n * 2 > sum(counts.values()):
             surface[low] = form
-    return Lexicon(surface, after, before)
+    return Lexicon(surface, after, before, predicate, governed, head, subject, stop)
+
+
+def _continuations(doc: str, phrases: Sequence[str]) -> dict[str, Counter[str]]:
+    """For each phrase, the words that follow its uses in `doc` ("" at a sentence end), tokenised as
+    the phrase candidates are."""
+    out: dict[str, Counter[str]] = {p: Counter() for p in phrases}
+    wanted = {tuple(p.split()) for p in phrases}
+    firsts = {p[0] for p in wanted}
+    longest = max((len(p) for p in wanted), default=0)
+    for sentence in _CLAUSES.split(doc.lower()):
+        words = _SPAN_WORD.findall(sentence)
+        for i, word in enumerate(words):
+            if word not in firsts:
+                continue
+            for n in range(1, min(longest, len(words) - i) + 1):
+                key = tuple(words[i : i + n])
+                if key in wanted:
+                    out[" ".join(key)][words[i + n] if i + n < len(words) else ""] += 1
+    return out
 
 
 def key_phrases(
@@ -228,6 +362,7 @@ def key_phrases(
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     stop = frozenset(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS)
+    texts = without_metadata(texts)
     docs = [" . ".join(texts[int(i)] for i in np.flatnonzero(labels == t)) for t in range(n_themes)]
     if not n_themes or not any(d.strip() for d in docs):
         return [[] for _ in range(n_themes)]
@@ -242,14 +377,25 @@ def key_phrases(
     weights = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
     # A phrase must occur at least twice in its theme (once is one person's wording).
     weights[tf < 2] = 0
-    lex = lexicon(texts[int(i)] for i in np.flatnonzero(labels >= 0))
+    lex = lexicon((texts[int(i)] for i in np.flatnonzero(labels >= 0)), stop)
     good_end = np.array([lex.good_end(str(term)) for term in terms], dtype=bool)
     picked: list[list[int]] = []
     wanted: list[int] = []
     for t in range(n_themes):
         ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
-        # Candidates do not end in a verb or an adverb (by the texts' own usage), if the theme has any.
-        order = ([j for j in ranked if good_end[j]] or ranked)[:PHRASE_CANDIDATES]
+        # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
+        # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
+        # go), if the theme has any such.
+        good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
+        continued = _continuations(docs[t], [str(terms[j]) for j in good])
+        whole = [
+            j
+            for j in good
+            if not lex.fragment(str(terms[j]), continued[str(terms[j])])
+            and (" " in str(terms[j]) or lex.nounish(str(terms[j])))
+        ]
+        named = [j for j in whole if any(w not in stop and lex.nounish(w) for w in str(terms[j]).split())]
+        order = named or whole or good or ranked[:PHRASE_CANDIDATES]
         picked.append(order)
         wanted.extend(order)
     unique = sorted(set(wanted))
@@ -298,17 +444,25 @@ def distinct_titles(
     sizes: Sequence[int],
     taken: Iterable[str] = (),
 ) -> list[str]:
-    """`title_from` for each theme, no two alike ("Dashboard" three times says nothing): larger themes
+    """`title_from` for each theme, no two alike up to case and plural ("Dashboard" three times, or
+    "Dashboards" beside "Dashboard", says nothing): larger themes
     choose first; a theme whose best phrase is already a title takes its next key phrase, and
     keeps the repeated title only if it has no other. `taken`: names that stay (kept themes)."""
-    used = {t.lower() for t in taken}
+    used = {_title_key(t) for t in taken}
     out = [""] * len(phrases)
     for t in sorted(range(len(phrases)), key=lambda i: -sizes[i]):
         options = [title_from([p]) for p in phrases[t]] or [title_from([], keywords[t])]
-        title = next((o for o in options if o.lower() not in used), options[0])
-        used.add(title.lower())
+        title = next((o for o in options if _title_key(o) not in used), options[0])
+        used.add(_title_key(title))
         out[t] = title
     return out
+
+
+def _title_key(title: str) -> str:
+    """Titles alike up to case and a plural -s ("Dashboards", "dashboard") have the same key."""
+    return " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in title.lower().split()
+    )
 
 
 def summary_from(quotes: Sequence[str], size: int, limit: int = 140) -> str:
