@@ -39,6 +39,9 @@ def test_highlights_become_feedback_linked_back(world: World) -> None:
     assert all(i.channel == Channel.CONVERSATION and i.account == acme and i.contact == pat for i in items)
     assert all(i.received_at == conv.happened_at and i.product_line == world.alpha_line for i in items)
     assert items[0].conversation_highlight.conversation == conv
+    # The item is the customer's words alone: the call's kind and title are not put in front of every
+    # highlight (they made highlights cluster by call instead of by subject); the panel links the call.
+    assert all(i.title == "" for i in items)
 
 
 def test_the_item_page_links_back_to_its_conversation_and_plain_items_show_no_panel(world: World) -> None:

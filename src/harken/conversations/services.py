@@ -246,10 +246,12 @@ def add_highlight(actor: Actor, conversation: Conversation, *, text: str, contac
     highlight = Highlight.objects.create(
         workspace=actor.workspace, conversation=conversation, text=text[:10_000], contact=contact
     )
+    # No title: the item reads (and is embedded, themed and searched) as the customer's words. A
+    # "Sales call: <call title>" title put the call in front of every highlight, so highlights grouped
+    # by call instead of by subject; the item page's side panel links the conversation instead.
     item, _ = create_feedback(
         actor,
         text=highlight.text,
-        title=f"{conversation.get_kind_display()}: {conversation.title}"[:300],
         channel=Channel.CONVERSATION,
         account=conversation.account if contact is None or contact.account_id is None else contact.account,
         contact=contact,
