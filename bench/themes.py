@@ -4,6 +4,7 @@
     .venv/bin/python bench/themes.py --only banking77
     .venv/bin/python bench/themes.py --sample 1000                      # a fixed-seed subsample per set
     .venv/bin/python bench/themes.py --sample 500 --sample-seed 1       # another size / draw
+    .venv/bin/python bench/themes.py --scale 20000                      # CPU of clustering 20k vectors
     HARKEN_EMBEDDER=minilm-static .venv/bin/python bench/themes.py --no-bertopic --sample 1000  # the static row
 
 Datasets: ../shared/datasets/{banking77,clinc150}/test.csv (text,label); the labels are the
@@ -217,6 +218,31 @@ def classification_accuracy() -> dict[str, Any]:
     }
 
 
+def scale(n: int) -> dict[str, Any]:
+    """CPU of `clustering.cluster` on `n` vectors: both test sets' cached vectors plus noisy copies
+    of random ones (cosine ≈ 0.93 to their original) up to `n` — the sampling limit (20,000) is
+    the largest graph a re-clustering builds."""
+    from harken.insight.themes import clustering
+
+    real = np.vstack([embeddings(name, load(name)[0])[0] for name in SETS]).astype(np.float32)
+    rng = np.random.default_rng(0)
+    extra = max(n - len(real), 0)
+    copies = real[rng.choice(len(real), extra)] + rng.normal(scale=0.02, size=(extra, real.shape[1])).astype(np.float32)
+    x = np.vstack([real, copies])[:n]
+    start, cpu = time.perf_counter(), time.process_time()
+    result = clustering.cluster(x)
+    return {
+        "items": len(x),
+        "real_items": min(len(real), n),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "themes": result.n_themes,
+        "top_level": int(result.groups.max()) + 1 if result.groups is not None and len(result.groups) else 0,
+        "sub_resolution": result.params.chosen_resolution,
+        "sub_scores": {str(g): v for g, v in getattr(result.params, "resolution_scores", {}).items()},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=SETS, help="run one dataset")
@@ -225,6 +251,7 @@ def main() -> None:
     parser.add_argument("--sample-seed", type=int, default=SAMPLE_SEED, help="seed of the subsample")
     parser.add_argument("--no-kmeans", action="store_true", help="skip the KMeans-told-k oracle row")
     parser.add_argument("--no-classification", action="store_true", help="skip the classifier accuracy check")
+    parser.add_argument("--scale", type=int, default=0, help="only time clustering on this many vectors (synthetic)")
     parser.add_argument("--name", default="", help="results file name (default themes[-embedder][-sSAMPLE])")
     args = parser.parse_args()
     setup_django()
@@ -233,6 +260,11 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     from harken.insight.embeddings import get_embedder
 
+    if args.scale:
+        entry = scale(args.scale)
+        print(entry)
+        write_results(args.name or f"themes-scale-{args.scale}", {"embedder": get_embedder().name, "scale": entry})
+        return
     results: dict[str, Any] = {
         "targets": {"nmi_margin": 0.05, "time_ratio": 1 / 3},
         "embedder": get_embedder().name,
