@@ -67,7 +67,7 @@ class Params:
     sample_limit: int = SAMPLE_LIMIT
     assign_threshold: float = ASSIGN_THRESHOLD
     seed: int = 0
-    chosen_resolution: float | None = None  # set by clustering: the γ stability picked
+    chosen_resolution: float | None = None  # set by clustering: the sub-theme γ the silhouette picked
     chosen_top_resolution: float | None = None
     resolution_scores: dict[float, float] = field(default_factory=dict)  # silhouette per sub-theme γ tried
 
