@@ -3,6 +3,8 @@
     .venv/bin/python bench/themes.py            # both datasets
     .venv/bin/python bench/themes.py --only banking77
     .venv/bin/python bench/themes.py --sample 1000                      # a fixed-seed subsample per set
+    .venv/bin/python bench/themes.py --sample 500 --sample-seed 1       # another size / draw
+    .venv/bin/python bench/themes.py --scale 20000                      # CPU of clustering 20k vectors
     HARKEN_EMBEDDER=minilm-static .venv/bin/python bench/themes.py --no-bertopic --sample 1000  # the static row
 
 Datasets: ../shared/datasets/{banking77,clinc150}/test.csv (text,label); the labels are the
@@ -15,6 +17,9 @@ more cluster, as they would in the product), the number of themes, the share of 
 the wall time of clustering + keyword labelling. BERTopic runs with its defaults
 (`embedding_model=None`, precomputed embeddings); it is warmed up once on a small slice first so its
 numba JIT compilation is not charged to it.
+
+A third row, "KMeans told the true k", is an oracle, not a competitor: sklearn KMeans (n_init=10)
+given the number of gold labels — what a method that knew k would reach (issue 11).
 
 Targets (issue 5): NMI ≥ BERTopic + 5 points on both sets, in ≤ 1/3 of BERTopic's time.
 """
@@ -40,18 +45,19 @@ SETS = ("banking77", "clinc150")
 SAMPLE_SEED = 0
 
 
-def load(name: str, sample: int = 0) -> tuple[list[str], list[str]]:
-    """The test split; `sample` > 0: that many rows drawn without replacement (seed `SAMPLE_SEED`), in file order."""
+def load(name: str, sample: int = 0, seed: int = SAMPLE_SEED) -> tuple[list[str], list[str]]:
+    """The test split; `sample` > 0: that many rows drawn without replacement (`seed`), in file order."""
     with open(DATASETS / name / "test.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if 0 < sample < len(rows):
-        keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(len(rows), sample, replace=False))
+        keep = np.sort(np.random.default_rng(seed).choice(len(rows), sample, replace=False))
         rows = [rows[i] for i in keep]
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
 def embeddings(name: str, texts: list[str]) -> tuple[np.ndarray, str, float | None]:
-    """Cached once per dataset (bench/.cache); returns (vectors, embedder name, None)."""
+    """Cached once per dataset and sample (bench/.cache, keyed by a hash of the texts); returns
+    (vectors, embedder name, None)."""
     from harken.insight.embeddings import get_embedder
 
     return cached_embeddings(f"{name}-test", texts), get_embedder().name, None
@@ -112,8 +118,9 @@ def run_harken(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float
     from harken.insight.embeddings import get_embedder
     from harken.insight.themes import clustering, labeling
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = clustering.cluster(vectors)
+    cluster_cpu = time.process_time() - cpu
     keywords = labeling.keywords_per_theme(texts, result.labels, result.n_themes)
     cluster_s = time.perf_counter() - start
     encode = get_embedder().encode
@@ -144,10 +151,24 @@ def run_harken(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float
             "titles": titles,
             "top_titles": top_titles,
             "seconds_with_titles": round(seconds, 2),
+            "cluster_cpu_seconds": round(cluster_cpu, 2),
             "sub_resolution": result.params.chosen_resolution,
+            "sub_scores": {str(g): v for g, v in getattr(result.params, "resolution_scores", {}).items()},
             "top_resolution": result.params.chosen_top_resolution,
         },
     )
+
+
+def run_kmeans_oracle(vectors: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
+    """Not a competitor: KMeans *told* the true number of intents (sklearn, n_init=10, seed 0) on the
+    same unit vectors — the comparison of issue 11's held-out test. Returns (labels, wall s, CPU s)."""
+    from sklearn.cluster import KMeans
+
+    from harken.insight.themes import clustering
+
+    start, cpu = time.perf_counter(), time.process_time()
+    labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(clustering.normalise(vectors))
+    return np.asarray(labels), time.perf_counter() - start, time.process_time() - cpu
 
 
 def run_bertopic(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, float]:
@@ -197,12 +218,40 @@ def classification_accuracy() -> dict[str, Any]:
     }
 
 
+def scale(n: int) -> dict[str, Any]:
+    """CPU of `clustering.cluster` on `n` vectors: both test sets' cached vectors plus noisy copies
+    of random ones (cosine ≈ 0.93 to their original) up to `n` — the sampling limit (20,000) is
+    the largest graph a re-clustering builds."""
+    from harken.insight.themes import clustering
+
+    real = np.vstack([embeddings(name, load(name)[0])[0] for name in SETS]).astype(np.float32)
+    rng = np.random.default_rng(0)
+    extra = max(n - len(real), 0)
+    copies = real[rng.choice(len(real), extra)] + rng.normal(scale=0.02, size=(extra, real.shape[1])).astype(np.float32)
+    x = np.vstack([real, copies])[:n]
+    start, cpu = time.perf_counter(), time.process_time()
+    result = clustering.cluster(x)
+    return {
+        "items": len(x),
+        "real_items": min(len(real), n),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "themes": result.n_themes,
+        "top_level": int(result.groups.max()) + 1 if result.groups is not None and len(result.groups) else 0,
+        "sub_resolution": result.params.chosen_resolution,
+        "sub_scores": {str(g): v for g, v in getattr(result.params, "resolution_scores", {}).items()},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=SETS, help="run one dataset")
     parser.add_argument("--no-bertopic", action="store_true", help="skip BERTopic (Harken figures only)")
     parser.add_argument("--sample", type=int, default=0, help=f"rows per set, drawn with seed {SAMPLE_SEED} (0: all)")
+    parser.add_argument("--sample-seed", type=int, default=SAMPLE_SEED, help="seed of the subsample")
+    parser.add_argument("--no-kmeans", action="store_true", help="skip the KMeans-told-k oracle row")
     parser.add_argument("--no-classification", action="store_true", help="skip the classifier accuracy check")
+    parser.add_argument("--scale", type=int, default=0, help="only time clustering on this many vectors (synthetic)")
     parser.add_argument("--name", default="", help="results file name (default themes[-embedder][-sSAMPLE])")
     args = parser.parse_args()
     setup_django()
@@ -211,30 +260,45 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     from harken.insight.embeddings import get_embedder
 
+    if args.scale:
+        entry = scale(args.scale)
+        print(entry)
+        write_results(args.name or f"themes-scale-{args.scale}", {"embedder": get_embedder().name, "scale": entry})
+        return
     results: dict[str, Any] = {
         "targets": {"nmi_margin": 0.05, "time_ratio": 1 / 3},
         "embedder": get_embedder().name,
-        "sample": {"rows_per_set": args.sample, "seed": SAMPLE_SEED} if args.sample else None,
+        "sample": {"rows_per_set": args.sample, "seed": args.sample_seed} if args.sample else None,
         "datasets": {},
     }
     rows = []
     warmed = False
     for name in [args.only] if args.only else SETS:
-        texts, truth = load(name, args.sample)
-        vectors, embedder, _ = embeddings(name if not args.sample else f"{name}-s{args.sample}", texts)
+        texts, truth = load(name, args.sample, args.sample_seed)
+        vectors, embedder, _ = embeddings(name, texts)
         entry: dict[str, Any] = {"items": len(texts), "labels": len(set(truth)), "embedder": embedder}
         labels, seconds, extra = run_harken(texts, vectors)
         entry["harken"] = {**scores(truth, labels), "seconds": round(seconds, 2)}
+        entry["harken_cluster_cpu_seconds"] = extra["cluster_cpu_seconds"]
         entry["harken_top"] = {**scores(truth, extra["top"]), "seconds": extra["seconds_with_titles"]}
         entry["title_check"] = {
             "sub": title_check(extra["titles"], labels, truth),
             "top": title_check(extra["top_titles"], extra["top"], truth),
         }
         entry["resolutions"] = {"sub": extra["sub_resolution"], "top": extra["top_resolution"]}
+        entry["sub_silhouette_per_resolution"] = extra["sub_scores"]
         entry["example_titles"] = {"top": extra["top_titles"][:12], "sub": extra["titles"][:12]}
         entry["all_titles"] = {"top": extra["top_titles"], "sub": extra["titles"]}
-        rows.append([name, "Harken sub-themes (kNN + Leiden, γ by stability)", *entry["harken"].values()])
+        rows.append([name, "Harken sub-themes (kNN + Leiden, γ by silhouette)", *entry["harken"].values()])
         rows.append([name, "Harken top level (themes grouped)", *entry["harken_top"].values()])
+        if not args.no_kmeans:
+            labels, seconds, cpu = run_kmeans_oracle(vectors, entry["labels"])
+            entry["kmeans_oracle"] = {
+                **scores(truth, labels),
+                "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+            }
+            rows.append([name, "KMeans told the true k (oracle)", *list(entry["kmeans_oracle"].values())[:-1]])
         if not args.no_bertopic:
             try:
                 import bertopic  # noqa: F401
@@ -274,8 +338,10 @@ def main() -> None:
         print(
             f"classification on {c['items']} hand-labelled items: category {c['category_accuracy']:.0%}, sentiment {c['sentiment_accuracy']:.0%}"
         )
-    suffix = (f"-{get_embedder().name}" if get_embedder().name != "minilm-int8" else "") + (
-        f"-s{args.sample}" if args.sample else ""
+    suffix = (
+        (f"-{get_embedder().name}" if get_embedder().name != "minilm-int8" else "")
+        + (f"-s{args.sample}" if args.sample else "")
+        + (f"-seed{args.sample_seed}" if args.sample and args.sample_seed != SAMPLE_SEED else "")
     )
     write_results(args.name or f"themes{suffix}", results)
 

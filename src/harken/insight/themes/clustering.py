@@ -12,8 +12,12 @@ Steps, on L2-normalised vectors (dot product = cosine):
    Exact blocked matrix products up to `EXACT_KNN_MAX` items (O(n² d) time, O(block · n) memory),
    usearch HNSW above that (≈ O(n log n)) — only reached with a raised `sample_limit`.
 2. Leiden modularity communities (leidenalg; Louvain from networkx as a fallback) on that sparse
-   graph (O(E) per pass, E = n · k) with a high `resolution`, which favours many tight themes over a few broad ones — what a PM can read.
-3. Communities smaller than `min_size` are left unassigned (-1).
+   graph (O(E) per pass, E = n · k). The resolution γ (how fine the themes are) is chosen by the
+   data: Leiden runs at γ = 1, 2, 4, 8, 16 and the themes with the highest silhouette win
+   (`choose_resolution`; one Leiden run and one O(n · themes · d) score per γ).
+3. Communities smaller than `min_size` are dissolved; their items join the nearest theme if they
+   are as close to it as an item assigned outside the sample must be (`assign_threshold`), else
+   they stay unassigned (-1).
 4. Above `sample_limit` items the graph is built on a random sample and the rest are assigned to
    the nearest centroid (O(n · themes · d)), so 100k items cost one sample clustering plus a
    matrix product, not a 100k-node graph in pure Python.
@@ -34,10 +38,11 @@ RESOLUTION = 16.0
 # Louvain fallback only (no leidenalg): modularity at resolution γ cannot keep a community much
 # larger than n / γ items, so γ grows with the data, between 1 and RESOLUTION.
 ITEMS_PER_RESOLUTION = 200
-# With leidenalg the resolution is chosen by the data: the most *stable* γ of a fixed ladder — the
-# one whose partitions agree best (adjusted Rand) across STABILITY_SEEDS random seeds. Fine level
-# (themes) from SUB_RESOLUTIONS, top level (groups of themes, on the graph of themes) from
-# TOP_RESOLUTIONS. The ladders are octaves around standard modularity (γ = 1), not fitted values.
+# With leidenalg the resolution is chosen by the data. Fine level (themes): the γ of SUB_RESOLUTIONS
+# whose themes have the highest silhouette (`choose_resolution`). Top level
+# (groups of themes, on the graph of themes): the most *stable* γ of TOP_RESOLUTIONS — the one whose
+# partitions agree best (adjusted Rand) across STABILITY_SEEDS random seeds. The ladders are octaves
+# around standard modularity (γ = 1), not fitted values.
 SUB_RESOLUTIONS = (1.0, 2.0, 4.0, 8.0, 16.0)
 TOP_RESOLUTIONS = (0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0)
 # The top level is for reading: a PM scans 8–25 groups, not 70. Among the resolutions whose number of
@@ -62,8 +67,9 @@ class Params:
     sample_limit: int = SAMPLE_LIMIT
     assign_threshold: float = ASSIGN_THRESHOLD
     seed: int = 0
-    chosen_resolution: float | None = None  # set by clustering: the γ stability picked
+    chosen_resolution: float | None = None  # set by clustering: the sub-theme γ the silhouette picked
     chosen_top_resolution: float | None = None
+    resolution_scores: dict[float, float] = field(default_factory=dict)  # silhouette per sub-theme γ tried
 
 
 @dataclass
@@ -149,31 +155,110 @@ def effective_resolution(n: int, cap: float) -> float:
     return float(min(cap, max(1.0, n / ITEMS_PER_RESOLUTION)))
 
 
-def communities(idx: np.ndarray, sims: np.ndarray, n: int, params: Params) -> np.ndarray:
-    """Modularity communities of the kNN graph; a community id per row (isolated rows: -1).
+def communities(idx: np.ndarray, sims: np.ndarray, vectors: np.ndarray, params: Params) -> np.ndarray:
+    """Themes of the kNN graph: a theme index per row (0.. by decreasing size), -1 for unassigned.
 
-    Leiden (igraph + leidenalg, C++) when installed; otherwise Louvain from networkx (pure Python,
-    same objective, slower — fine up to a few tens of thousands of items).
+    Leiden (igraph + leidenalg, C++) when installed, at the resolution of SUB_RESOLUTIONS whose
+    themes have the highest silhouette (see `choose_resolution`); otherwise Louvain from networkx
+    (pure Python, same objective, slower — fine up to a few tens of thousands of items) at the
+    n/200 rule. Either way communities below `min_size` are dissolved and their items join the
+    nearest theme they are close enough to (`absorb_small`).
     """
-    labels = np.full(n, -1, dtype=np.int64)
+    n = len(vectors)
     edges, weights = _edges(idx, sims, params.min_similarity)
     if not edges:
-        return labels
+        return np.full(n, -1, dtype=np.int64)
     try:
         import igraph as ig  # type: ignore[import-untyped]
         import leidenalg  # type: ignore[import-untyped]  # noqa: F401  (availability check)
     except ImportError:
-        found = _louvain(edges, weights, n, params)
-    else:
-        graph = ig.Graph(n=n, edges=edges)
-        graph.es["weight"] = weights
-        membership, gamma, _ = stable_partition(graph, SUB_RESOLUTIONS, params.seed)
-        params.chosen_resolution = gamma
-        found = [set(np.flatnonzero(membership == c).tolist()) for c in range(int(membership.max()) + 1)]
-    for c, members in enumerate(sorted(found, key=lambda m: (-len(m), min(m)))):
-        if len(members) > 1:
+        labels = np.full(n, -1, dtype=np.int64)
+        for c, members in enumerate(_louvain(edges, weights, n, params)):
             labels[list(members)] = c
+        return absorb_small(vectors, _relabel(labels, max(params.min_size, 2)), params)
+    graph = ig.Graph(n=n, edges=edges)
+    graph.es["weight"] = weights
+    labels, gamma, table = choose_resolution(graph, vectors, params)
+    params.chosen_resolution = gamma
+    params.resolution_scores = table
     return labels
+
+
+def choose_resolution(graph: Any, vectors: np.ndarray, params: Params) -> tuple[np.ndarray, float, dict[float, float]]:
+    """Leiden at each γ of SUB_RESOLUTIONS (one seed); keep the themes with the highest mean silhouette.
+
+    Each γ's communities go through the product's own post-processing first (`_relabel` drops
+    those below `min_size`, `absorb_small` re-homes their items), so the score is the score of the
+    themes a user would see: unassigned items count with silhouette 0, which penalises a γ that
+    shatters the graph. No constant is fitted: the ladder is the previous release's, and the
+    silhouette is the textbook one (cosine). Returns (labels, γ, silhouette per γ)."""
+    import leidenalg as la
+
+    best: tuple[float, float, np.ndarray] | None = None
+    table: dict[float, float] = {}
+    for gamma in SUB_RESOLUTIONS:
+        membership = la.find_partition(
+            graph,
+            la.RBConfigurationVertexPartition,
+            weights="weight",
+            resolution_parameter=gamma,
+            seed=params.seed,
+            n_iterations=-1,
+        ).membership
+        labels = _relabel(np.asarray(membership, dtype=np.int64), max(params.min_size, 2))  # singletons: unlinked
+        labels = absorb_small(vectors, labels, params)
+        score = silhouette(vectors, labels)
+        table[gamma] = round(score, 4)
+        if best is None or score > best[0] + 1e-9:
+            best = (score, gamma, labels)
+    assert best is not None
+    return best[2], best[1], table
+
+
+def silhouette(vectors: np.ndarray, labels: np.ndarray, block: int = 2048) -> float:
+    """Mean silhouette (Rousseeuw 1987) of all rows, cosine distance on unit vectors; rows labelled
+    -1 and members of one-item themes score 0 (the usual convention).
+
+    Exact, in O(n · themes · d): the summed cosine of a row to a theme is its dot product with the
+    theme's summed vector, so no n × n distance matrix is formed."""
+    n = len(labels)
+    themes = int(labels.max()) + 1 if n else 0
+    if themes < 2:
+        return 0.0
+    inside = labels >= 0
+    sums = np.zeros((themes, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels[inside], vectors[inside])
+    sums32 = sums.astype(np.float32)
+    sizes = np.bincount(labels[inside], minlength=themes).astype(np.float64)
+    total = 0.0
+    rows_in = np.flatnonzero(inside)
+    for start in range(0, len(rows_in), block):
+        rows = rows_in[start : start + block]
+        own = labels[rows]
+        distance = sizes[None, :] - (vectors[rows] @ sums32.T).astype(np.float64)  # Σ (1 − cos) per theme
+        a = distance[np.arange(len(rows)), own] / np.maximum(sizes[own] - 1, 1)  # own theme, self excluded
+        mean = distance / sizes[None, :]
+        mean[np.arange(len(rows)), own] = np.inf
+        b = mean.min(axis=1)
+        score = (b - a) / np.maximum(np.maximum(a, b), 1e-12)
+        score[sizes[own] <= 1] = 0.0
+        total += float(score.sum())
+    return total / n
+
+
+def absorb_small(vectors: np.ndarray, labels: np.ndarray, params: Params) -> np.ndarray:
+    """Items of communities below `min_size` (labelled -1 by `_relabel`) join the nearest theme's
+    centroid if their cosine to it reaches `assign_threshold` — the rule that places items outside
+    the clustering sample and new items on ingest; the rest stay unassigned."""
+    out = labels < 0
+    themes = int(labels.max()) + 1 if len(labels) else 0
+    if not themes or not out.any():
+        return labels
+    rows = np.flatnonzero(out & (np.linalg.norm(vectors, axis=1) > 0))
+    joined, _ = assign(vectors[rows], centroids_of(vectors, labels, themes), params.assign_threshold)
+    labels = labels.copy()
+    labels[rows] = joined
+    return _relabel(labels, 1)  # renumbered by decreasing size again
 
 
 def stable_partition(
@@ -328,7 +413,7 @@ def cluster(vectors: np.ndarray, params: Params | None = None, progress: Progres
     idx, sims = knn(x[sample], params.neighbours)
     if progress:
         progress("communities", 0.4)
-    local = _relabel(communities(idx, sims, len(sample), params), params.min_size)
+    local = communities(idx, sims, x[sample], params)
     labels[sample] = local
     n_themes = int(local.max()) + 1 if (local >= 0).any() else 0
     centroids = centroids_of(x[sample], local, n_themes)
