@@ -635,3 +635,21 @@ def test_titles_differing_only_in_a_plural_are_alike() -> None:
 
     titles = labeling.distinct_titles([["dashboards"], ["dashboard", "dashboard filters"]], [[], []], sizes=[9, 5])
     assert titles == ["Dashboards", "Dashboard filters"]
+
+
+def test_reclustering_uses_the_configured_assign_threshold(world, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Re-clustering re-homes members of dissolved communities with the same bar as new items."""
+    from harken.insight.themes import clustering
+
+    seed(world.alpha)
+    settings.HARKEN_THEME_ASSIGN_THRESHOLD = 0.3
+    seen: list[float] = []
+    real = clustering.cluster
+
+    def spy(matrix, params, progress=None):  # type: ignore[no-untyped-def]
+        seen.append(params.assign_threshold)
+        return real(matrix, params, progress=progress)
+
+    monkeypatch.setattr(clustering, "cluster", spy)
+    services.plan_reclustering(world.alpha)
+    assert seen == [0.3]

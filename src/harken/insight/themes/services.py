@@ -172,7 +172,10 @@ def plan_reclustering(
     workspace: Workspace, params: clustering.Params | None = None, progress: Progress | None = None
 ) -> Plan:
     """Everything a re-clustering will write, computed without writing anything."""
-    params = params or clustering.Params(min_size=int(getattr(settings, "HARKEN_THEME_MIN_SIZE", clustering.MIN_SIZE)))
+    params = params or clustering.Params(
+        min_size=int(getattr(settings, "HARKEN_THEME_MIN_SIZE", clustering.MIN_SIZE)),
+        assign_threshold=assign_threshold(),  # the same bar for re-clustering's re-homing as for new items
+    )
     say = progress or (lambda stage, share: None)
     say("loading vectors", 0.05)
     data = workspace_vectors(workspace)
