@@ -237,7 +237,14 @@ def gate_shipped(loss: str, minimum: int | None = None) -> Callable[[Data, Varia
     def gate(d: Data, variant: Variant, tr: np.ndarray) -> bool:
         from harken.insight.themes import classify
 
-        learned = classify.fit_learned(d.vectors[tr], [d.texts[i] for i in tr], d.y[tr].tolist(), d.classes, gate=loss)
+        learned = classify.fit_learned(
+            d.vectors[tr],
+            [d.texts[i] for i in tr],
+            d.y[tr].tolist(),
+            d.classes,
+            gate=loss,
+            minimum=minimum or classify.MIN_CORRECTIONS,
+        )
         return learned is not None and learned.model is not None
 
     return gate

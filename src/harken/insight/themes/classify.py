@@ -468,6 +468,7 @@ def _fit_model(
         g = (np.exp(logp) * among[None, :] - onehot) * sample_weight[:, None]
         grads = [np.array([(g * z0).sum()])]
         if adjust:
+            assert X is not None
             grads += [g[:, seen].sum(axis=0), (np.asarray((X.T @ g[:, seen]).T) + weights).ravel()]
         return value, np.concatenate(grads)
 
@@ -580,7 +581,7 @@ def fit_learned(
         zero_shot_loss=float(losses[1].mean()),
         cv_accuracy=float((seen[adjusted.argmax(axis=1)] == y).mean()),
         zero_shot_accuracy=float((zero_pred == y).mean()),
-        wins=_bootstrap_wins(*losses),
+        wins=_bootstrap_wins(losses[0], losses[1]),
     )
     confident = not gate.endswith("-95") or result.wins >= CONFIDENCE
     if result.cv_loss < result.zero_shot_loss and confident:
@@ -670,8 +671,8 @@ def classify_items(
             cat = scored.category_names[c]
             if cat == guesses[i].category:
                 continue  # the corrections did not change this one: it stays the zero-shot guess
-            sen = _best_sentiment(cat, scored.sentiment_names, scored.sentiment_scores[i])
-            guesses[i] = Guess(cat, float(p), scored.sentiment_names[sen], float(scored.sentiment_scores[i, sen]))
+            s = _best_sentiment(cat, scored.sentiment_names, scored.sentiment_scores[i])
+            guesses[i] = Guess(cat, float(p), scored.sentiment_names[s], float(scored.sentiment_scores[i, s]))
             models[i] = f"{LEARNED_PREFIX}{learned.corrections}"
     corr_vectors, corr_labels = _corrections(workspace)
     if len(corr_labels):
