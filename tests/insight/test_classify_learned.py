@@ -201,3 +201,21 @@ def test_reads_never_write(world) -> None:  # type: ignore[no-untyped-def]
     ]
     assert writes == []
     assert list(ItemClassification.objects.order_by("pk").values()) == rows
+
+
+@pytest.mark.slow
+def test_items_corrected_before_they_were_embedded_refit_the_model_once_they_are(world) -> None:  # type: ignore[no-untyped-def]
+    """A backfill embeds items after people corrected them (the demo does this): the per-process model
+    must not keep the fit made while their vectors were missing."""
+    from harken.insight.services import embed_workspace
+
+    items = _teach(world, world.alpha, _confirmed(14) + TAUGHT[:6])
+    rows = world.alpha.item_embeddings.filter(feedback__in=items[:5])
+    assert rows.count() == 5
+    rows.delete()
+    classify._learned_cache.clear()
+    before = classify.learned_categories(world.alpha)
+    assert before is None  # five corrected items have no vector yet: 15 < MIN_CORRECTIONS, no model
+    embed_workspace(world.alpha)
+    after = classify.learned_categories(world.alpha)
+    assert after is not None and after.corrections == 20  # refit with all of them, not the cached None

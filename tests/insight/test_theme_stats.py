@@ -135,12 +135,14 @@ def test_theme_list_queries_do_not_grow_with_items_or_themes(world, client) -> N
     seed(world.alpha, {"export": TOPICS["export"], "dark": TOPICS["dark"]})
     services.recluster(world.alpha)
     client.force_login(world.bob)
-    assert world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count() == 2
+    themes = world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count()
+    assert themes >= 2
     small = _list_queries(client, world.alpha.slug)
-    more = {f"{k}{n}": v for n in range(2) for k, v in TOPICS.items()}  # more items, one more theme
+    more = {f"{k}{n}": v for n in range(2) for k, v in TOPICS.items()}  # more items, a new topic
     seed(world.alpha, more)
     services.recluster(world.alpha)
-    assert world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count() == 3
+    # More themes: the new topic, and (silhouette-chosen resolution) sets of verbatim copies as sub-themes.
+    assert world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count() > themes
     assert world.alpha.theme_assignments.count() > 40
     assert _list_queries(client, world.alpha.slug) == small
 
@@ -154,11 +156,11 @@ def test_theme_page_queries_do_not_grow_with_members(world, client) -> None:  # 
     url = f"/w/{world.alpha.slug}/insight/themes/{theme.pk}/"
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
-    before = len(captured.captured_queries)
-    seed(world.alpha, {"export": TOPICS["export"] * 3})
-    services.recluster(world.alpha)
+    before, size = len(captured.captured_queries), theme.size
+    # New items join their closest theme as they arrive (no re-clustering: it may split this theme).
+    seed(world.alpha, {topic: texts * 3 for topic, texts in TOPICS.items()})
     theme.refresh_from_db()
-    assert theme.status == ThemeStatus.ACTIVE and theme.size > 6
+    assert theme.status == ThemeStatus.ACTIVE and theme.size > size
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     assert len(captured.captured_queries) == before

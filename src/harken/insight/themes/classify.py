@@ -597,25 +597,28 @@ def learned_categories(workspace: Workspace) -> LearnedCategories | None:
 
     corrected = workspace.item_classifications.filter(corrected_by_user=True)
     stats = corrected.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
-    key = (int(stats["n"] or 0), f"{stats['last']}/{stats['top']}")
+    n = int(stats["n"] or 0)
+    if n < MIN_CORRECTIONS:
+        _learned_cache[workspace.pk] = ((n, ""), None)
+        return None
+    from harken.insight.themes.services import workspace_vectors
+
+    rows = dict(corrected.values_list("feedback_id", "category"))
+    data = workspace_vectors(workspace, ids=list(rows))
+    # The key counts the corrected items that have a vector: items corrected before they were embedded
+    # (a backfill embeds them later) must refit the model once they are, not keep the fit without them.
+    key = (n, f"{stats['last']}/{stats['top']}/{len(data)}")
     cached = _learned_cache.get(workspace.pk)
     if cached is not None and cached[0] == key:
         return cached[1]
     result = None
-    if key[0] >= MIN_CORRECTIONS:
-        from harken.insight.themes.services import workspace_vectors
-
-        rows = dict(corrected.values_list("feedback_id", "category"))
-        data = workspace_vectors(workspace, ids=list(rows))
-        if len(data):
-            items = {
-                pk: item_text(title, text)
-                for pk, title, text in workspace.feedback_items.filter(pk__in=list(rows)).values_list(
-                    "pk", "title", "text"
-                )
-            }
-            ids = [int(k) for k in data.ids]
-            result = fit_learned(data.matrix, [items[k] for k in ids], [rows[k] for k in ids])
+    if len(data):
+        items = {
+            pk: item_text(title, text)
+            for pk, title, text in workspace.feedback_items.filter(pk__in=list(rows)).values_list("pk", "title", "text")
+        }
+        ids = [int(k) for k in data.ids]
+        result = fit_learned(data.matrix, [items[k] for k in ids], [rows[k] for k in ids])
     _learned_cache[workspace.pk] = (key, result)
     return result
 
