@@ -422,6 +422,12 @@ def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[n
     names = [t.name for t in themes] + [g.name for g in ws.theme_groups.filter(status=ThemeStatus.ACTIVE)]
     assert not [n for n in names if {"NPS", "CSAT"} & set(n.split()) or n.split()[-1].isdigit()], names
     assert ws.item_classifications.count() == ws.feedback_items.count()
+    # A PM corrected categories before the backfill (through the real action): enough for a learned model.
+    from harken.insight.themes.classify import MIN_CORRECTIONS, learned_categories
+
+    corrected = ws.item_classifications.filter(corrected_by_user=True, corrected_by__isnull=False)
+    assert corrected.count() >= MIN_CORRECTIONS
+    assert learned_categories(ws) is not None  # fitted on them (used where it beats zero-shot)
     assert top_problems(Actor.system(ws), limit=5)
     # The worker's re-clustering stored the per-theme figures, equal to a fresh count, and they stay
     # so through the demo's own kind of write (merging two themed duplicates, then undoing it).
