@@ -5,7 +5,7 @@ embedder as everything else; prototypes are embedded once per process). A class 
 of its two best prototype cosines, plus small lexical cues ("crash", "?", "would be great",
 "love") that embeddings of short texts miss. People's corrections are kept — the row is flagged
 `corrected_by_user` and never overwritten. An item very close to a corrected one takes that item's
-labels, and from ten corrections on a per-workspace model (zero-shot scores adjusted by a logistic
+labels, and from twenty corrections on a per-workspace model (zero-shot scores adjusted by a logistic
 regression on the corrections' embeddings and words) takes over where it beats zero-shot in
 cross-validation inside the workspace (see "learning from corrections" below).
 
