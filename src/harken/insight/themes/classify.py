@@ -589,51 +589,57 @@ def fit_learned(
     return result
 
 
-def learned_categories(workspace: Workspace) -> LearnedCategories | None:
+@dataclass
+class Corrections:
+    """The items people corrected that have a current vector: labels, vectors and texts, read once."""
+
+    labels: list[tuple[str, str]]  # (category, sentiment) per row of `matrix`
+    matrix: np.ndarray
+    texts: list[str]
+
+
+def corrections(workspace: Workspace) -> Corrections:
+    """The workspace's corrected items (one read of the rows, one of their vectors and texts)."""
+    from harken.insight.themes.services import workspace_vectors
+
+    rows = {
+        f: (c, s)
+        for f, c, s in workspace.item_classifications.filter(corrected_by_user=True).values_list(
+            "feedback_id", "category", "sentiment"
+        )
+    }
+    if not rows:
+        return Corrections([], np.zeros((0, get_embedder().dim), dtype=np.float32), [])
+    data = workspace_vectors(workspace, ids=list(rows))
+    return Corrections([rows[int(k)] for k in data.ids], data.matrix, data.texts)
+
+
+def learned_categories(workspace: Workspace, corrected: Corrections | None = None) -> LearnedCategories | None:
     """The workspace's learned category model (None until it has enough corrections), cached per process.
 
-    A read: fits in memory, writes nothing."""
+    `corrected`: the workspace's `corrections` if the caller has read them. A read: fits in memory,
+    writes nothing."""
     from django.db.models import Count, Max
 
-    corrected = workspace.item_classifications.filter(corrected_by_user=True)
-    stats = corrected.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
+    stats = workspace.item_classifications.filter(corrected_by_user=True).aggregate(
+        n=Count("pk"), last=Max("updated_at"), top=Max("pk")
+    )
     n = int(stats["n"] or 0)
     if n < MIN_CORRECTIONS:
         _learned_cache[workspace.pk] = ((n, ""), None)
         return None
-    from harken.insight.themes.services import workspace_vectors
-
-    rows = dict(corrected.values_list("feedback_id", "category"))
-    data = workspace_vectors(workspace, ids=list(rows))
+    corrected = corrected if corrected is not None else corrections(workspace)
     # The key counts the corrected items that have a vector: items corrected before they were embedded
     # (a backfill embeds them later) must refit the model once they are, not keep the fit without them.
-    key = (n, f"{stats['last']}/{stats['top']}/{len(data)}")
+    key = (n, f"{stats['last']}/{stats['top']}/{len(corrected.labels)}")
     cached = _learned_cache.get(workspace.pk)
     if cached is not None and cached[0] == key:
         return cached[1]
     result = None
-    if len(data):
-        items = {
-            pk: item_text(title, text)
-            for pk, title, text in workspace.feedback_items.filter(pk__in=list(rows)).values_list("pk", "title", "text")
-        }
-        ids = [int(k) for k in data.ids]
-        result = fit_learned(data.matrix, [items[k] for k in ids], [rows[k] for k in ids])
+    if corrected.labels:
+        result = fit_learned(corrected.matrix, corrected.texts, [category for category, _ in corrected.labels])
     _learned_cache[workspace.pk] = (key, result)
     return result
-
-
-def _corrections(workspace: Workspace) -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """Vectors and labels of items people corrected: the workspace's own extra prototypes."""
-    from harken.insight.themes.services import workspace_vectors
-
-    rows = {
-        c.feedback_id: (c.category, c.sentiment) for c in workspace.item_classifications.filter(corrected_by_user=True)
-    }
-    if not rows:
-        return np.zeros((0, get_embedder().dim), dtype=np.float32), []
-    data = workspace_vectors(workspace, ids=list(rows))
-    return data.matrix, [rows[int(k)] for k in data.ids]
 
 
 def classify_items(
@@ -665,7 +671,8 @@ def classify_items(
     matrix = np.vstack([stored[f.pk] for f in todo])
     scored = _guess_scored(texts, matrix)
     guesses = scored.guesses
-    learned = learned_categories(workspace)
+    corrected = corrections(workspace)
+    learned = learned_categories(workspace, corrected)
     model = get_embedder().name
     models = [model] * len(todo)
     if learned is not None and learned.model is not None:
@@ -677,7 +684,7 @@ def classify_items(
             s = _best_sentiment(cat, scored.sentiment_names, scored.sentiment_scores[i])
             guesses[i] = Guess(cat, float(p), scored.sentiment_names[s], float(scored.sentiment_scores[i, s]))
             models[i] = f"{LEARNED_PREFIX}{learned.corrections}"
-    corr_vectors, corr_labels = _corrections(workspace)
+    corr_vectors, corr_labels = corrected.matrix, corrected.labels
     if len(corr_labels):
         sims = matrix @ corr_vectors.T
         nearest = sims.argmax(axis=1)
