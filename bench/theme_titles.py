@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import inspect
 import subprocess
 import sys
 import tempfile
@@ -92,12 +93,15 @@ def titles(
     # candidates share its mini-batch (int8 quantises activations per batch).
     encode = one_by_one if single else batched
     out = []
-    for labels, centroids, with_keywords in (
-        (c["labels"], c["centroids"], True),
-        (c["top"], c["top_centroids"], False),
+    # A top-level theme is titled knowing its sub-themes (`parts`), where that labeling.py reads them.
+    takes_parts = "parts" in inspect.signature(module.key_phrases).parameters
+    for labels, centroids, with_keywords, parts in (
+        (c["labels"], c["centroids"], True, None),
+        (c["top"], c["top_centroids"], False, c["labels"]),
     ):
         n = len(centroids)
-        phrases = module.key_phrases(texts, labels, n, centroids, encode)
+        extra = {"parts": parts} if takes_parts and parts is not None else {}
+        phrases = module.key_phrases(texts, labels, n, centroids, encode, **extra)
         keywords = module.keywords_per_theme(texts, labels, n) if with_keywords else [[] for _ in range(n)]
         sizes = np.bincount(labels[labels >= 0], minlength=n).tolist()
         out.append(module.distinct_titles(phrases, keywords, sizes))

@@ -659,3 +659,76 @@ def test_reclustering_uses_the_configured_assign_threshold(world, settings, monk
     monkeypatch.setattr(clustering, "cluster", spy)
     services.plan_reclustering(world.alpha)
     assert seen == [0.3]
+
+
+def _favouring(*words: str):  # type: ignore[no-untyped-def]
+    """An encoder under the test's control: a phrase's cosine to the centroid (1, 0) is 0.9 if it
+    contains the first of `words`, 0.8 the second…, else 0.5 plus a little per word."""
+
+    def encode(phrases: list[str]) -> np.ndarray:
+        out = []
+        for p in phrases:
+            said = [k for k, w in enumerate(words) if w in p.lower().split()]
+            x = 0.9 - 0.1 * said[0] if said else 0.5 + 0.01 * len(p.split())
+            out.append([x, float(np.sqrt(1 - x * x))])
+        return np.asarray(out, dtype=np.float32).reshape(-1, 2)
+
+    return encode
+
+
+def test_a_top_level_title_speaks_for_its_core_not_one_smaller_sub_theme() -> None:
+    """The demo's export group (272 items) was titled "Export everything to Excel": the sentence one of
+    its twelve sub-themes (27 items) repeats. Told its sub-themes (`parts`), a top-level theme is titled
+    by a phrase its largest part uses, or parts holding most of its items."""
+    from harken.insight.themes import labeling
+
+    core = [f"The Excel export of table {n} is missing" for n in range(6)]
+    corner = ["Every month I export everything to Excel by hand"] * 3
+    other = ["The dashboard is slow", "A slow dashboard again", "The dashboard loads slowly"]
+    texts = core + corner + other
+    labels = np.array([0] * (len(core) + len(corner)) + [1] * len(other))
+    parts = np.array([0] * len(core) + [1] * len(corner) + [2] * len(other))
+    centroids = np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+    encode = _favouring("everything")
+    flat = labeling.key_phrases(texts, labels, 2, centroids, encode)
+    assert "everything" in flat[0][0].split()  # the corner's sentence is closest to the centroid
+    grouped = labeling.key_phrases(texts, labels, 2, centroids, encode, parts=parts)
+    assert any(grouped[0][0].lower() in c.lower() for c in core), grouped  # "Export of table"
+    # A phrase used by parts holding most of the items is core too, though the largest part lacks it.
+    largest = [f"The table export of sheet {n} is missing" for n in range(5)]
+    weekly = [f"Send the weekly report as Excel to team {n}" for n in range(8)]
+    texts2 = largest + weekly + corner[:2] + other
+    labels2 = np.array([0] * (5 + 8 + 2) + [1] * len(other))
+    parts2 = np.array([0] * 5 + [1] * 4 + [2] * 4 + [3] * 2 + [4] * len(other))
+    encode2 = _favouring("everything", "weekly")
+    assert "everything" in labeling.key_phrases(texts2, labels2, 2, centroids, encode2)[0][0].split()
+    grouped2 = labeling.key_phrases(texts2, labels2, 2, centroids, encode2, parts=parts2)
+    assert "weekly" in grouped2[0][0].split(), grouped2
+
+
+def test_the_workspace_own_name_is_no_title() -> None:
+    """A product name customers write on every subject ("Acme Analytics") titled a praise theme
+    ("Acme Analytics faster"). A name used by most themes is no title, nor a name word mostly
+    written after it ("Analytics")."""
+    from harken.insight.themes import labeling
+
+    groups = {
+        "praise": ["Our team adopted Zento Cloud faster than any tool, the charts are great"] * 4,
+        "export": ["Zento Cloud needs a CSV export", "The CSV export in Zento Cloud", "CSV export please"],
+        "sso": ["Zento Cloud login with Okta fails", "Okta login fails", "The Okta login fails in Zento Cloud"],
+        "alerts": ["Alerts from Zento Cloud are late", "Late alerts", "The alerts are late"],
+    }
+    texts = [t for items in groups.values() for t in items]
+    labels = np.array([g for g, items in enumerate(groups.values()) for _ in items])
+    centroids = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(groups), 1))
+    phrases = labeling.key_phrases(texts, labels, len(groups), centroids, _favouring("zento"))
+    assert not any("zento" in p.lower() for ps in phrases for p in ps), phrases
+    assert phrases[0] and phrases[1][0].lower() == "csv export", phrases
+
+    from scipy import sparse
+
+    lex = labeling.lexicon(["We use Zento Cloud", "Zento Cloud is slow", "Ask Zento", "Okta fails"])
+    terms = ["cloud", "okta", "zento", "zento cloud"]
+    uses = sparse.csc_matrix(np.array([[1, 0, 1, 1], [1, 1, 1, 1], [0, 0, 1, 0]]))
+    spread = labeling.spread_names(terms, uses, np.array([2, 1, 3, 2]), lex)
+    assert spread.tolist() == [True, False, True, True]

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -349,6 +350,24 @@ def _continuations(doc: str, phrases: Sequence[str]) -> dict[str, Counter[str]]:
     return out
 
 
+def spread_names(terms: Sequence[str], uses: Any, totals: np.ndarray, lex: Lexicon) -> np.ndarray:
+    """Which terms contain a name used by most of the finest themes (`uses`: themes × terms, > 0 where
+    a theme uses a term; `totals`: each term's count): the workspace's own company or product name
+    ("Acme Analytics"), which its customers write in feedback on every subject. A name is a word the
+    texts write capitalised (`Lexicon.surface`, acronyms too); a name word written mostly right after
+    such a name is part of it ("Analytics" after "Acme"). Document frequency across themes, as in
+    c-TF-IDF's idea that a word every theme uses marks none; a majority is the bar (no fitted share)."""
+    n_units = uses.shape[0]
+    df = np.asarray((uses > 0).sum(axis=0)).ravel()
+    index = {str(term): j for j, term in enumerate(terms)}
+    common = {w for w in lex.surface if w in index and df[index[w]] * 2 > n_units}
+    for word in [w for w in lex.surface if w in index and w not in common]:
+        after_name = sum(totals[index[f"{name} {word}"]] for name in common if f"{name} {word}" in index)
+        if after_name * 2 > totals[index[word]]:
+            common.add(word)
+    return np.array([bool(common & set(str(term).split())) for term in terms], dtype=bool)
+
+
 def key_phrases(
     texts: Sequence[str],
     labels: np.ndarray,
@@ -356,9 +375,17 @@ def key_phrases(
     centroids: np.ndarray,
     encode: Callable[[list[str]], np.ndarray],
     top: int = NAME_KEYWORDS,
+    parts: np.ndarray | None = None,
 ) -> list[list[str]]:
     """KeyBERT-style key phrases per theme: candidate spans pre-selected by c-TF-IDF, ranked by cosine
-    to the theme centroid, diversified with maximal marginal relevance. `encode` = the embedder."""
+    to the theme centroid, diversified with maximal marginal relevance. `encode` = the embedder.
+
+    `parts`: the finer theme of each item (its sub-theme, when top-level themes are titled). A theme
+    made of parts is titled from its core: candidates used by its largest part, or by parts holding
+    most of its items, rank first, so a phrase one smaller sub-theme repeats ("Export everything to
+    Excel", 27 of 272 items) does not title the whole ("Excel"). The finest themes available (the
+    parts, else the themes) also tell the workspace's own names, which title nothing: see
+    `spread_names`."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     stop = frozenset(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS)
@@ -366,23 +393,50 @@ def key_phrases(
     docs = [" . ".join(texts[int(i)] for i in np.flatnonzero(labels == t)) for t in range(n_themes)]
     if not n_themes or not any(d.strip() for d in docs):
         return [[] for _ in range(n_themes)]
+    # The finest units: (theme, part) pairs, or the themes themselves.
+    fine = labels if parts is None else np.where(labels >= 0, parts, -1)
+    units = sorted({(int(t), int(f)) for t, f in zip(labels, fine, strict=True) if t >= 0 and t < n_themes})
+    unit_of = {u: k for k, u in enumerate(units)}
+    members: list[list[int]] = [[] for _ in units]
+    for i, (t, f) in enumerate(zip(labels, fine, strict=True)):
+        if t >= 0 and t < n_themes:
+            members[unit_of[int(t), int(f)]].append(i)
+    unit_docs = [" . ".join(texts[i] for i in m) for m in members]
     vectorizer = CountVectorizer(analyzer=_phrase_analyzer(stop), lowercase=False)
     try:
-        counts = vectorizer.fit_transform(docs)
+        unit_counts = vectorizer.fit_transform(unit_docs)
     except ValueError:
         return [[] for _ in range(n_themes)]
     terms = vectorizer.get_feature_names_out()
-    tf = counts.toarray().astype(np.float64)
+    from scipy import sparse
+
+    theme_of_unit = np.array([t for t, _ in units], dtype=np.int64)
+    into = sparse.csr_matrix(
+        (np.ones(len(units)), (theme_of_unit, np.arange(len(units)))), shape=(n_themes, len(units))
+    )
+    tf = (into @ unit_counts).toarray().astype(np.float64)
+    uses = (unit_counts > 0).astype(np.float64).tocsc()
+    # Of each theme's items, the share in parts that use each phrase; and each theme's largest part.
+    unit_sizes = np.array([len(m) for m in members], dtype=np.float64)
+    covered = (into @ sparse.diags(unit_sizes) @ uses).toarray()
+    covered /= np.maximum(into @ unit_sizes, 1)[:, None]
+    largest = {
+        t: max((k for k, u in enumerate(units) if u[0] == t), key=lambda k: unit_sizes[k])
+        for t in set(theme_of_unit.tolist())
+    }
+    lex = lexicon((texts[int(i)] for i in np.flatnonzero(labels >= 0)), stop)
+    spread_name = spread_names(terms, uses, tf.sum(axis=0), lex)
     idf = np.log1p((tf.sum() / n_themes) / np.maximum(tf.sum(axis=0), 1))
     weights = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
     # A phrase must occur at least twice in its theme (once is one person's wording).
     weights[tf < 2] = 0
-    lex = lexicon((texts[int(i)] for i in np.flatnonzero(labels >= 0)), stop)
     good_end = np.array([lex.good_end(str(term)) for term in terms], dtype=bool)
     picked: list[list[int]] = []
     wanted: list[int] = []
     for t in range(n_themes):
         ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
+        # The workspace's own names ("Acme Analytics") say nothing about a theme.
+        ranked = [j for j in ranked if not spread_name[j]] or ranked
         # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
         # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
         # go), if the theme has any such.
@@ -411,6 +465,13 @@ def key_phrases(
             continue
         cv = vectors[[row[j] for j in cands]]
         relevance = cv @ centroids[t]
+        if parts is not None and t in largest:
+            # A top-level title speaks for the theme's core: a phrase its largest part uses, or parts
+            # holding most of its items; those rank first ("Excel", not "Export everything to Excel"
+            # that one smaller sub-theme repeats).
+            core = (covered[t, cands] * 2 > 1) | (uses[largest[t], cands].toarray().ravel() > 0)
+            if core.any():
+                relevance = np.where(core, relevance, relevance - 2)
         chosen: list[int] = []
         while len(chosen) < min(top, len(cands)):
             redundancy = (cv @ cv[chosen].T).max(axis=1) if chosen else np.zeros(len(cands))

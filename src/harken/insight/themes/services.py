@@ -358,8 +358,12 @@ def _plan_groups(
         for f in ms:
             labels[row_of[f]] = g
     sampled = label_sample(labels, n_groups)
+    parts = np.full(len(data), -1, dtype=np.int64)  # each item's sub-theme: what a group's title speaks for
+    for k, p in enumerate(plan.themes):
+        for f in p.members:
+            parts[row_of[f]] = k
     keywords = labeling.keywords_per_theme(data.texts, sampled, n_groups)
-    phrases = labeling.key_phrases(data.texts, sampled, n_groups, group_centroids, encode)
+    phrases = labeling.key_phrases(data.texts, sampled, n_groups, group_centroids, encode, parts=parts)
     titles = labeling.distinct_titles(
         phrases, keywords, [len(ms) for ms in members], taken=[m.name for m in match.values()]
     )
