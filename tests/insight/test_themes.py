@@ -421,6 +421,8 @@ def test_demo_workspace_gets_meaningful_themes(world) -> None:  # type: ignore[n
     # No theme is named after where its items came from or how they were scored ("NPS 10", "CSAT 5").
     names = [t.name for t in themes] + [g.name for g in ws.theme_groups.filter(status=ThemeStatus.ACTIVE)]
     assert not [n for n in names if {"NPS", "CSAT"} & set(n.split()) or n.split()[-1].isdigit()], names
+    # Nor after the company whose feedback this is: its customers name it on every subject.
+    assert not [n for n in names if "acme" in n.lower().split()], names
     assert ws.item_classifications.count() == ws.feedback_items.count()
     # A PM corrected categories before the backfill (through the real action): enough for a learned model.
     from harken.insight.themes.classify import MIN_CORRECTIONS, learned_categories
