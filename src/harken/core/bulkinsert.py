@@ -5,9 +5,11 @@ placeholders, parameter flattening): at ~20 fields × 500 rows that is most of a
 (docs/benchmarks.md, "Import throughput"). This does what the compiler does for plain values — each
 field's `pre_save` (auto_now) and `get_db_prep_save` (the backend's adaptation), in field order — and
 builds multi-row INSERTs as large as the database allows (Django caps SQLite at 999 parameters per
-statement; SQLite ≥ 3.32 takes 32,766). Models with database defaults, generated fields or a non-auto
-primary key, and backends that cannot return ids from a multi-row INSERT, go through bulk_create.
-No signals are sent (as with bulk_create).
+statement; SQLite ≥ 3.32 takes 32,766). On PostgreSQL it builds the statement bulk_create builds
+there, `INSERT … SELECT * FROM UNNEST(%s::type[], …)` (one array per column), from the same prepared
+values. Models with database defaults, generated fields, a non-auto primary key or a placeholder
+other than `%s`, objects that already have a primary key, and backends that cannot return ids from a
+multi-row INSERT, go through bulk_create. No signals are sent (as with bulk_create).
 """
 
 from __future__ import annotations
