@@ -22,6 +22,7 @@ from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from harken.core import bulkinsert
 from harken.customers.models import Account, Contact
 from harken.feedback.models import Feedback
 from harken.insight import duplicates, lexical
@@ -98,7 +99,7 @@ def embed_items(
             )
             changed.append(row)
     with transaction.atomic():
-        ItemEmbedding.objects.bulk_create(new, batch_size=500)
+        bulkinsert.insert(ItemEmbedding, new)
         ItemEmbedding.objects.bulk_update(
             changed, ["embedder", "dim", "vector", "text_hash", "updated_at"], batch_size=500
         )
@@ -555,7 +556,7 @@ def suggest_duplicates_many(
                     signals={**c.signals.as_dict(), **dict(zip(duplicates.STORED_FEATURES, c.features, strict=True))},
                 )
             )
-    return DuplicateSuggestion.objects.bulk_create(rows)
+    return list(bulkinsert.insert(DuplicateSuggestion, rows))
 
 
 def suggest_duplicates_for(workspace: Workspace, item_ids: Iterable[int]) -> int:

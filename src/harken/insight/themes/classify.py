@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from harken.core import bulkinsert
 from harken.feedback.models import Feedback
 from harken.insight.embeddings import get_embedder, item_text
 from harken.insight.themes.models import Category, ItemClassification, Sentiment
@@ -714,7 +715,7 @@ def classify_items(
         )
         out.append(row)
     with transaction.atomic():
-        ItemClassification.objects.bulk_create(fresh_rows, batch_size=500)
+        bulkinsert.insert(ItemClassification, fresh_rows)
         ItemClassification.objects.bulk_update(
             changed,
             ["category", "category_score", "sentiment", "sentiment_score", "model", "updated_at"],

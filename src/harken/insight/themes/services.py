@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
+from harken.core import bulkinsert
 from harken.feedback.models import Feedback
 from harken.insight.embeddings import get_embedder, item_text, text_hash, to_bytes
 from harken.insight.themes import clustering, labeling
@@ -613,7 +614,7 @@ def assign_items(
     with transaction.atomic(), theme_stats.tracking(workspace, touched):
         if gone:
             ThemeAssignment.objects.filter(pk__in=gone).delete()
-        ThemeAssignment.objects.bulk_create(new_rows)
+        bulkinsert.insert(ThemeAssignment, new_rows)
         ThemeAssignment.objects.bulk_update(rescored, ["score", "updated_at"], batch_size=500)
         changes = {theme_id: change for theme_id, change in size_change.items() if change}
         if changes:  # one UPDATE for every theme touched (was one per theme)
