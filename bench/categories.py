@@ -9,7 +9,8 @@ unchanged by the default run on **issues_nlbse24/test.csv** and the 100 hand-lab
 tests/fixtures/insight/labelled_feedback.csv (5 classes). The zero-shot prototypes and cues were
 written without reading either split.
 
-Zero-shot: Harken's prototypes + cues, argmax restricted to the classes the set has (a workspace
+Zero-shot: Harken's prototypes + cues (cosines centred on the set, as the product centres them on
+the workspace), argmax restricted to the classes the set has (a workspace
 whose feedback has no praise simply never sees it predicted — the restriction only makes the sets
 comparable; the learned models get the same restriction). Macro-F1 and per-class recall.
 
@@ -48,8 +49,10 @@ class Data:
 
         self.texts, self.y, self.vectors = texts, np.asarray(truth), vectors
         self.classes = sorted(set(truth))
+        # The set is the workspace: its zero-shot scores are centred on it, as `classify_items` does.
+        self.centre = classify.Centre.of(vectors)
         names, scores = classify._score(
-            vectors, texts, "category", classify.CATEGORY_PROTOTYPES, classify.CATEGORY_CUES
+            vectors, texts, "category", classify.CATEGORY_PROTOTYPES, classify.CATEGORY_CUES, self.centre
         )
         self.names = [str(n) for n in names]
         self.keep = [self.names.index(c) for c in self.classes]
@@ -59,7 +62,8 @@ class Data:
         self.zero_pred = self.labels[self.zero.argmax(axis=1)]
         _, owners, protos = classify._prototypes("category", classify.CATEGORY_PROTOTYPES)
         self.owners = owners
-        self.proto_sims = vectors @ protos.T
+        mid = self.centre.point(protos)
+        self.proto_sims = classify._unit(vectors - mid) @ classify._unit(protos - mid).T
         proto_part = np.stack(
             [np.sort(self.proto_sims[:, owners == k], axis=1)[:, -2:].mean(axis=1) for k in self.keep], axis=1
         )
@@ -244,6 +248,7 @@ def gate_shipped(loss: str, minimum: int | None = None) -> Callable[[Data, Varia
             d.classes,
             gate=loss,
             minimum=minimum or classify.MIN_CORRECTIONS,
+            centre=d.centre,
         )
         return learned is not None and learned.model is not None
 
@@ -299,6 +304,81 @@ def curve(
     return out
 
 
+# ---------------------------------------------------------------- zero-shot variants (catzero)
+
+
+def zero_shot_variants(d: Data) -> dict[str, np.ndarray]:
+    """Items x all six categories, per way of scoring; the shipped one is `d.all_scores`.
+
+    Per-class score normalisations over the set (the workspace), and where the cosines are taken."""
+    from harken.insight.themes import classify
+
+    names, owners, protos = classify._prototypes("category", classify.CATEGORY_PROTOTYPES)
+    cues = classify._cue_boosts(d.texts, names, classify.CATEGORY_CUES).astype(np.float64)
+
+    def part(sims: np.ndarray, how: str = "top2") -> np.ndarray:
+        out = np.empty((len(sims), len(names)))
+        for c in range(len(names)):
+            own = sims[:, owners == c]
+            out[:, c] = own.mean(axis=1) if how == "mean" else np.sort(own, axis=1)[:, -2:].mean(axis=1)
+        return out
+
+    def around(mid: np.ndarray) -> np.ndarray:
+        return part(classify._unit(d.vectors - mid) @ classify._unit(protos - mid).T)
+
+    raw = part(d.vectors @ protos.T)
+    mean, sd = (raw + cues).mean(axis=0), (raw + cues).std(axis=0)
+    return {
+        "before: raw cosines, mean of 2 best prototypes + cues": raw + cues,
+        "raw cosines, mean of all prototypes + cues": part(d.vectors @ protos.T, "mean") + cues,
+        "raw cosines, no cues": raw,
+        "per-class z-score of the scores over the set": (raw + cues - mean) / sd,
+        "per-class mean subtracted (scores over the set)": raw + cues - mean,
+        "per-class mean subtracted (cosine part only) + cues": raw - raw.mean(axis=0) + cues,
+        "cosines around the prototypes' mean + cues": around(classify.Centre().point(protos)) + cues,
+        "cosines around the set's mean alone + cues": around(d.vectors.mean(axis=0)) + cues,
+        "shipped: cosines around the set + prototypes' mean + cues": d.all_scores.astype(np.float64),
+    }
+
+
+def zero_shot_table(name: str, d: Data) -> dict[str, Any]:
+    """Macro-F1 with the argmax restricted to the set's classes (as everywhere in this file) and over
+    all six categories (as the product decides; F1 averaged over the set's classes)."""
+    from collections import Counter
+
+    from sklearn.metrics import f1_score, recall_score
+
+    out: dict[str, Any] = {}
+    rows = []
+    for label, scores in zero_shot_variants(d).items():
+        pred = d.labels[scores[:, d.keep].argmax(axis=1)]
+        six = np.asarray(d.names)[scores.argmax(axis=1)]
+        recall = recall_score(d.y, pred, labels=d.classes, average=None)
+        entry = {
+            "macro_f1": round(float(f1_score(d.y, pred, average="macro")), 4),
+            "recall": {c: round(float(r), 3) for c, r in zip(d.classes, recall, strict=True)},
+            "all_six_macro_f1": round(float(f1_score(d.y, six, labels=d.classes, average="macro")), 4),
+            "all_six_accuracy": round(float((six == d.y).mean()), 4),
+            "all_six_predicted": dict(Counter(six.tolist())),
+        }
+        out[label] = entry
+        rows.append(
+            [
+                label,
+                f"{entry['macro_f1']:.3f}",
+                " / ".join(f"{r:.2f}" for r in entry["recall"].values()),
+                f"{entry['all_six_macro_f1']:.3f}",
+                f"{entry['all_six_accuracy']:.3f}",
+            ]
+        )
+    print_table(
+        f"{name}: zero-shot (recall: {' / '.join(d.classes)})",
+        ["scoring", "macro-F1", "recall", "all 6: macro-F1", "all 6: accuracy"],
+        rows,
+    )
+    return out
+
+
 def zero_shot_entry(d: Data) -> dict[str, Any]:
     from sklearn.metrics import f1_score, recall_score
 
@@ -329,6 +409,19 @@ def fixture() -> Data:
     rows = read_csv(ROOT / "tests" / "fixtures" / "insight" / "labelled_feedback.csv")
     texts = [r["text"] for r in rows]
     return Data(texts, [r["category"] for r in rows], cached_embeddings("fixture", texts))
+
+
+def demo() -> Data:
+    """The demo workspace's items as the generator drafts them, with its kind as the truth (no database)."""
+    from datetime import UTC, datetime
+
+    from harken.demo.generator import generate
+    from harken.insight.demo import KIND_CATEGORY
+    from harken.insight.embeddings import item_text
+
+    drafts = [f for f in generate(2200, now=datetime(2026, 11, 26, tzinfo=UTC)).feedback if f.kind in KIND_CATEGORY]
+    texts = [item_text(f.title, f.text) for f in drafts]
+    return Data(texts, [KIND_CATEGORY[f.kind] for f in drafts], cached_embeddings("demo-drafts", texts))
 
 
 DEV_VARIANTS: dict[str, tuple[Variant, Callable[[Data, Variant, np.ndarray], bool], int]] = {
@@ -368,6 +461,9 @@ REPORT_VARIANTS = {
 
 def run(name: str, d: Data, variants: dict[str, Any], only: str | None) -> dict[str, Any]:
     entry = zero_shot_entry(d)
+    start = time.process_time()
+    entry["zero_shot_variants"] = zero_shot_table(name, d)
+    entry["zero_shot_variants_cpu_seconds"] = round(time.process_time() - start, 2)
     curves = {}
     for label, (variant, gate, minimum) in variants.items():
         if only and only not in label:
@@ -383,6 +479,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="every variant on issues_nlbse24 train (the dev set)")
     parser.add_argument("--only", help="variants whose name contains this")
+    parser.add_argument("--demo", action="store_true", help="also the demo generator's items (its ground truth)")
+    parser.add_argument("--results", help="results file name (default: categories, or categories-dev with --dev)")
     args = parser.parse_args()
     setup_django()
     if args.dev:
@@ -390,14 +488,16 @@ def main() -> None:
             "dev_set": "issues_nlbse24/train.csv",
             "issues_nlbse24_train": run("issues_nlbse24 (train, dev)", nlbse("train"), DEV_VARIANTS, args.only),
         }
-        write_results("categories-dev", results)
+        write_results(args.results or "categories-dev", results)
         return
     results = {
         "chosen_on": "issues_nlbse24/train.csv (bench/categories.py --dev)",
         "issues_nlbse24": run("issues_nlbse24 (test)", nlbse("test"), REPORT_VARIANTS, args.only),
         "labelled_feedback": run("labelled_feedback (fixture)", fixture(), REPORT_VARIANTS, args.only),
     }
-    write_results("categories", results)
+    if args.demo:
+        results["demo"] = {"zero_shot_variants": zero_shot_table("demo generator (2,200 items)", demo())}
+    write_results(args.results or "categories", results)
 
 
 if __name__ == "__main__":

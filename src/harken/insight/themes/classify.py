@@ -3,7 +3,11 @@
 How: the item's embedding is compared with several short prototype descriptions per class (same
 embedder as everything else; prototypes are embedded once per process). A class scores the mean
 of its two best prototype cosines, plus small lexical cues ("crash", "?", "would be great",
-"love") that embeddings of short texts miss. People's corrections are kept — the row is flagged
+"love") that embeddings of short texts miss. The category cosines are taken *around the
+workspace's centre* (`Centre`): the mean of its items' vectors and the prototypes is subtracted
+from both sides first, so what every item of the workspace shares (GitHub issues all read as
+technical reports, app reviews all as reviews) stops favouring the class whose prototypes happen
+to share it; what is left is how an item differs from the workspace's usual item. People's corrections are kept — the row is flagged
 `corrected_by_user` and never overwritten. An item very close to a corrected one takes that item's
 labels, and from twenty corrections on a per-workspace model (zero-shot scores adjusted by a logistic
 regression on the corrections' embeddings and words) takes over where it beats zero-shot in
@@ -266,6 +270,33 @@ class Guess:
 
 _prototype_cache: dict[tuple[str, str], tuple[list[str], np.ndarray, np.ndarray]] = {}
 
+# Category cosines are centred (see `_score`); sentiment cosines are not (not measured).
+CENTRED_KINDS = frozenset({"category"})
+# A workspace's centre is estimated from its most recent item vectors, at most this many.
+CENTRE_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class Centre:
+    """What a workspace's items have in common: the sum of (a sample of) their vectors and how many.
+
+    The prototypes join them as items of their own, so a workspace with few items is centred mostly
+    on the prototypes' mean, one with many on its own feedback (no weight to choose). `Centre()`
+    (no items): the prototypes alone — what `guess` uses when no workspace is known."""
+
+    total: np.ndarray | None = None
+    count: int = 0
+
+    def point(self, protos: np.ndarray) -> np.ndarray:
+        total = protos.sum(axis=0, dtype=np.float64)
+        if self.total is not None:
+            total = total + np.asarray(self.total, dtype=np.float64)
+        return np.asarray(total / (len(protos) + self.count), dtype=np.float32)
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> Centre:
+        return cls(np.asarray(vectors, dtype=np.float64).sum(axis=0), len(vectors))
+
 
 def _prototypes(kind: str, table: dict[str, list[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(class names, owner index per prototype, prototype vectors) for the current embedder."""
@@ -279,35 +310,60 @@ def _prototypes(kind: str, table: dict[str, list[str]]) -> tuple[list[str], np.n
     return _prototype_cache[key]
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12), dtype=np.float32)
+
+
 def _score(
     vectors: np.ndarray,
     texts: Sequence[str],
     kind: str,
     table: dict[str, list[str]],
     cues: dict[str, tuple[re.Pattern[str], float]],
+    centre: Centre | None = None,
 ) -> tuple[list[str], np.ndarray]:
+    """Items x classes: mean of the two best prototype cosines, plus the lexical cues.
+
+    For the centred kinds (categories) the cosines are taken around `centre` (the prototypes' mean
+    if none is given): items and prototypes minus the centre, renormalised. Chosen on issues_nlbse24
+    train among per-class score normalisations (docs/benchmarks.md, "per-set calibration")."""
     names, owners, protos = _prototypes(kind, table)
-    sims = vectors @ protos.T
+    if kind in CENTRED_KINDS:
+        mid = (centre or Centre()).point(protos)
+        sims = _unit(np.asarray(vectors, dtype=np.float32) - mid) @ _unit(protos - mid).T
+    else:
+        sims = vectors @ protos.T
     scores = np.zeros((len(vectors), len(names)), dtype=np.float32)
     for c in range(len(names)):
         own = np.sort(sims[:, owners == c], axis=1)[:, -2:]
         scores[:, c] = own.mean(axis=1)
+    return names, scores + _cue_boosts(texts, names, cues)
+
+
+def _cue_boosts(
+    texts: Sequence[str], names: Sequence[str], cues: dict[str, tuple[re.Pattern[str], float]]
+) -> np.ndarray:
+    """Items x classes: each class's cue boost per matching phrase, at most two."""
+    out = np.zeros((len(texts), len(names)), dtype=np.float32)
     for c, name in enumerate(names):
         if name in cues:
             pattern, boost = cues[name]
             for i, text in enumerate(texts):
                 hits = len(pattern.findall(text.strip()))
                 if hits:
-                    scores[i, c] += boost * min(hits, 2)
-    return names, scores
+                    out[i, c] += boost * min(hits, 2)
+    return out
 
 
-def guess(texts: Sequence[str], vectors: np.ndarray | None = None) -> list[Guess]:
-    """Category and sentiment for each text (vectors: their embeddings, computed if not given)."""
+def guess(texts: Sequence[str], vectors: np.ndarray | None = None, centre: Centre | None = None) -> list[Guess]:
+    """Category and sentiment for each text (vectors: their embeddings, computed if not given).
+
+    `centre`: the workspace's (`workspace_centre`); without one, the prototypes' mean. Each item
+    is decoded on its own: the batch never changes an item's answer."""
     if not len(texts):
         return []
     vectors = get_embedder().encode(list(texts)) if vectors is None else vectors
-    return _guess_scored(texts, vectors).guesses
+    return _guess_scored(texts, vectors, centre).guesses
 
 
 @dataclass
@@ -319,8 +375,8 @@ class _Scored:
     sentiment_scores: np.ndarray
 
 
-def _guess_scored(texts: Sequence[str], vectors: np.ndarray) -> _Scored:
-    cat_names, cat = _score(vectors, texts, "category", CATEGORY_PROTOTYPES, CATEGORY_CUES)
+def _guess_scored(texts: Sequence[str], vectors: np.ndarray, centre: Centre | None = None) -> _Scored:
+    cat_names, cat = _score(vectors, texts, "category", CATEGORY_PROTOTYPES, CATEGORY_CUES, centre)
     sen_names, sen = _score(vectors, texts, "sentiment", SENTIMENT_PROTOTYPES, SENTIMENT_CUES)
     # Decode both labels together so they never contradict each other ("Praise · Negative"):
     # the best-scoring compatible pair wins.
@@ -540,11 +596,13 @@ def fit_learned(
     classes: Sequence[str] | None = None,
     gate: str = GATE_LOSS,
     minimum: int = MIN_CORRECTIONS,
+    centre: Centre | None = None,
 ) -> LearnedCategories | None:
     """Fit on corrected items; keep the model only if it beats zero-shot in cross-validation on them.
 
-    `classes`: the categories that may be predicted (all of them unless a benchmark restricts it)."""
-    names, zero = _score(vectors, texts, "category", CATEGORY_PROTOTYPES, CATEGORY_CUES)
+    `classes`: the categories that may be predicted (all of them unless a benchmark restricts it).
+    `centre`: the workspace's, as for its zero-shot scores (the corrections are too few to be one)."""
+    names, zero = _score(vectors, texts, "category", CATEGORY_PROTOTYPES, CATEGORY_CUES, centre)
     names = [str(n) for n in names]
     allowed = np.asarray([classes is None or n in classes for n in names], dtype=bool)
     known = [i for i, label in enumerate(labels) if label in names and allowed[names.index(label)]]
@@ -615,11 +673,14 @@ def corrections(workspace: Workspace) -> Corrections:
     return Corrections([rows[int(k)] for k in data.ids], data.matrix, data.texts)
 
 
-def learned_categories(workspace: Workspace, corrected: Corrections | None = None) -> LearnedCategories | None:
+def learned_categories(
+    workspace: Workspace, corrected: Corrections | None = None, centre: Centre | None = None
+) -> LearnedCategories | None:
     """The workspace's learned category model (None until it has enough corrections), cached per process.
 
-    `corrected`: the workspace's `corrections` if the caller has read them. A read: fits in memory,
-    writes nothing."""
+    `corrected`: the workspace's `corrections` if the caller has read them; `centre`: its
+    `workspace_centre` likewise. A read: fits in memory, writes nothing. (The cached model keeps the
+    centre it was fitted with until the corrections change; the centre moves slowly.)"""
     from django.db.models import Count, Max
 
     stats = workspace.item_classifications.filter(corrected_by_user=True).aggregate(
@@ -638,9 +699,42 @@ def learned_categories(workspace: Workspace, corrected: Corrections | None = Non
         return cached[1]
     result = None
     if corrected.labels:
-        result = fit_learned(corrected.matrix, corrected.texts, [category for category, _ in corrected.labels])
+        result = fit_learned(
+            corrected.matrix,
+            corrected.texts,
+            [category for category, _ in corrected.labels],
+            centre=centre if centre is not None else workspace_centre(workspace),
+        )
     _learned_cache[workspace.pk] = (key, result)
     return result
+
+
+_centre_cache: dict[int, tuple[str, Any, Centre]] = {}
+
+
+def workspace_centre(workspace: Workspace) -> Centre:
+    """The centre of the workspace's feedback: its `CENTRE_SAMPLE` most recently embedded item vectors.
+
+    Cached per process; re-read while the workspace is smaller than the sample, and once half a
+    sample of newer vectors has arrived (the (workspace, embedder, updated_at) index serves both
+    queries). A read: writes nothing."""
+    embedder = get_embedder()
+    rows = workspace.item_embeddings.filter(embedder=embedder.name)
+    cached = _centre_cache.get(workspace.pk)
+    if (
+        cached is not None
+        and cached[0] == embedder.name
+        and cached[2].count >= CENTRE_SAMPLE
+        and rows.filter(updated_at__gt=cached[1]).count() < CENTRE_SAMPLE // 2
+    ):
+        return cached[2]
+    latest = list(rows.order_by("-updated_at").values_list("updated_at", "vector", "dim")[:CENTRE_SAMPLE])
+    blobs = [bytes(vector)[: 4 * dim] for _, vector, dim in latest if dim == embedder.dim]
+    if not blobs:
+        return Centre()
+    centre = Centre.of(np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1))
+    _centre_cache[workspace.pk] = (embedder.name, latest[0][0], centre)
+    return centre
 
 
 def classify_items(
@@ -670,10 +764,11 @@ def classify_items(
 
     texts = [item_text(f.title, f.text) for f in todo]
     matrix = np.vstack([stored[f.pk] for f in todo])
-    scored = _guess_scored(texts, matrix)
+    centre = workspace_centre(workspace)
+    scored = _guess_scored(texts, matrix, centre)
     guesses = scored.guesses
     corrected = corrections(workspace)
-    learned = learned_categories(workspace, corrected)
+    learned = learned_categories(workspace, corrected, centre)
     model = get_embedder().name
     models = [model] * len(todo)
     if learned is not None and learned.model is not None:
