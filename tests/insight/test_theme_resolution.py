@@ -64,3 +64,54 @@ def test_members_of_dissolved_small_communities_join_a_close_theme_only() -> Non
     assert out.tolist() == [0] * 7 + [-1]
     strict = clustering.absorb_small(x, labels, clustering.Params(assign_threshold=0.9999))
     assert strict.tolist() == [0] * 6 + [-1, -1]
+
+
+@pytest.mark.slow
+def test_small_intents_are_resolved_when_they_are_smaller_than_a_fixed_k() -> None:
+    """120 intents of 5 items (30 topics of 4): with the previous fixed k = 15 most of an item's
+    neighbours were outside its intent and Leiden merged intents into their topic (31 themes,
+    ARI 0.34); the graph's k now grows like ln n (7 here), so intents survive (themeseg)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    x, truth = nested(30, 4, 5, spread=1.0)
+    assert clustering.neighbours_for(len(x)) == 7 < clustering.NEIGHBOURS
+    result = clustering.cluster(x)
+    assert result.n_themes > 60
+    assert adjusted_rand_score(truth, result.labels) > 0.55
+
+
+def test_k_of_the_graph_grows_like_the_log_of_the_items() -> None:
+    assert [clustering.neighbours_for(n) for n in (1, 3, 500, 1_000, 3_080, 20_000)] == [2, 2, 7, 7, 9, 10]
+
+
+@pytest.mark.slow
+def test_top_level_ladder_goes_below_its_bottom_until_the_groups_fit_the_range() -> None:
+    """32 tight themes chained by very weak links: every γ of TOP_RESOLUTIONS leaves the 32 apart
+    (previously: 32 top-level groups, as ~300 themes at 20,000 items gave 35); the ladder now
+    halves γ past its bottom until 8–25 groups (themeseg)."""
+    import igraph as ig
+
+    cliques, size = 32, 4
+    edges: list[tuple[int, int]] = []
+    weights: list[float] = []
+    for c in range(cliques):
+        nodes = [c * size + i for i in range(size)]
+        edges += [(a, b) for i, a in enumerate(nodes) for b in nodes[i + 1 :]]
+        weights += [1.0] * (size * (size - 1) // 2)
+        edges.append((nodes[0], ((c + 1) % cliques) * size + 1))
+        weights.append(0.001)
+    graph = ig.Graph(n=cliques * size, edges=edges)
+    graph.es["weight"] = weights
+    membership, gamma, table = clustering.stable_partition(
+        graph, clustering.TOP_RESOLUTIONS, count_range=clustering.TOP_GROUPS
+    )
+    assert 8 <= len(set(membership.tolist())) <= 25
+    assert gamma < min(clustering.TOP_RESOLUTIONS) and gamma in table
+    # A graph that cannot reach the range (more components than 25) stops at its components.
+    apart = ig.Graph(n=cliques * size, edges=[e for e, w in zip(edges, weights, strict=True) if w == 1.0])
+    apart.es["weight"] = [1.0] * apart.ecount()
+    membership, _, table = clustering.stable_partition(
+        apart, clustering.TOP_RESOLUTIONS, count_range=clustering.TOP_GROUPS
+    )
+    assert len(set(membership.tolist())) == cliques
+    assert len(table) == len(clustering.TOP_RESOLUTIONS)

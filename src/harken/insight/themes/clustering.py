@@ -7,8 +7,9 @@ belongs to no group of at least `min_size` items.
 
 Steps, on L2-normalised vectors (dot product = cosine):
 
-1. kNN graph: each item links to its `neighbours` nearest items whose cosine is at least
-   `min_similarity` (unrelated items stay unlinked — three unrelated items form no theme).
+1. kNN graph: each item links to its k = ⌈ln n⌉ nearest items (`neighbours_for`; 7 at 1,000 items,
+   10 at 20,000) whose cosine is at least `min_similarity` (unrelated items stay unlinked — three
+   unrelated items form no theme). The top level's graph of themes sums the NEIGHBOURS (15) nearest.
    Exact blocked matrix products up to `EXACT_KNN_MAX` items (O(n² d) time, O(block · n) memory),
    usearch HNSW above that (≈ O(n log n)) — only reached with a raised `sample_limit`.
 2. Leiden modularity communities (leidenalg; Louvain from networkx as a fallback) on that sparse
@@ -27,13 +28,21 @@ Everything is deterministic for a given seed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+# k of the item graph the sub-themes are cut from: ⌈ln n⌉ (the rate at which a kNN graph stays
+# connected as n grows; 7 at 1,000 items, 10 at 20,000). A fixed k = 15 exceeded the size of small
+# intents in small workspaces (≈ 7 items per intent for 150 intents in 1,000 items), so most of an
+# item's edges left its intent and Leiden merged intents or, at finer γ, shattered them
+# (docs/benchmarks.md, "themeseg"). The graph of themes the top level is cut from still sums the
+# NEIGHBOURS nearest of each item: groups need the links between themes that a smaller k drops.
 NEIGHBOURS = 15
+MIN_NEIGHBOURS = 2
 RESOLUTION = 16.0
 # Louvain fallback only (no leidenalg): modularity at resolution γ cannot keep a community much
 # larger than n / γ items, so γ grows with the data, between 1 and RESOLUTION.
@@ -49,6 +58,9 @@ TOP_RESOLUTIONS = (0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0)
 # groups falls in that range (the nearest one if none does), the most stable wins.
 TOP_GROUPS = (8, 25)
 STABILITY_SEEDS = 3
+# A bound on how far the top-level ladder is continued past its ends to reach TOP_GROUPS (each step
+# is one octave; the loop normally stops long before, when the range or the graph's limit is hit).
+OCTAVES_PAST_LADDER = 16
 MIN_SIMILARITY = 0.3
 MIN_SIZE = 3
 EXACT_KNN_MAX = 20_000
@@ -60,7 +72,7 @@ Progress = Callable[[str, float], None]
 
 @dataclass
 class Params:
-    neighbours: int = NEIGHBOURS
+    neighbours: int | None = None  # k of the kNN graph; None: `neighbours_for(n)`
     resolution: float = RESOLUTION
     min_similarity: float = MIN_SIMILARITY
     min_size: int = MIN_SIZE
@@ -87,6 +99,11 @@ class Clustering:
 
     def members(self, theme: int) -> np.ndarray:
         return np.flatnonzero(self.labels == theme)
+
+
+def neighbours_for(n: int) -> int:
+    """k of the kNN graph for n items: ⌈ln n⌉, at least MIN_NEIGHBOURS (7 at 1,000 items, 10 at 20,000)."""
+    return max(MIN_NEIGHBOURS, math.ceil(math.log(max(n, 2))))
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -271,14 +288,17 @@ def stable_partition(
     """Leiden at each resolution with STABILITY_SEEDS seeds; keep the resolution whose partitions
     agree most (mean pairwise adjusted Rand index). With `count_range`, only resolutions giving that
     many communities compete (if none does, the one nearest to the range wins).
+
+    With `count_range`, the ladder is also continued by octaves past its ends while its end is
+    outside the range — halving γ below its bottom while that gives too many communities (a large
+    workspace has ~300 themes, and 1/32 still left 35 groups at 20,000 items), doubling above its top
+    while too few — until the range is reached or γ can change nothing more (as many communities as
+    connected components, or as nodes). Inside the range the ladder is unchanged.
     Returns (membership, γ, stability per γ)."""
     import leidenalg as la
     from sklearn.metrics import adjusted_rand_score
 
-    best: tuple[float, float, np.ndarray] | None = None
-    table: dict[float, float] = {}
-    found: list[tuple[float, float, np.ndarray, int]] = []
-    for gamma in resolutions:
+    def partition(gamma: float) -> tuple[float, float, np.ndarray, int]:
         runs = [
             np.asarray(
                 la.find_partition(
@@ -298,9 +318,24 @@ def stable_partition(
         if len(set(runs[0].tolist())) in (1, len(runs[0])):
             agreement = 0.0  # one community, or all apart: trivially "stable", says nothing
         table[gamma] = round(agreement, 4)
-        found.append((agreement, gamma, runs[0], len(set(runs[0].tolist()))))
+        return agreement, gamma, runs[0], len(set(runs[0].tolist()))
+
+    best: tuple[float, float, np.ndarray] | None = None
+    table: dict[float, float] = {}
+    found = [partition(gamma) for gamma in resolutions]
     if count_range is not None:
         lo, hi = count_range
+        floor = len(graph.connected_components())  # the fewest communities any γ can give
+        for _ in range(OCTAVES_PAST_LADDER):
+            bottom = min(found, key=lambda f: f[1])
+            if bottom[3] <= max(hi, floor):
+                break
+            found.append(partition(bottom[1] / 2))
+        for _ in range(OCTAVES_PAST_LADDER):
+            top = max(found, key=lambda f: f[1])
+            if top[3] >= min(lo, graph.vcount()):
+                break
+            found.append(partition(top[1] * 2))
         distance = [max(lo - k, k - hi, 0) for *_, k in found]
         found = [f for f, d in zip(found, distance, strict=True) if d == min(distance)]
     for agreement, gamma, membership, _ in found:
@@ -410,10 +445,13 @@ def cluster(vectors: np.ndarray, params: Params | None = None, progress: Progres
     sample = np.sort(rng.choice(live, params.sample_limit, replace=False)) if len(live) > params.sample_limit else live
     if progress:
         progress("neighbours", 0.1)
-    idx, sims = knn(x[sample], params.neighbours)
+    k = params.neighbours if params.neighbours is not None else neighbours_for(len(sample))
+    idx, sims = knn(x[sample], max(k, NEIGHBOURS))
+    order = np.argsort(-sims, axis=1, kind="stable")  # nearest first, so the first k columns are the k nearest
+    idx, sims = np.take_along_axis(idx, order, axis=1), np.take_along_axis(sims, order, axis=1)
     if progress:
         progress("communities", 0.4)
-    local = communities(idx, sims, x[sample], params)
+    local = communities(idx[:, :k], sims[:, :k], x[sample], params)
     labels[sample] = local
     n_themes = int(local.max()) + 1 if (local >= 0).any() else 0
     centroids = centroids_of(x[sample], local, n_themes)
