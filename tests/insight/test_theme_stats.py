@@ -138,12 +138,13 @@ def test_theme_list_queries_do_not_grow_with_items_or_themes(world, client) -> N
     themes = world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count()
     assert themes >= 2
     small = _list_queries(client, world.alpha.slug)
+    assigned = world.alpha.theme_assignments.count()
     more = {f"{k}{n}": v for n in range(2) for k, v in TOPICS.items()}  # more items, a new topic
     seed(world.alpha, more)
     services.recluster(world.alpha)
     # More themes: the new topic, and (silhouette-chosen resolution) sets of verbatim copies as sub-themes.
     assert world.alpha.themes.filter(status=ThemeStatus.ACTIVE).count() > themes
-    assert world.alpha.theme_assignments.count() > 40
+    assert world.alpha.theme_assignments.count() > assigned + 20  # many more items in themes
     assert _list_queries(client, world.alpha.slug) == small
 
 
