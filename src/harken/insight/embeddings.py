@@ -363,3 +363,11 @@ def to_bytes(vector: np.ndarray) -> bytes:
 
 def from_bytes(blob: bytes | memoryview, dim: int) -> np.ndarray:
     return np.frombuffer(bytes(blob), dtype=np.float32, count=dim)
+
+
+def rows_from_bytes(blobs: Sequence[bytes], dim: int) -> np.ndarray:
+    """Stored vectors (each `dim` float32s as bytes) as one (len(blobs), dim) matrix, joined in a
+    single copy; read-only (`.copy()` it to write)."""
+    if not blobs:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)

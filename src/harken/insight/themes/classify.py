@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from harken.core import bulkinsert
 from harken.feedback.models import Feedback
-from harken.insight.embeddings import get_embedder, item_text
+from harken.insight.embeddings import get_embedder, item_text, normalise_rows, rows_from_bytes
 from harken.insight.themes.models import Category, ItemClassification, Sentiment
 from harken.workspaces.access import Actor
 from harken.workspaces.models import Role, Workspace
@@ -310,10 +310,6 @@ def _prototypes(kind: str, table: dict[str, list[str]]) -> tuple[list[str], np.n
     return _prototype_cache[key]
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return np.asarray(x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12), dtype=np.float32)
-
-
 def _score(
     vectors: np.ndarray,
     texts: Sequence[str],
@@ -330,7 +326,7 @@ def _score(
     names, owners, protos = _prototypes(kind, table)
     if kind in CENTRED_KINDS:
         mid = (centre or Centre()).point(protos)
-        sims = _unit(np.asarray(vectors, dtype=np.float32) - mid) @ _unit(protos - mid).T
+        sims = normalise_rows(np.asarray(vectors, dtype=np.float32) - mid) @ normalise_rows(protos - mid).T
     else:
         sims = vectors @ protos.T
     scores = np.zeros((len(vectors), len(names)), dtype=np.float32)
@@ -732,7 +728,7 @@ def workspace_centre(workspace: Workspace) -> Centre:
     blobs = [bytes(vector)[: 4 * dim] for _, vector, dim in latest if dim == embedder.dim]
     if not blobs:
         return Centre()
-    centre = Centre.of(np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1))
+    centre = Centre.of(rows_from_bytes(blobs, embedder.dim))
     _centre_cache[workspace.pk] = (embedder.name, latest[0][0], centre)
     return centre
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from harken.core import bulkinsert
 from harken.feedback.models import Feedback
-from harken.insight.embeddings import get_embedder, item_text, text_hash, to_bytes
+from harken.insight.embeddings import get_embedder, item_text, rows_from_bytes, text_hash, to_bytes
 from harken.insight.themes import clustering, labeling
 from harken.insight.themes import stats as theme_stats
 from harken.insight.themes.models import (
@@ -102,12 +102,7 @@ def workspace_vectors(workspace: Workspace, ids: Iterable[int] | None = None) ->
         keys.append(feedback_id)
         blobs.append(bytes(vector)[: 4 * row_dim])
         texts.append(text)
-    matrix = (
-        np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1).copy()
-        if blobs
-        else np.zeros((0, embedder.dim), dtype=np.float32)
-    )
-    return Vectors(np.asarray(keys, dtype=np.int64), matrix, texts)
+    return Vectors(np.asarray(keys, dtype=np.int64), rows_from_bytes(blobs, embedder.dim).copy(), texts)
 
 
 def centroid_of(theme: Theme) -> np.ndarray | None:
