@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -181,9 +182,9 @@ def test_serve_with_worker_runs_tasks_and_stops_both(migrated: Path) -> None:
     try:
         server.wait_until_up()
         assert server.get("/healthz")[0] == 200
-        started = [line for line in server.lines if line.startswith("Worker started (pid ")]
+        started = re.search(r"Worker started \(pid (\d+)\)", "".join(server.lines))
         assert started, "".join(server.lines)
-        worker_pid = int(started[0].split("pid ")[1].rstrip(")\n"))
+        worker_pid = int(started.group(1))
         assert pid_alive(worker_pid)
         enqueue_user(env, "served@example.test")
         assert wait_for_user(migrated, "served@example.test"), "".join(server.lines)

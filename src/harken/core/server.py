@@ -48,7 +48,10 @@ class WorkerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "harken.cli", "worker", *self.args], start_new_session=True
         )
-        print(f"Worker started (pid {self.process.pid})", flush=True)
+        # One write of the whole line: with PYTHONUNBUFFERED print() writes the text and the newline
+        # separately, and the worker sharing this stdout can land its first line between them.
+        sys.stdout.write(f"Worker started (pid {self.process.pid})\n")
+        sys.stdout.flush()
         if not self._watcher.is_alive():
             self._watcher.start()
 
