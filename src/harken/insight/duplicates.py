@@ -96,14 +96,8 @@ class PoolStats:
 
     @classmethod
     def of(cls, pool: Sequence[Signals]) -> PoolStats:
-        mean, std = {}, {}
-        for name in ("hub", "lexical"):
-            values = np.array([getattr(s, name) for s in pool], dtype=np.float64)
-            if len(values) < POOL:
-                values = np.concatenate([values, np.zeros(POOL - len(values))])
-            mean[name] = float(values.mean())
-            std[name] = float(values.std())
-        return cls(mean, std)
+        columns = PairColumns.of(pool)
+        return pool_stats_of_columns(columns.hub, columns.lexical)
 
     def z(self, sig: Signals, name: str) -> float:
         # A floor on the spread: a pool of near-identical scores must not blow a tiny gap up.
@@ -278,6 +272,12 @@ def neighbourhood(top_scores: np.ndarray, self_hits: int = 1) -> float:
     return float(np.clip(scores, 0, None).sum() / NEIGHBOURS)
 
 
+def neighbourhoods(top_scores: np.ndarray, self_hits: int = 1) -> list[float]:
+    """`neighbourhood` of each row (the same float32 sums, row by row)."""
+    scores = np.asarray(top_scores, dtype=np.float32)[:, self_hits : self_hits + NEIGHBOURS]
+    return (np.ascontiguousarray(np.clip(scores, 0, None)).sum(axis=1) / NEIGHBOURS).tolist()
+
+
 def identifier_tokens(tokens: Sequence[str]) -> set[str]:
     return {t for t in tokens if len(t) >= 3 and any(ch.isdigit() for ch in t)}
 
@@ -386,21 +386,185 @@ def score_pool(model: Model, pool: Sequence[Signals], stats: PoolStats) -> tuple
     """`model.score(sig, stats)` and `features(sig, stats).round(4).tolist()` for a whole pool at once.
 
     Element-wise the same float64 arithmetic as the per-pair functions (so the same values); a learned
-    model's dot product stays one `np.dot` per pair, as in `Model.score`.
+    model's dot product stays one `np.dot` per pair, as in `Model.score` (`scores_columns`).
     """
     if not pool:
         return [], []
-    cols = []
+    columns = PairColumns.of(pool)
+    mean, spread = pair_stats([stats], [len(pool)])
+    x = features_columns(columns, mean, spread)
+    return scores_columns(model, x, columns.conflict).tolist(), x.round(4).tolist()
+
+
+# ---------------------------------------------------------------- the same signals, as columns of many pairs
+
+
+@dataclass(frozen=True)
+class PairColumns:
+    """The raw signals of many (query, candidate) pairs as float64 columns (one row per pair)."""
+
+    cosine: np.ndarray
+    hub: np.ndarray
+    lexical: np.ndarray
+    identifiers: np.ndarray
+    conflict: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.cosine)
+
+    def signal(self, row: int) -> Signals:
+        return Signals(
+            cosine=float(self.cosine[row]),
+            hub=float(self.hub[row]),
+            lexical=float(self.lexical[row]),
+            identifiers=float(self.identifiers[row]),
+            conflict=float(self.conflict[row]),
+        )
+
+    def rows(self, start: int, stop: int) -> PairColumns:
+        """Rows start..stop as fresh (contiguous, owned) columns."""
+        return PairColumns(*(np.array(getattr(self, f)[start:stop], dtype=np.float64) for f in _COLUMNS))
+
+    @classmethod
+    def of(cls, pool: Sequence[Signals]) -> PairColumns:
+        return cls(*(np.array([getattr(s, f) for s in pool], dtype=np.float64) for f in _COLUMNS))
+
+
+_COLUMNS = ("cosine", "hub", "lexical", "identifiers", "conflict")
+
+
+def signals_columns(
+    queries: Sequence[QueryProfile],
+    query_of: np.ndarray,
+    candidates: Sequence[TextProfile],
+    cosine: np.ndarray,
+    query_hub: np.ndarray,
+    candidate_hub: np.ndarray,
+    avg_len: float,
+) -> PairColumns:
+    """`signals_prepared` for many pairs at once: pair i is (queries[query_of[i]], candidates[i]).
+
+    The same values to the bit: every signal is element-wise the same float64 arithmetic, and each
+    pair's BM25 adds its shared terms' contributions one at a time in the query's term order (only the
+    shared terms: adding 0.0 for a missing one is where `bm25_prepared` skips it). Python still visits
+    each pair once, for set operations in C (shared words; identifier and version sets only when both
+    texts have some); the arithmetic is numpy over all pairs.
+    """
+    n = len(candidates)
+    query_of = np.asarray(query_of, dtype=np.int64)
+    cosine = np.asarray(cosine, dtype=np.float64)
+    hub = cosine - (np.asarray(query_hub, dtype=np.float64) + np.asarray(candidate_hub, dtype=np.float64)) / 2
+    identifiers = np.zeros(n, dtype=np.float64)
+    conflict = np.zeros(n, dtype=np.float64)
+    # BM25 entries (pair, query term position, tf) of the shared words, and each entry's rank within its pair.
+    e_pair: list[int] = []
+    e_term: list[int] = []
+    e_tf: list[int] = []
+    e_rank: list[int] = []
+    doc_len = np.zeros(n, dtype=np.float64)
+    positions = [{term: j for j, (term, _, _) in enumerate(q.terms)} for q in queries]
+    scored = [q.self_score > 0 for q in queries]
+    for i, (qn, c) in enumerate(zip(query_of.tolist(), candidates, strict=True)):
+        q = queries[qn]
+        qt = q.text
+        if scored[qn]:
+            shared = qt.counts.keys() & c.counts.keys()
+            if shared:
+                pos = positions[qn]
+                counts = c.counts
+                for rank, j in enumerate(sorted(pos[t] for t in shared)):
+                    e_pair.append(i)
+                    e_term.append(j)
+                    e_tf.append(counts[q.terms[j][0]])
+                    e_rank.append(rank)
+                doc_len[i] = len(c.tokens)
+        if qt.ids and c.ids:
+            identifiers[i] = len(qt.ids & c.ids) / len(qt.ids | c.ids)
+        if qt.versions and c.versions and profiles_conflict(qt, c):
+            conflict[i] = 1.0
+    lex = np.zeros(n, dtype=np.float64)
+    if e_pair:
+        pair = np.array(e_pair, dtype=np.int64)
+        term = np.array(e_term, dtype=np.int64)
+        tf = np.array(e_tf, dtype=np.float64)
+        rank = np.array(e_rank, dtype=np.int64)
+        width = max(len(q.terms) for q in queries)
+        idf = np.zeros((len(queries), width), dtype=np.float64)
+        weight = np.zeros((len(queries), width), dtype=np.float64)
+        for qn, q in enumerate(queries):
+            for j, (_, term_idf, q_weight) in enumerate(q.terms):
+                idf[qn, j] = term_idf
+                weight[qn, j] = q_weight
+        qn_of = query_of[pair]
+        norm = lexical.K1 * (1 - lexical.B + lexical.B * doc_len[pair] / avg_len)
+        contribution = idf[qn_of, term] * tf * (lexical.K1 + 1) / (tf + norm) * weight[qn_of, term]
+        score = np.zeros(n, dtype=np.float64)
+        for r in range(int(rank.max()) + 1):  # term by term, in the query's order, as `bm25_prepared` adds
+            at = rank == r
+            score[pair[at]] += contribution[at]  # a pair appears once per rank
+        hit = np.zeros(n, dtype=bool)
+        hit[pair] = True
+        self_score = np.array([q.self_score for q in queries], dtype=np.float64)[query_of]
+        np.divide(score, self_score, out=lex, where=hit)
+    return PairColumns(cosine, hub, lex, identifiers, conflict)
+
+
+def pool_stats_of_columns(hub: np.ndarray, lex: np.ndarray) -> PoolStats:
+    """`PoolStats.of` from a pool's hub and lexical columns (the same arrays, so the same floats)."""
+    mean, std = {}, {}
+    for name, column in (("hub", hub), ("lexical", lex)):
+        values = np.array(column, dtype=np.float64)
+        if len(values) < POOL:
+            values = np.concatenate([values, np.zeros(POOL - len(values))])
+        mean[name] = float(values.mean())
+        std[name] = float(values.std())
+    return PoolStats(mean, std)
+
+
+def features_columns(columns: PairColumns, mean: dict[str, np.ndarray], spread: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows of `features` for many pairs; `mean`/`spread`: each pair's pool statistics (floored spread)."""
+    return np.column_stack(
+        [
+            (columns.hub - mean["hub"]) / spread["hub"],
+            (columns.lexical - mean["lexical"]) / spread["lexical"],
+            columns.identifiers,
+        ]
+    )
+
+
+def pair_stats(
+    stats: Sequence[PoolStats], counts: Sequence[int]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each pair's pool mean and floored spread (as `PoolStats.z` uses them), pools of `counts` rows in order."""
+    mean, spread = {}, {}
     for name in ("hub", "lexical"):
-        spread = max(stats.std.get(name, 0.0), SPREAD_FLOOR[name])
-        values = np.array([getattr(s, name) for s in pool], dtype=np.float64)
-        cols.append((values - stats.mean.get(name, 0.0)) / spread)
-    cols.append(np.array([s.identifiers for s in pool], dtype=np.float64))
-    x = np.column_stack(cols)
+        mean[name] = np.repeat(np.array([s.mean.get(name, 0.0) for s in stats], dtype=np.float64), counts)
+        spread[name] = np.repeat(
+            np.array([max(s.std.get(name, 0.0), SPREAD_FLOOR[name]) for s in stats], dtype=np.float64), counts
+        )
+    return mean, spread
+
+
+def scores_columns(model: Model, x: np.ndarray, conflict: np.ndarray, above: float | None = None) -> np.ndarray:
+    """`Model.score` of rows of `features` (conflicts: -10).
+
+    The cold fusion is element-wise (the same floats). A learned model's score is one `np.dot` per pair
+    in `Model.score`; a matrix product may round differently, so it only screens: with `above`, rows
+    whose product is clearly below `above` (by far more than any rounding) keep it, and every other
+    row gets the per-pair `np.dot` — the exact score wherever it can reach `above`. Without `above`,
+    every row gets the per-pair `np.dot`.
+    """
     if model.weights is None:
-        scores = cold_score(x).tolist()
+        scores = cold_score(x) if len(x) else np.zeros(0, dtype=np.float64)
     else:
         weights = np.asarray(model.weights, dtype=np.float64)
-        scores = [float(np.dot(weights, row) + model.bias) for row in evidence(x)]
-    scores = [-10.0 if s.conflict else score for s, score in zip(pool, scores, strict=True)]
-    return scores, x.round(4).tolist()
+        ev = evidence(x) if len(x) else np.zeros((0, len(FEATURES)), dtype=np.float64)
+        scores = ev @ weights + model.bias
+        if above is None:
+            exact = np.arange(len(ev))
+        else:
+            margin = 1e-9 * (1.0 + abs(model.bias) + np.abs(ev) @ np.abs(weights))
+            exact = np.flatnonzero(scores >= above - margin)
+        for row in exact.tolist():
+            scores[row] = float(np.dot(weights, ev[row]) + model.bias)
+    return np.where(conflict != 0, -10.0, scores)

@@ -177,12 +177,7 @@ class ExactIndex(VectorIndex):
             return np.zeros((len(vectors), 0), dtype=np.float32)
         scores = np.asarray(vectors, dtype=np.float32) @ self._matrix[: self._size].T
         k = min(k, self._size)
-        np.negative(scores, out=scores)
-        if k < self._size:
-            scores.partition(k - 1, axis=1)
-        top = scores[:, :k]
-        top.sort(axis=1)
-        return -top
+        return top_values(scores, k)
 
     @_locked
     def vectors_of(self, keys: np.ndarray) -> np.ndarray:
@@ -191,6 +186,42 @@ class ExactIndex(VectorIndex):
 
     def memory_bytes(self) -> int:
         return int(self._matrix.nbytes + self._keys.nbytes) + len(self._row) * 100
+
+
+TOP_BLOCK = 16  # columns per block in `top_values`' screening
+
+
+def top_values(scores: np.ndarray, k: int) -> np.ndarray:
+    """The k largest values of each row of `scores`, descending (the array is overwritten).
+
+    The row's columns are dealt into blocks of `TOP_BLOCK` (block b: columns b, b + m, b + 2m, … for
+    m blocks; the last n mod `TOP_BLOCK` columns always stay in). The k largest values lie in the k
+    blocks with the largest maxima — a value in another block would have k blocks above it, each with a
+    value at least as large — so only those blocks are partitioned. The values are the row's own k
+    largest, exactly (equal values are interchangeable: only values are returned). Rows too short for
+    blocks to pay are partitioned whole.
+    """
+    rows, n = scores.shape
+    blocks = n // TOP_BLOCK
+    if k >= n or blocks < 4 * k:
+        np.negative(scores, out=scores)
+        if k < n:
+            scores.partition(k - 1, axis=1)
+        top = scores[:, :k]
+        top.sort(axis=1)
+        return -top
+    dealt = blocks * TOP_BLOCK
+    maxima = scores[:, :dealt].reshape(rows, TOP_BLOCK, blocks).max(axis=1)
+    chosen = np.argpartition(-maxima, k - 1, axis=1)[:, :k]
+    cols = (chosen[:, :, None] + blocks * np.arange(TOP_BLOCK)).reshape(rows, k * TOP_BLOCK)
+    values = np.take_along_axis(scores, cols, axis=1)
+    if n > dealt:
+        values = np.concatenate([values, scores[:, dealt:]], axis=1)
+    np.negative(values, out=values)
+    values.partition(k - 1, axis=1)
+    top = values[:, :k]
+    top.sort(axis=1)
+    return -top
 
 
 class HnswIndex(VectorIndex):

@@ -12,6 +12,7 @@ lists and suggestions (`hidden_ids`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -284,6 +285,20 @@ def _texts_of(workspace: Workspace, ids: Iterable[int]) -> dict[int, str]:
     return out
 
 
+@dataclass
+class _ChunkPools:
+    """Every item's pool as rows of one set of columns: item n's candidates are rows start[n]..start[n + 1]."""
+
+    ids: list[list[int]]
+    start: list[int]
+    columns: duplicates.PairColumns
+    stats: list[duplicates.PoolStats]
+
+    def pool(self, n: int) -> PoolIds:
+        s = self.start[n]
+        return [(pk, self.columns.signal(s + i)) for i, pk in enumerate(self.ids[n])], self.stats[n]
+
+
 def _pool_ids_many(
     workspace: Workspace,
     items: list[Feedback],
@@ -292,14 +307,32 @@ def _pool_ids_many(
 ) -> list[PoolIds]:
     """For each item: the ids of its nearest `pool_size` live items with their raw signals, and the pool's statistics.
 
+    `_pool_columns_many` as lists of (id, `Signals`).
+    """
+    chunk = _pool_columns_many(workspace, items, pool_size, vectors)
+    return [chunk.pool(n) for n in range(len(items))]
+
+
+def _pool_columns_many(
+    workspace: Workspace,
+    items: list[Feedback],
+    pool_size: int = CANDIDATE_POOL,
+    vectors: Mapping[int, np.ndarray] | None = None,
+) -> _ChunkPools:
+    """For each item: the ids of its nearest `pool_size` live items, their raw signals (as columns of the
+    whole chunk's pairs) and the pool's statistics.
+
     Batched for a chunk of items: one vector search for every item's pool (and its own hubness),
     one for the hubness of the union of the pools, one read of the pool items' texts, one BM25
-    statistics read. Each item's result is the same as for that item alone. `vectors`: the items'
-    current vectors if the caller has them (see `_vectors_of`).
+    statistics read, and the signals of all the chunk's pairs as numpy columns
+    (`duplicates.signals_columns`). Each item's result is the same as for that item alone, to the bit.
+    `vectors`: the items' current vectors if the caller has them (see `_vectors_of`).
     """
-    empty: PoolIds = ([], duplicates.PoolStats.of([]))
+    empty_stats = duplicates.PoolStats.of([])
+    no_pairs = duplicates.PairColumns.of([])
+    nothing = _ChunkPools([[] for _ in items], [0] * (len(items) + 1), no_pairs, [empty_stats] * len(items))
     if not items:
-        return []
+        return nothing
     embedder = get_embedder()
     item_vectors = _vectors_of(items, embedder, vectors)
     index = index_for(workspace, embedder)
@@ -310,9 +343,8 @@ def _pool_ids_many(
     # Dismissed pairs: a member the team said is not the item's duplicate never speaks for its group.
     dismissed = _dismissed_pairs(workspace, [i.pk for i in items]) if members_of else set()
     live = [n for n, v in enumerate(item_vectors) if np.any(v)]
-    results: list[PoolIds] = [empty] * len(items)
     if not live or not len(index):
-        return results
+        return nothing
     k = max(pool_size + len(survivor_of) + 1, duplicates.NEIGHBOURS + 1)
     all_keys, all_scores = index.search_many(np.stack([item_vectors[n] for n in live]), k)  # type: ignore[attr-defined]
     # pools[n]: (candidate id, the member whose text is compared, cosine). A merged item stands for
@@ -324,13 +356,13 @@ def _pool_ids_many(
         pool: list[tuple[int, int, float]] = []
         seen = {item.pk}
         for key, sc in zip(keys.tolist(), scores.tolist(), strict=True):
-            candidate = survivor_of.get(int(key), int(key))
-            if int(key) == item.pk or candidate in seen:
+            candidate = survivor_of.get(key, key)
+            if key == item.pk or candidate in seen:
                 continue
-            if candidate != int(key) and frozenset((item.pk, int(key))) in dismissed:
+            if candidate != key and frozenset((item.pk, key)) in dismissed:
                 continue
             seen.add(candidate)
-            pool.append((candidate, int(key), float(sc)))
+            pool.append((candidate, key, sc))
             if len(pool) == pool_size:
                 break
         pools[n] = pool
@@ -339,48 +371,75 @@ def _pool_ids_many(
         query_hubs[n] = duplicates.neighbourhood(head_scores, self_hits=1 if item.pk in set(head_keys.tolist()) else 0)
     union = np.array(sorted({member for pool in pools.values() for _, member, _ in pool}), dtype=np.int64)
     if not len(union):
-        return results
+        return nothing
     union_vectors = index.vectors_of(union)  # type: ignore[attr-defined]
     if hasattr(index, "top_scores"):  # the exact index: the same scores without keys (cheaper)
         union_top = index.top_scores(union_vectors, duplicates.NEIGHBOURS + 1)
     else:
         _, union_top = index.search_many(union_vectors, duplicates.NEIGHBOURS + 1)  # type: ignore[attr-defined]
-    hub_of = {int(key): duplicates.neighbourhood(row) for key, row in zip(union, union_top, strict=True)}
+    hub_of = dict(zip(union.tolist(), duplicates.neighbourhoods(union_top), strict=True))
     shown_ids = {candidate for pool in pools.values() for candidate, _, _ in pool}
     group_ids = {m for c in shown_ids for m in members_of.get(c, ())}
     wanted = set(union.tolist()) | shown_ids | group_ids
     # Each text's tokens and what the signals derive from them, once per text (not once per pair).
     profile_of = {pk: _text_profile(text) for pk, text in _texts_of(workspace, wanted).items()}
     stats = lexical.workspace_stats(workspace.pk)
-    avg_len = stats.avg_len
 
+    # Every pair of the chunk as a row: the query (an index into `queries`), the member compared, its cosine.
+    queries: list[duplicates.QueryProfile] = []
+    ids: list[list[int]] = [[] for _ in items]
+    query_of: list[int] = []
+    members: list[duplicates.TextProfile] = []
+    cosines: list[float] = []
+    q_hubs: list[float] = []
+    m_hubs: list[float] = []
+    buckets: list[tuple[int, int, int]] = []  # (row, item index, candidate id) of merged groups
     for n, pool in pools.items():
         if not pool:
             continue
-        query = duplicates.QueryProfile.of(_text_profile(item_text(items[n].title, items[n].text)), stats)
-        q_tokens = query.text.tokens
+        qn = len(queries)
+        queries.append(duplicates.QueryProfile.of(_text_profile(item_text(items[n].title, items[n].text)), stats))
         q_hub = query_hubs[n]
-        out = []
+        out = ids[n]
         for key, member_key, cosine in pool:
             member = profile_of.get(member_key)
             if member is None or key not in profile_of:
                 continue
-            sig = duplicates.signals_prepared(cosine, q_hub, hub_of[member_key], query, member, avg_len)
             if key in members_of:  # a merged group (otherwise the group is the candidate alone)
-                group = [
-                    m
-                    for m in sorted(members_of[key] | {key})
-                    if m != items[n].pk
-                    and m in profile_of
-                    and (m == key or frozenset((items[n].pk, m)) not in dismissed)
-                ]
-                if len(group) > 1:
-                    # Bucket: a merged group's words are all its texts (meaning: its closest member).
-                    bucket = [t for m in group for t in profile_of[m].tokens]
-                    sig = duplicates.with_bucket_words(sig, q_tokens, bucket, stats)
-            out.append((key, sig))
-        results[n] = (out, duplicates.PoolStats.of([sig for _, sig in out]))
-    return results
+                buckets.append((len(members), n, key))
+            out.append(key)
+            query_of.append(qn)
+            members.append(member)
+            cosines.append(cosine)
+            q_hubs.append(q_hub)
+            m_hubs.append(hub_of[member_key])
+    counts = [len(out) for out in ids]
+    start = [0, *itertools.accumulate(counts)]
+    if not members:
+        return nothing
+    columns = duplicates.signals_columns(
+        queries, np.array(query_of), members, np.array(cosines), np.array(q_hubs), np.array(m_hubs), stats.avg_len
+    )
+    for row, n, key in buckets:
+        group = [
+            m
+            for m in sorted(members_of[key] | {key})
+            if m != items[n].pk and m in profile_of and (m == key or frozenset((items[n].pk, m)) not in dismissed)
+        ]
+        if len(group) > 1:
+            # Bucket: a merged group's words are all its texts (meaning: its closest member).
+            bucket = [t for m in group for t in profile_of[m].tokens]
+            query_tokens = queries[query_of[row]].text.tokens
+            columns.lexical[row] = duplicates.with_bucket_words(
+                columns.signal(row), query_tokens, bucket, stats
+            ).lexical
+    pool_stats = [
+        duplicates.pool_stats_of_columns(columns.hub[start[n] : start[n + 1]], columns.lexical[start[n] : start[n + 1]])
+        if counts[n]
+        else empty_stats
+        for n in range(len(items))
+    ]
+    return _ChunkPools(ids, start, columns, pool_stats)
 
 
 # Per-process cache of text profiles by text (a text's profile depends on nothing else), so a chunk does
@@ -517,11 +576,24 @@ def suggest_duplicates_many(
     model = duplicate_model(workspace)
     ranked: list[tuple[Feedback, list[Candidate]]] = []
     chosen: list[tuple[Feedback, list[tuple[int, float, duplicates.Signals, list[float]]]]] = []
-    for item, pool in zip(items, _pool_ids_many(workspace, items, vectors=vectors), strict=True):
-        top = _rank_ids(model, pool, duplicates.SUGGEST_MAX * 2)
-        top = [c for c in top if c[1] >= model.threshold][: duplicates.SUGGEST_MAX]
-        if top:
-            chosen.append((item, top))
+    chunk = _pool_columns_many(workspace, items, vectors=vectors)
+    # Every pair of the chunk scored at once; an item files its best SUGGEST_MAX at or above the threshold
+    # (`_rank_ids`' order: score descending, pool order among equal scores).
+    mean, spread = duplicates.pair_stats(chunk.stats, [len(pks) for pks in chunk.ids])
+    x = duplicates.features_columns(chunk.columns, mean, spread)
+    scores = duplicates.scores_columns(model, x, chunk.columns.conflict, above=model.threshold)
+    above = np.flatnonzero(scores >= model.threshold)
+    owner = np.searchsorted(np.array(chunk.start[1:]), above, side="right")
+    by_item: dict[int, list[int]] = {}
+    for row, n in zip(above.tolist(), owner.tolist(), strict=True):
+        by_item.setdefault(n, []).append(row)
+    for n, rows in sorted(by_item.items()):
+        rows.sort(key=lambda r: -scores[r])
+        top = [
+            (chunk.ids[n][r - chunk.start[n]], float(scores[r]), chunk.columns.signal(r), x[r].round(4).tolist())
+            for r in rows[: duplicates.SUGGEST_MAX]
+        ]
+        chosen.append((items[n], top))
     if not chosen:
         return []
     # Model instances only for the candidates that are suggested (not for every pool member).
