@@ -446,9 +446,10 @@ def signals_columns(
 
     The same values to the bit: every signal is element-wise the same float64 arithmetic, and each
     pair's BM25 adds its shared terms' contributions one at a time in the query's term order (only the
-    shared terms: adding 0.0 for a missing one is where `bm25_prepared` skips it). Python still visits
-    each pair once, for set operations in C (shared words; identifier and version sets only when both
-    texts have some); the arithmetic is numpy over all pairs.
+    shared terms: adding 0.0 for a missing one is where `bm25_prepared` skips it). The shared terms
+    come from array lookups — each distinct candidate text's terms (of the queries' vocabulary) spread
+    over its pairs and looked up among its query's terms — so Python visits each distinct text once,
+    and a pair only when both texts carry identifiers or versions (set operations, as `signals_prepared`).
     """
     n = len(candidates)
     query_of = np.asarray(query_of, dtype=np.int64)
@@ -456,56 +457,92 @@ def signals_columns(
     hub = cosine - (np.asarray(query_hub, dtype=np.float64) + np.asarray(candidate_hub, dtype=np.float64)) / 2
     identifiers = np.zeros(n, dtype=np.float64)
     conflict = np.zeros(n, dtype=np.float64)
-    # BM25 entries (pair, query term position, tf) of the shared words, and each entry's rank within its pair.
-    e_pair: list[int] = []
-    e_term: list[int] = []
-    e_tf: list[int] = []
-    e_rank: list[int] = []
-    doc_len = np.zeros(n, dtype=np.float64)
-    positions = [{term: j for j, (term, _, _) in enumerate(q.terms)} for q in queries]
-    scored = [q.self_score > 0 for q in queries]
-    for i, (qn, c) in enumerate(zip(query_of.tolist(), candidates, strict=True)):
-        q = queries[qn]
-        qt = q.text
-        if scored[qn]:
-            shared = qt.counts.keys() & c.counts.keys()
-            if shared:
-                pos = positions[qn]
-                counts = c.counts
-                for rank, j in enumerate(sorted(pos[t] for t in shared)):
-                    e_pair.append(i)
-                    e_term.append(j)
-                    e_tf.append(counts[q.terms[j][0]])
-                    e_rank.append(rank)
-                doc_len[i] = len(c.tokens)
-        if qt.ids and c.ids:
-            identifiers[i] = len(qt.ids & c.ids) / len(qt.ids | c.ids)
-        if qt.versions and c.versions and profiles_conflict(qt, c):
-            conflict[i] = 1.0
     lex = np.zeros(n, dtype=np.float64)
-    if e_pair:
-        pair = np.array(e_pair, dtype=np.int64)
-        term = np.array(e_term, dtype=np.int64)
-        tf = np.array(e_tf, dtype=np.float64)
-        rank = np.array(e_rank, dtype=np.int64)
-        width = max(len(q.terms) for q in queries)
-        idf = np.zeros((len(queries), width), dtype=np.float64)
-        weight = np.zeros((len(queries), width), dtype=np.float64)
-        for qn, q in enumerate(queries):
-            for j, (_, term_idf, q_weight) in enumerate(q.terms):
-                idf[qn, j] = term_idf
-                weight[qn, j] = q_weight
-        qn_of = query_of[pair]
-        norm = lexical.K1 * (1 - lexical.B + lexical.B * doc_len[pair] / avg_len)
-        contribution = idf[qn_of, term] * tf * (lexical.K1 + 1) / (tf + norm) * weight[qn_of, term]
-        score = np.zeros(n, dtype=np.float64)
-        for r in range(int(rank.max()) + 1):  # term by term, in the query's order, as `bm25_prepared` adds
-            at = rank == r
-            score[pair[at]] += contribution[at]  # a pair appears once per rank
-        hit = np.zeros(n, dtype=bool)
-        hit[pair] = True
-        self_score = np.array([q.self_score for q in queries], dtype=np.float64)[query_of]
-        np.divide(score, self_score, out=lex, where=hit)
+    if not n:
+        return PairColumns(cosine, hub, lex, identifiers, conflict)
+    # The queries' vocabulary; each query's (query, term) keys with the term's position in the query's order.
+    vocab: dict[str, int] = {}
+    for q in queries:
+        for term, _, _ in q.terms:
+            vocab.setdefault(term, len(vocab))
+    size = max(len(vocab), 1)
+    width = max((len(q.terms) for q in queries), default=0)
+    idf = np.zeros((len(queries), max(width, 1)), dtype=np.float64)
+    weight = np.zeros_like(idf)
+    q_keys: list[int] = []
+    q_pos: list[int] = []
+    for qn, q in enumerate(queries):
+        if q.self_score <= 0:  # `QueryProfile.lexical`: 0.0 (no terms are looked up)
+            continue
+        for j, (term, term_idf, q_weight) in enumerate(q.terms):
+            idf[qn, j] = term_idf
+            weight[qn, j] = q_weight
+            q_keys.append(qn * size + vocab[term])
+            q_pos.append(j)
+    # Each distinct candidate text once: its terms in the vocabulary (id, count), its length, id/version flags.
+    slot: dict[int, int] = {}
+    unique: list[TextProfile] = []
+    member = np.empty(n, dtype=np.int64)
+    u_terms: list[int] = []
+    u_tf: list[int] = []
+    u_start = [0]
+    for i, c in enumerate(candidates):
+        u = slot.get(id(c))
+        if u is None:
+            u = slot[id(c)] = len(unique)
+            unique.append(c)
+            for term, count in c.counts.items():
+                v = vocab.get(term)
+                if v is not None:
+                    u_terms.append(v)
+                    u_tf.append(count)
+            u_start.append(len(u_terms))
+        member[i] = u
+    if q_keys and u_terms:
+        order = np.argsort(np.array(q_keys, dtype=np.int64), kind="stable")
+        keys = np.array(q_keys, dtype=np.int64)[order]
+        positions = np.array(q_pos, dtype=np.int64)[order]
+        starts = np.array(u_start, dtype=np.int64)
+        per_pair = (starts[1:] - starts[:-1])[member]  # the candidate's vocabulary terms, per pair
+        total = int(per_pair.sum())
+        pair = np.repeat(np.arange(n, dtype=np.int64), per_pair)
+        first = np.cumsum(per_pair) - per_pair
+        entry = np.repeat(starts[:-1][member] - first, per_pair) + np.arange(total, dtype=np.int64)
+        term = np.array(u_terms, dtype=np.int64)[entry]
+        tf_all = np.array(u_tf, dtype=np.int64)[entry]
+        wanted = query_of[pair] * size + term
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        shared = keys[at] == wanted
+        pair, tf_all, j = pair[shared], tf_all[shared], positions[at[shared]]
+        if len(pair):
+            # Each pair's shared terms in the query's order, and each one's rank within its pair.
+            by = np.argsort(pair * max(width, 1) + j, kind="stable")
+            pair, j, tf = pair[by], j[by], tf_all[by].astype(np.float64)
+            new_pair = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+            rank = np.arange(len(pair)) - np.repeat(new_pair, np.diff(np.r_[new_pair, len(pair)]))
+            doc_len = np.array([len(c.tokens) for c in unique], dtype=np.float64)[member[pair]]
+            qn_of = query_of[pair]
+            norm = lexical.K1 * (1 - lexical.B + lexical.B * doc_len / avg_len)
+            contribution = idf[qn_of, j] * tf * (lexical.K1 + 1) / (tf + norm) * weight[qn_of, j]
+            score = np.zeros(n, dtype=np.float64)
+            for r in range(int(rank.max()) + 1):  # term by term, in the query's order, as `bm25_prepared` adds
+                hit_r = rank == r
+                score[pair[hit_r]] += contribution[hit_r]  # a pair appears once per rank
+            hit = np.zeros(n, dtype=bool)
+            hit[pair] = True
+            self_score = np.array([q.self_score for q in queries], dtype=np.float64)[query_of]
+            np.divide(score, self_score, out=lex, where=hit)
+    # Identifier overlap and the version veto: only pairs where both texts carry some.
+    q_ids = np.array([bool(q.text.ids) for q in queries] or [False])[query_of]
+    q_versions = np.array([bool(q.text.versions) for q in queries] or [False])[query_of]
+    c_ids = np.array([bool(c.ids) for c in unique])[member]
+    c_versions = np.array([bool(c.versions) for c in unique])[member]
+    for i in np.flatnonzero(q_ids & c_ids).tolist():
+        a, b = queries[query_of[i]].text.ids, candidates[i].ids
+        identifiers[i] = len(a & b) / len(a | b)
+    for i in np.flatnonzero(q_versions & c_versions).tolist():
+        if profiles_conflict(queries[query_of[i]].text, candidates[i]):
+            conflict[i] = 1.0
     return PairColumns(cosine, hub, lex, identifiers, conflict)
 
 
