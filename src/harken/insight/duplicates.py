@@ -508,9 +508,9 @@ def signals_columns(
         pair = np.repeat(np.arange(n, dtype=np.int64), per_pair)
         first = np.cumsum(per_pair) - per_pair
         entry = np.repeat(starts[:-1][member] - first, per_pair) + np.arange(total, dtype=np.int64)
-        term = np.array(u_terms, dtype=np.int64)[entry]
+        term_id = np.array(u_terms, dtype=np.int64)[entry]
         tf_all = np.array(u_tf, dtype=np.int64)[entry]
-        wanted = query_of[pair] * size + term
+        wanted = query_of[pair] * size + term_id
         at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         shared = keys[at] == wanted
         pair, tf_all, j = pair[shared], tf_all[shared], positions[at[shared]]

@@ -587,11 +587,11 @@ def suggest_duplicates_many(
     by_item: dict[int, list[int]] = {}
     for row, n in zip(above.tolist(), owner.tolist(), strict=True):
         by_item.setdefault(n, []).append(row)
-    for n, rows in sorted(by_item.items()):
-        rows.sort(key=lambda r: -scores[r])
+    for n, best in sorted(by_item.items()):
+        best.sort(key=lambda r: -scores[r])
         top = [
             (chunk.ids[n][r - chunk.start[n]], float(scores[r]), chunk.columns.signal(r), x[r].round(4).tolist())
-            for r in rows[: duplicates.SUGGEST_MAX]
+            for r in best[: duplicates.SUGGEST_MAX]
         ]
         chosen.append((items[n], top))
     if not chosen:
