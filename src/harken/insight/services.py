@@ -482,17 +482,6 @@ def _rank(model: duplicates.Model, pool: PoolSignals, limit: int) -> list[Candid
     return out[:limit]
 
 
-def _rank_ids(
-    model: duplicates.Model, pool: PoolIds, limit: int
-) -> list[tuple[int, float, duplicates.Signals, list[float]]]:
-    """`_rank` on a pool of ids: (candidate id, score, signals, features), best first (same order)."""
-    ids, stats = pool
-    scores, feats = duplicates.score_pool(model, [sig for _, sig in ids], stats)
-    out = [(pk, score, sig, f) for (pk, sig), score, f in zip(ids, scores, feats, strict=True)]
-    out.sort(key=lambda c: -c[1])
-    return out[:limit]
-
-
 def duplicate_candidates(workspace: Workspace, feedback: Feedback, limit: int = 10) -> list[Candidate]:
     """Items that may be the same request as `feedback`, by the workspace's duplicate score, best first.
 
@@ -578,7 +567,7 @@ def suggest_duplicates_many(
     chosen: list[tuple[Feedback, list[tuple[int, float, duplicates.Signals, list[float]]]]] = []
     chunk = _pool_columns_many(workspace, items, vectors=vectors)
     # Every pair of the chunk scored at once; an item files its best SUGGEST_MAX at or above the threshold
-    # (`_rank_ids`' order: score descending, pool order among equal scores).
+    # (`_rank`'s order: score descending, pool order among equal scores).
     mean, spread = duplicates.pair_stats(chunk.stats, [len(pks) for pks in chunk.ids])
     x = duplicates.features_columns(chunk.columns, mean, spread)
     scores = duplicates.scores_columns(model, x, chunk.columns.conflict, above=model.threshold)
