@@ -734,3 +734,67 @@ def test_the_workspace_own_name_is_no_title() -> None:
     uses = sparse.csc_matrix(np.array([[1, 0, 1, 1], [1, 1, 1, 1], [0, 0, 1, 0]]))
     spread = labeling.spread_names(terms, uses, np.array([2, 1, 3, 2]), lex)
     assert spread.tolist() == [True, False, True, True]
+
+
+def test_a_time_phrase_is_no_topic() -> None:
+    """The demo titled a login theme "Logged in for weeks": a phrase that says when, not what. A time
+    adverbial is cut from a candidate ("syncs delayed by hours" → "syncs delayed"), or the candidate
+    goes; a time word before a noun is a modifier and stays ("Monday report")."""
+    from harken.insight.themes import labeling
+
+    for phrase in ("logged in for weeks", "since monday", "every day", "analyst takes two weeks", "failed overnight"):
+        assert labeling.time_phrase(phrase), phrase
+    for phrase in ("monday report", "load times", "weekly email", "export to excel"):
+        assert not labeling.time_phrase(phrase), phrase
+    assert labeling.time_cut("syncs delayed by hours") == "syncs delayed"
+    assert labeling.time_cut("broke three pipelines yesterday") == "broke three pipelines"
+    assert labeling.time_cut("every day") == "" and labeling.time_cut("monday report") is None
+
+    login = [
+        "Other apps keep me logged in for weeks, please add Face ID login",
+        "Face ID login please, other apps keep me logged in for weeks",
+        "Other apps keep me logged in for weeks. Face ID login would be nice",
+        "Keep me logged in for weeks like other apps",
+    ]
+    centroids = np.array([[1.0, 0.0]], dtype=np.float32)
+    [phrases] = labeling.key_phrases(
+        login, np.zeros(len(login), dtype=np.int64), 1, centroids, _favouring("weeks", "face")
+    )
+    assert phrases and not any(labeling.time_phrase(p) for p in phrases), phrases
+    assert "login" in phrases[0].lower().split(), phrases
+
+
+def test_a_lone_word_or_a_wish_gives_way_to_the_noun_phrase_of_the_same_items() -> None:
+    """The demo titled its blank-report group "Missing" (an adjective alone) and a pricing theme
+    "Discount would help" (a wish). A one-word or modal title gives way to the most relevant noun
+    phrase of 2–4 words that contains its word and is used at least half as often."""
+    from harken.insight.themes import labeling
+
+    report = ["Missing charts in the report email"] * 2 + ["The report email has missing charts"]
+    report += ["The charts in the report are blank", "The missing charts again", "Missing, the charts"]
+    texts = report + ["The charts look fine"]  # context: in no theme
+    labels = np.array([0] * len(report) + [-1])
+    centroids = np.array([[1.0, 0.0]], dtype=np.float32)
+
+    def encode(phrases: list[str]) -> np.ndarray:  # the lone adjective is closest to the centroid
+        xs = [0.95 if p == "missing" else 0.8 if "missing" in p.split() else 0.5 for p in phrases]
+        return np.asarray([[x, np.sqrt(1 - x * x)] for x in xs], dtype=np.float32).reshape(-1, 2)
+
+    [phrases] = labeling.key_phrases(texts, labels, 1, centroids, encode)
+    assert phrases[0].lower() == "missing charts", phrases
+
+    lex = labeling.lexicon(
+        [
+            "A nonprofit discount would help us",
+            "The nonprofit discount would help",
+            "The discount is fair",
+            "Ask the agent",
+        ],
+        frozenset({"a", "the", "us", "would", "is"}),
+    )
+    others = [("nonprofit discount", 2.0, 0.4), ("discount is fair", 1.0, 0.9), ("agent", 1.0, 0.95)]
+    assert lex.noun_phrase_for("discount would help", others, 2.0) == "nonprofit discount"
+    assert lex.noun_phrase_for("discount", [("nonprofit discount", 1.0, 0.4)], 4.0) is None  # used too rarely
+    assert lex.noun_phrase_for("nonprofit discount", others, 2.0) is None  # not weak: stays
+    # No clause-like phrase ("complains that the dashboard") stands in for a word.
+    assert lex.noun_phrase_for("dashboard", [("complains that the dashboard", 3.0, 0.9)], 3.0) is None

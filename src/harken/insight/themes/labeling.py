@@ -204,6 +204,67 @@ PREPOSITIONS = frozenset({"of", "for", "with", "in", "on", "from", "about", "int
 AUXILIARIES = frozenset(
     {"is", "was", "were", "are", "be", "can", "could", "will", "would", "should", "has", "have", "had", "does", "did"}
 )
+# Time words (a closed class of English, not fitted to any data): a phrase that ends in one or
+# has one after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
+# day", "takes two weeks", "failed overnight") says when, not what: no topic. Before a noun a time
+# word is a modifier and stays ("Monday report", "weekly email" is no time noun).
+TIME_WORDS = frozenset(
+    {
+        "second", "minute", "hour", "day", "night", "week", "weekend", "month", "quarter", "year",
+        "morning", "afternoon", "evening", "today", "tonight", "yesterday", "tomorrow", "overnight",
+        "ago", "lately", "recently", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
+        "september", "october", "november", "december",
+    }
+)  # fmt: skip
+_TIME_ADVERBS = frozenset({"today", "tonight", "yesterday", "tomorrow", "overnight", "ago", "lately", "recently"})
+_TIME_LEADS = frozenset(
+    {
+        "for", "since", "every", "each", "last", "next", "this", "per", "all", "few", "couple", "in",
+        "over", "past", "until", "after", "before", "within", "during", "a", "an", "one", "two",
+        "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many", "some",
+        "whole", "entire", "same",
+    }
+)  # fmt: skip
+# Modals: a phrase holding one is a wish or a guess ("discount would help", "tokens should be"),
+# not the name of a topic. (A problem stated with "is"/"are" — "Syncs are queued" — names one.)
+CLAUSE_WORDS = frozenset({"would", "could", "should", "can", "will", "may", "might", "must", "shall"})
+
+
+def _time_word(word: str) -> bool:
+    return word in TIME_WORDS or (word.endswith("s") and word[:-1] in TIME_WORDS)
+
+
+def time_cut(phrase: str) -> str | None:
+    """`phrase` without its time adverbial ("syncs delayed by hours" → "syncs delayed", "every day"
+    → ""); None if it has none (`time_phrase`)."""
+    if not time_phrase(phrase):
+        return None
+    words = phrase.lower().split()
+    for i, word in enumerate(words):
+        if _time_word(word):
+            lead = i - 1 if i and (words[i - 1] in _TIME_LEADS or words[i - 1][0].isdigit()) else i
+            while lead > 0 and words[lead - 1] in _TIME_LEADS | PREPOSITIONS:
+                lead -= 1
+            return " ".join(phrase.split()[:lead])
+    return ""
+
+
+def time_phrase(phrase: str) -> bool:
+    """The phrase says when, not what: it ends in a time word, holds a time adverb, or has a time
+    word right after a preposition, quantifier or number ("logged in for weeks", "since Monday",
+    "every day", "analyst takes two weeks", "failed overnight"); "Monday report" is a topic."""
+    words = phrase.lower().split()
+    for i, word in enumerate(words):
+        if not _time_word(word):
+            continue
+        if word in _TIME_ADVERBS or i == len(words) - 1:
+            return True
+        if i and (words[i - 1] in _TIME_LEADS or words[i - 1][0].isdigit()):
+            return True
+    return False
+
+
 _SENTENCES = re.compile(r"[.!?;:\n()\[\]\"“”]+")
 
 
@@ -272,6 +333,36 @@ class Lexicon:
             or self.subject[word]
             or word in self.surface
         )
+
+    def weak_title(self, phrase: str) -> bool:
+        """One word ("Agent", "Missing") or a wish ("Discount would help": a modal inside)."""
+        words = phrase.split()
+        return len(words) == 1 or any(w in CLAUSE_WORDS for w in words)
+
+    def noun_phrase_for(self, phrase: str, others: Sequence[tuple[str, float, float]], count: float) -> str | None:
+        """For a weak title (`weak_title`) used `count` times, the most relevant of `others` (phrase,
+        uses, relevance) that names the same thing more fully and is used at least half as often:
+        a noun phrase of 2–4 words (no modal; inside it only determiners and prepositions, no
+        "that", "is", "when"; a word used where nouns go at its end) that contains the one word
+        ("Missing" → "Missing charts") or a content word of the wish ("Discount would help" →
+        "Nonprofit discount"). None if none is."""
+        words = phrase.split()
+        if not self.weak_title(phrase):
+            return None
+        content = {w for w in words if w not in self.stop}
+        glue = DETERMINERS | PREPOSITIONS | {"to", "and"}
+        fits = [
+            (relevance, other)
+            for other, uses, relevance in others
+            if 2 <= len(ws := other.split()) <= 4
+            and uses * 2 >= count
+            and content & set(ws)
+            and not self.weak_title(other)
+            and all(w in glue or w not in self.stop for w in ws[1:-1])
+            and self.nounish(ws[-1])
+            and not time_phrase(other)
+        ]
+        return max(fits)[1] if fits else None
 
     def fragment(self, phrase: str, continued: Counter[str]) -> bool:
         """The phrase is cut out of a longer one: every one of its uses (`continued`: the word that
@@ -376,6 +467,7 @@ def key_phrases(
     encode: Callable[[list[str]], np.ndarray],
     top: int = NAME_KEYWORDS,
     parts: np.ndarray | None = None,
+    explain: list[list[tuple[str, float]]] | None = None,
 ) -> list[list[str]]:
     """KeyBERT-style key phrases per theme: candidate spans pre-selected by c-TF-IDF, ranked by cosine
     to the theme centroid, diversified with maximal marginal relevance. `encode` = the embedder.
@@ -385,7 +477,8 @@ def key_phrases(
     most of its items, rank first, so a phrase one smaller sub-theme repeats ("Export everything to
     Excel", 27 of 272 items) does not title the whole ("Excel"). The finest themes available (the
     parts, else the themes) also tell the workspace's own names, which title nothing: see
-    `spread_names`."""
+    `spread_names`. `explain`, if given, receives each theme's candidates (phrase, cosine to the
+    centroid; 2 less outside a top-level theme's core) best first, for debugging titles."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     stop = frozenset(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS)
@@ -431,6 +524,12 @@ def key_phrases(
     # A phrase must occur at least twice in its theme (once is one person's wording).
     weights[tf < 2] = 0
     good_end = np.array([lex.good_end(str(term)) for term in terms], dtype=bool)
+    vocabulary = {str(term): j for j, term in enumerate(terms)}
+
+    def untimed(j: int) -> int | None:
+        cut = time_cut(str(terms[j]))
+        return j if cut is None else vocabulary.get(cut)
+
     picked: list[list[int]] = []
     wanted: list[int] = []
     for t in range(n_themes):
@@ -441,6 +540,11 @@ def key_phrases(
         # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
         # go), if the theme has any such.
         good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
+        # A time adverbial says when, not what: "syncs delayed by hours" is read as "syncs delayed"
+        # (if that is a phrase of the theme too; else the phrase goes).
+        good = list(
+            dict.fromkeys(k for j in good if (k := untimed(j)) is not None and weights[t, k] > 0 and good_end[k])
+        )
         continued = _continuations(docs[t], [str(terms[j]) for j in good])
         whole = [
             j
@@ -462,6 +566,8 @@ def key_phrases(
         cands = picked[t]
         if not cands:
             out.append([])
+            if explain is not None:
+                explain.append([])
             continue
         cv = vectors[[row[j] for j in cands]]
         relevance = cv @ centroids[t]
@@ -472,12 +578,31 @@ def key_phrases(
             core = (covered[t, cands] * 2 > 1) | (uses[largest[t], cands].toarray().ravel() > 0)
             if core.any():
                 relevance = np.where(core, relevance, relevance - 2)
+        if explain is not None:
+            explain.append([(str(terms[cands[c]]), float(relevance[c])) for c in np.argsort(-relevance, kind="stable")])
         chosen: list[int] = []
         while len(chosen) < min(top, len(cands)):
             redundancy = (cv @ cv[chosen].T).max(axis=1) if chosen else np.zeros(len(cands))
             mmr = (1 - MMR_DIVERSITY) * relevance - MMR_DIVERSITY * redundancy
             mmr[chosen] = -np.inf
             chosen.append(int(np.argmax(mmr)))
+        # A weak pick (one word, a clause, no noun at its end) gives way to the most relevant noun
+        # phrase that shares a content word with it and is used at least half as often in the theme
+        # ("Missing" → "Missing charts", "Discount would help" → "Nonprofit discount").
+        core_of = relevance > relevance.max() - 2 if parts is not None else np.ones(len(cands), dtype=bool)
+        for k, c in enumerate(chosen):
+            better = lex.noun_phrase_for(
+                str(terms[cands[c]]),
+                [
+                    (str(terms[cands[d]]), float(tf[t, cands[d]]), float(relevance[d]))
+                    for d in range(len(cands))
+                    if core_of[d] >= core_of[c]
+                ],
+                float(tf[t, cands[c]]),
+            )
+            if better is not None:
+                chosen[k] = next(d for d in range(len(cands)) if str(terms[cands[d]]) == better)
+        chosen = list(dict.fromkeys(chosen))
         phrases = [str(terms[cands[c]]) for c in chosen]
         if " " not in phrases[0] and len(phrases[0]) <= 3:
             # One short word ("nps") is not a title: the most relevant candidate that contains it
