@@ -204,8 +204,8 @@ PREPOSITIONS = frozenset({"of", "for", "with", "in", "on", "from", "about", "int
 AUXILIARIES = frozenset(
     {"is", "was", "were", "are", "be", "can", "could", "will", "would", "should", "has", "have", "had", "does", "did"}
 )
-# Time words (a closed class of English, not fitted to any data): a phrase that ends in one or
-# has one after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
+# Time words (a closed class of English, not fitted to any data): a phrase that is one, or has
+# one after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
 # day", "takes two weeks", "failed overnight") says when, not what: no topic. Before a noun a time
 # word is a modifier and stays ("Monday report", "weekly email" is no time noun).
 TIME_WORDS = frozenset(
@@ -220,7 +220,7 @@ TIME_WORDS = frozenset(
 _TIME_ADVERBS = frozenset({"today", "tonight", "yesterday", "tomorrow", "overnight", "ago", "lately", "recently"})
 _TIME_LEADS = frozenset(
     {
-        "for", "since", "every", "each", "last", "next", "this", "per", "all", "few", "couple", "in",
+        "for", "since", "by", "every", "each", "last", "next", "this", "per", "all", "few", "couple", "in",
         "over", "past", "until", "after", "before", "within", "during", "a", "an", "one", "two",
         "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many", "some",
         "whole", "entire", "same",
@@ -251,14 +251,14 @@ def time_cut(phrase: str) -> str | None:
 
 
 def time_phrase(phrase: str) -> bool:
-    """The phrase says when, not what: it ends in a time word, holds a time adverb, or has a time
-    word right after a preposition, quantifier or number ("logged in for weeks", "since Monday",
-    "every day", "analyst takes two weeks", "failed overnight"); "Monday report" is a topic."""
+    """The phrase says when, not what: it is a time word, holds a time adverb, or has a time word
+    right after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
+    day", "analyst takes two weeks", "failed overnight"); "Monday report", "fiscal year" are topics."""
     words = phrase.lower().split()
     for i, word in enumerate(words):
         if not _time_word(word):
             continue
-        if word in _TIME_ADVERBS or i == len(words) - 1:
+        if word in _TIME_ADVERBS or len(words) == 1:
             return True
         if i and (words[i - 1] in _TIME_LEADS or words[i - 1][0].isdigit()):
             return True
@@ -590,6 +590,7 @@ def key_phrases(
         # phrase that shares a content word with it and is used at least half as often in the theme
         # ("Missing" → "Missing charts", "Discount would help" → "Nonprofit discount").
         core_of = relevance > relevance.max() - 2 if parts is not None else np.ones(len(cands), dtype=bool)
+        weak: list[int] = []
         for k, c in enumerate(chosen):
             better = lex.noun_phrase_for(
                 str(terms[cands[c]]),
@@ -602,7 +603,8 @@ def key_phrases(
             )
             if better is not None:
                 chosen[k] = next(d for d in range(len(cands)) if str(terms[cands[d]]) == better)
-        chosen = list(dict.fromkeys(chosen))
+                weak.append(c)  # still an alternative, last (`distinct_titles`)
+        chosen = list(dict.fromkeys(chosen + weak))
         phrases = [str(terms[cands[c]]) for c in chosen]
         if " " not in phrases[0] and len(phrases[0]) <= 3:
             # One short word ("nps") is not a title: the most relevant candidate that contains it
