@@ -613,8 +613,31 @@ def key_phrases(
             longer = [c for c in longer if " " in str(terms[cands[c]])]
             if longer:
                 phrases = [str(terms[cands[longer[0]]]), *(p for p in phrases if p != str(terms[cands[longer[0]]]))]
+        if " " not in phrases[0]:
+            # Still one word ("Agent"): the clause its uses share, if most of them share one to its
+            # end ("The agent knew exactly what was wrong." ×23 → "Agent knew exactly what was wrong").
+            clause = _shared_clause(docs[t], phrases[0], stop)
+            if clause is not None:
+                phrases = [clause, *phrases]
         out.append([lex.restore(p) for p in phrases])
     return out
+
+
+def _shared_clause(doc: str, word: str, stop: frozenset[str], longest: int = 7) -> str | None:
+    """The words from `word` to the end of its clause, if more than half of its uses in `doc` go on
+    with the same ones, in 3 to `longest` words, not ending in a stop word nor saying when; else None."""
+    tails: Counter[str] = Counter()
+    for clause in _CLAUSES.split(doc.lower()):
+        words = _SPAN_WORD.findall(clause)
+        for i, w in enumerate(words):
+            if w == word:
+                tails[" ".join(words[i:]) if len(words) - i <= longest else ""] += 1
+    if not tails:
+        return None
+    tail, n = tails.most_common(1)[0]
+    ok = n * 2 > sum(tails.values()) and len(tail.split()) >= 3 and tail.split()[-1] not in stop
+    ok = ok and not time_phrase(tail)
+    return tail if ok else None
 
 
 def title_from(phrases: Sequence[str], keywords: Sequence[str] = (), fallback: str = "Untitled theme") -> str:
