@@ -742,7 +742,8 @@ def test_a_time_phrase_is_no_topic() -> None:
     goes; a time word before a noun is a modifier and stays ("Monday report")."""
     from harken.insight.themes import labeling
 
-    for phrase in ("logged in for weeks", "since monday", "every day", "analyst takes two weeks", "failed overnight"):
+    timed = ("logged in for weeks", "since monday", "every day", "analyst takes two weeks", "failed overnight")
+    for phrase in (*timed, "week because the pipeline"):
         assert labeling.time_phrase(phrase), phrase
     for phrase in ("monday report", "load times", "weekly email", "export to excel", "change the fiscal year"):
         assert not labeling.time_phrase(phrase), phrase

@@ -226,6 +226,8 @@ _TIME_LEADS = frozenset(
         "whole", "entire", "same",
     }
 )  # fmt: skip
+# After a leading time word, these end its adverbial ("week | because the pipeline", "Monday | and").
+_GLUE_AFTER_TIME = frozenset({"because", "and", "but", "so", "when", "after", "before", "since", "until", "or"})
 # Modals: a phrase holding one is a wish or a guess ("discount would help", "tokens should be"),
 # not the name of a topic. (A problem stated with "is"/"are" — "Syncs are queued" — names one.)
 CLAUSE_WORDS = frozenset({"would", "could", "should", "can", "will", "may", "might", "must", "shall"})
@@ -255,6 +257,8 @@ def time_phrase(phrase: str) -> bool:
     right after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
     day", "analyst takes two weeks", "failed overnight"); "Monday report", "fiscal year" are topics."""
     words = phrase.lower().split()
+    if _time_word(words[0]) and len(words) > 1 and words[1] in _GLUE_AFTER_TIME:
+        return True  # cut from "a week | because the pipeline…", "every Monday | and …"
     for i, word in enumerate(words):
         if not _time_word(word):
             continue
