@@ -89,8 +89,8 @@ def main() -> None:
     out: dict[str, Any] = {"workspace_items": len(data), "before": args.before}
     rows: list[tuple[str, str, str, int]] = []
     for level, labels, n, parts in (("top", top, len(groups), sub), ("sub", sub, len(themes), None)):
-        old, _, why_old, sizes = retitle(before, data, labels, n, parts, False, args.single)
-        new, phrases, why, _ = retitle(labeling, data, labels, n, parts, True, args.single)
+        old, _, _, sizes = retitle(before, data, labels, n, parts, False, args.single)
+        new, _, why, _ = retitle(labeling, data, labels, n, parts, True, args.single)
         out[level] = [{"items": s, "before": o, "after": a} for o, a, s in zip(old, new, sizes, strict=True)]
         parent = {k: group_index.get(t.parent_id or -1, -1) for k, t in enumerate(themes)}
         for k in np.argsort([-s for s in sizes], kind="stable"):
