@@ -530,25 +530,22 @@ def key_phrases(
     good_end = np.array([lex.good_end(str(term)) for term in terms], dtype=bool)
     vocabulary = {str(term): j for j, term in enumerate(terms)}
 
-    def untimed(j: int) -> int | None:
+    def untimed(t: int, j: int) -> int | None:
+        """Phrase j read without its time adverbial: j if it has none, or if what is left is no
+        candidate of theme t (used twice, a good end, a noun, adjective or participle last, not cut
+        out of a longer phrase) or one word (then the phrase keeps its time words); None if it is
+        all time."""
         cut = time_cut(str(terms[j]))
-        return j if cut is None else vocabulary.get(cut)
+        if cut is None:
+            return j
+        if not cut:
+            return None
+        k = vocabulary.get(cut)
+        fits = k is not None and weights[t, k] > 0 and good_end[k] and len(cut.split()) >= 2
+        fits = fits and lex.nominal(cut.split()[-1])  # no finite verb at its end ("dashboard takes")
+        return k if fits and not lex.fragment(cut, _continuations(docs[t], [cut])[cut]) else j
 
-    picked: list[list[int]] = []
-    wanted: list[int] = []
-    for t in range(n_themes):
-        ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
-        # The workspace's own names ("Acme Analytics") say nothing about a theme.
-        ranked = [j for j in ranked if not spread_name[j]] or ranked
-        # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
-        # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
-        # go), if the theme has any such.
-        good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
-        # A time adverbial says when, not what: "syncs delayed by hours" is read as "syncs delayed"
-        # (if that is a phrase of the theme too; else the phrase goes).
-        good = list(
-            dict.fromkeys(k for j in good if (k := untimed(j)) is not None and weights[t, k] > 0 and good_end[k])
-        )
+    def select(t: int, good: list[int], ranked: list[int]) -> list[int]:
         continued = _continuations(docs[t], [str(terms[j]) for j in good])
         whole = [
             j
@@ -557,13 +554,49 @@ def key_phrases(
             and (" " in str(terms[j]) or lex.nounish(str(terms[j])))
         ]
         named = [j for j in whole if any(w not in stop and lex.nounish(w) for w in str(terms[j]).split())]
-        order = named or whole or good or ranked[:PHRASE_CANDIDATES]
+        return named or whole or good or ranked[:PHRASE_CANDIDATES]
+
+    picked: list[list[int]] = []
+    wanted: list[int] = []
+    plain: list[int] = []  # the candidates without the time rule (see `vectors`)
+    shortened: list[dict[int, list[int]]] = []  # per theme: a phrase cut from time phrases → those
+    for t in range(n_themes):
+        ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
+        # The workspace's own names ("Acme Analytics") say nothing about a theme.
+        ranked = [j for j in ranked if not spread_name[j]] or ranked
+        # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
+        # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
+        # go), if the theme has any such.
+        good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
+        # A time adverbial says when, not what: "white dashboard all day" is read as "white
+        # dashboard" if that is a phrase of the theme too and no fragment ("dashboard takes") nor a
+        # lone word ("pipelines"): else the phrase keeps its time words. A bare time phrase goes.
+        timed = {j: untimed(t, j) for j in good}
+        cut_from: dict[int, list[int]] = {}
+        for j, k in timed.items():
+            if k is not None and k != j:
+                cut_from.setdefault(k, []).append(j)
+        shortened.append(cut_from)
+        untimed_good = list(dict.fromkeys(k for k in timed.values() if k is not None))
+        plain.extend(select(t, good, ranked))
+        order = select(t, untimed_good, ranked)
         picked.append(order)
         wanted.extend(order)
     unique = sorted(set(wanted))
     if not unique:
         return [[] for _ in range(n_themes)]
-    vectors = np.asarray(encode([str(terms[j]) for j in unique]), dtype=np.float32)
+    # The candidates the themes would have without the time rule are encoded as one call, as before,
+    # and the phrases the rule adds as another: int8 quantises per batch, so encoding them together
+    # would move every other phrase's vector (and unrelated titles) whenever the rule changes one.
+    first = sorted(set(plain))
+    unique = first + [j for j in unique if j not in set(first)]
+    vectors = np.vstack(
+        [
+            np.asarray(encode([str(terms[j]) for j in part]), dtype=np.float32).reshape(len(part), -1)
+            for part in (first, unique[len(first) :])
+            if part
+        ]
+    )
     row = {j: i for i, j in enumerate(unique)}
     out: list[list[str]] = []
     for t in range(n_themes):
@@ -624,6 +657,18 @@ def key_phrases(
             if clause is not None:
                 phrases = [clause, *phrases]
         out.append([lex.restore(p) for p in phrases])
+    # A title cut from a time phrase takes no other theme's title ("cheque couple days ago" →
+    # "cheque" beside a "Cheque" theme): then the theme keeps the phrase with its time words.
+    # (The time phrase back is the most relevant of those it was cut from that were candidates.)
+    firsts = Counter(_title_key(p[0]) for p in out if p)
+    for t, phrases in enumerate(out):
+        origin = {lex.restore(str(terms[k])): js for k, js in shortened[t].items()}
+        if not phrases or firsts[_title_key(phrases[0])] < 2:
+            continue
+        back = [j for j in origin.get(phrases[0], []) if j in row]
+        if back:
+            whole_phrase = lex.restore(str(terms[max(back, key=lambda j: float(vectors[row[j]] @ centroids[t]))]))
+            out[t] = [whole_phrase, *(p for p in phrases if p != whole_phrase)]
     return out
 
 
