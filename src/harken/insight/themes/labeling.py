@@ -204,6 +204,71 @@ PREPOSITIONS = frozenset({"of", "for", "with", "in", "on", "from", "about", "int
 AUXILIARIES = frozenset(
     {"is", "was", "were", "are", "be", "can", "could", "will", "would", "should", "has", "have", "had", "does", "did"}
 )
+# Time words (a closed class of English, not fitted to any data): a phrase that is one, or has
+# one after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
+# day", "takes two weeks", "failed overnight") says when, not what: no topic. Before a noun a time
+# word is a modifier and stays ("Monday report", "weekly email" is no time noun).
+TIME_WORDS = frozenset(
+    {
+        "second", "minute", "hour", "day", "night", "week", "weekend", "month", "quarter", "year",
+        "morning", "afternoon", "evening", "today", "tonight", "yesterday", "tomorrow", "overnight",
+        "ago", "lately", "recently", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
+        "september", "october", "november", "december",
+    }
+)  # fmt: skip
+_TIME_ADVERBS = frozenset({"today", "tonight", "yesterday", "tomorrow", "overnight", "ago", "lately", "recently"})
+_TIME_LEADS = frozenset(
+    {
+        "for", "since", "by", "every", "each", "last", "next", "this", "per", "all", "few", "couple", "in",
+        "over", "past", "until", "after", "before", "within", "during", "a", "an", "one", "two",
+        "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many", "some",
+        "whole", "entire", "same",
+    }
+)  # fmt: skip
+# After a leading time word, these end its adverbial ("week | because the pipeline", "Monday | and").
+_GLUE_AFTER_TIME = frozenset({"because", "and", "but", "so", "when", "after", "before", "since", "until", "or"})
+# Modals: a phrase holding one is a wish or a guess ("discount would help", "tokens should be"),
+# not the name of a topic. (A problem stated with "is"/"are" — "Syncs are queued" — names one.)
+CLAUSE_WORDS = frozenset({"would", "could", "should", "can", "will", "may", "might", "must", "shall"})
+
+
+def _time_word(word: str) -> bool:
+    return word in TIME_WORDS or (word.endswith("s") and word[:-1] in TIME_WORDS)
+
+
+def time_cut(phrase: str) -> str | None:
+    """`phrase` without its time adverbial ("syncs delayed by hours" → "syncs delayed", "every day"
+    → ""); None if it has none (`time_phrase`)."""
+    if not time_phrase(phrase):
+        return None
+    words = phrase.lower().split()
+    for i, word in enumerate(words):
+        if _time_word(word):
+            lead = i - 1 if i and (words[i - 1] in _TIME_LEADS or words[i - 1][0].isdigit()) else i
+            while lead > 0 and words[lead - 1] in _TIME_LEADS | PREPOSITIONS:
+                lead -= 1
+            return " ".join(phrase.split()[:lead])
+    return ""
+
+
+def time_phrase(phrase: str) -> bool:
+    """The phrase says when, not what: it is a time word, holds a time adverb, or has a time word
+    right after a preposition, quantifier or number ("logged in for weeks", "since Monday", "every
+    day", "analyst takes two weeks", "failed overnight"); "Monday report", "fiscal year" are topics."""
+    words = phrase.lower().split()
+    if _time_word(words[0]) and len(words) > 1 and words[1] in _GLUE_AFTER_TIME:
+        return True  # cut from "a week | because the pipeline…", "every Monday | and …"
+    for i, word in enumerate(words):
+        if not _time_word(word):
+            continue
+        if word in _TIME_ADVERBS or len(words) == 1:
+            return True
+        if i and (words[i - 1] in _TIME_LEADS or words[i - 1][0].isdigit()):
+            return True
+    return False
+
+
 _SENTENCES = re.compile(r"[.!?;:\n()\[\]\"“”]+")
 
 
@@ -272,6 +337,36 @@ class Lexicon:
             or self.subject[word]
             or word in self.surface
         )
+
+    def weak_title(self, phrase: str) -> bool:
+        """One word ("Agent", "Missing") or a wish ("Discount would help": a modal inside)."""
+        words = phrase.split()
+        return len(words) == 1 or any(w in CLAUSE_WORDS for w in words)
+
+    def noun_phrase_for(self, phrase: str, others: Sequence[tuple[str, float, float]], count: float) -> str | None:
+        """For a weak title (`weak_title`) used `count` times, the most relevant of `others` (phrase,
+        uses, relevance) that names the same thing more fully and is used at least half as often:
+        a noun phrase of 2–4 words (no modal; inside it only determiners and prepositions, no
+        "that", "is", "when"; a word used where nouns go at its end) that contains the one word
+        ("Missing" → "Missing charts") or a content word of the wish ("Discount would help" →
+        "Nonprofit discount"). None if none is."""
+        words = phrase.split()
+        if not self.weak_title(phrase):
+            return None
+        content = {w for w in words if w not in self.stop}
+        glue = DETERMINERS | PREPOSITIONS | {"to", "and"}
+        fits = [
+            (relevance, other)
+            for other, uses, relevance in others
+            if 2 <= len(ws := other.split()) <= 4
+            and uses * 2 >= count
+            and content & set(ws)
+            and not self.weak_title(other)
+            and all(w in glue or w not in self.stop for w in ws[1:-1])
+            and self.nounish(ws[-1])
+            and not time_phrase(other)
+        ]
+        return max(fits)[1] if fits else None
 
     def fragment(self, phrase: str, continued: Counter[str]) -> bool:
         """The phrase is cut out of a longer one: every one of its uses (`continued`: the word that
@@ -376,6 +471,7 @@ def key_phrases(
     encode: Callable[[list[str]], np.ndarray],
     top: int = NAME_KEYWORDS,
     parts: np.ndarray | None = None,
+    explain: list[list[tuple[str, float]]] | None = None,
 ) -> list[list[str]]:
     """KeyBERT-style key phrases per theme: candidate spans pre-selected by c-TF-IDF, ranked by cosine
     to the theme centroid, diversified with maximal marginal relevance. `encode` = the embedder.
@@ -385,7 +481,8 @@ def key_phrases(
     most of its items, rank first, so a phrase one smaller sub-theme repeats ("Export everything to
     Excel", 27 of 272 items) does not title the whole ("Excel"). The finest themes available (the
     parts, else the themes) also tell the workspace's own names, which title nothing: see
-    `spread_names`."""
+    `spread_names`. `explain`, if given, receives each theme's candidates (phrase, cosine to the
+    centroid; 2 less outside a top-level theme's core) best first, for debugging titles."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     stop = frozenset(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS)
@@ -431,16 +528,24 @@ def key_phrases(
     # A phrase must occur at least twice in its theme (once is one person's wording).
     weights[tf < 2] = 0
     good_end = np.array([lex.good_end(str(term)) for term in terms], dtype=bool)
-    picked: list[list[int]] = []
-    wanted: list[int] = []
-    for t in range(n_themes):
-        ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
-        # The workspace's own names ("Acme Analytics") say nothing about a theme.
-        ranked = [j for j in ranked if not spread_name[j]] or ranked
-        # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
-        # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
-        # go), if the theme has any such.
-        good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
+    vocabulary = {str(term): j for j, term in enumerate(terms)}
+
+    def untimed(t: int, j: int) -> int | None:
+        """Phrase j read without its time adverbial: j if it has none, or if what is left is no
+        candidate of theme t (used twice, a good end, a noun, adjective or participle last, not cut
+        out of a longer phrase) or one word (then the phrase keeps its time words); None if it is
+        all time."""
+        cut = time_cut(str(terms[j]))
+        if cut is None:
+            return j
+        if not cut:
+            return None
+        k = vocabulary.get(cut)
+        fits = k is not None and weights[t, k] > 0 and good_end[k] and len(cut.split()) >= 2
+        fits = fits and lex.nominal(cut.split()[-1])  # no finite verb at its end ("dashboard takes")
+        return k if fits and not lex.fragment(cut, _continuations(docs[t], [cut])[cut]) else j
+
+    def select(t: int, good: list[int], ranked: list[int]) -> list[int]:
         continued = _continuations(docs[t], [str(terms[j]) for j in good])
         whole = [
             j
@@ -449,19 +554,57 @@ def key_phrases(
             and (" " in str(terms[j]) or lex.nounish(str(terms[j])))
         ]
         named = [j for j in whole if any(w not in stop and lex.nounish(w) for w in str(terms[j]).split())]
-        order = named or whole or good or ranked[:PHRASE_CANDIDATES]
+        return named or whole or good or ranked[:PHRASE_CANDIDATES]
+
+    picked: list[list[int]] = []
+    wanted: list[int] = []
+    plain: list[int] = []  # the candidates without the time rule (see `vectors`)
+    shortened: list[dict[int, list[int]]] = []  # per theme: a phrase cut from time phrases → those
+    for t in range(n_themes):
+        ranked = [int(j) for j in np.argsort(-weights[t]) if weights[t, j] > 0]
+        # The workspace's own names ("Acme Analytics") say nothing about a theme.
+        ranked = [j for j in ranked if not spread_name[j]] or ranked
+        # Candidates do not end in a verb or an adverb (by the texts' own usage), are not cut out of
+        # a longer phrase, are no lone adjective or verb, and name something (a word used where nouns
+        # go), if the theme has any such.
+        good = [j for j in ranked if good_end[j]][:PHRASE_CANDIDATES]
+        # A time adverbial says when, not what: "white dashboard all day" is read as "white
+        # dashboard" if that is a phrase of the theme too and no fragment ("dashboard takes") nor a
+        # lone word ("pipelines"): else the phrase keeps its time words. A bare time phrase goes.
+        timed = {j: untimed(t, j) for j in good}
+        cut_from: dict[int, list[int]] = {}
+        for j, k in timed.items():
+            if k is not None and k != j:
+                cut_from.setdefault(k, []).append(j)
+        shortened.append(cut_from)
+        untimed_good = list(dict.fromkeys(k for k in timed.values() if k is not None))
+        plain.extend(select(t, good, ranked))
+        order = select(t, untimed_good, ranked)
         picked.append(order)
         wanted.extend(order)
     unique = sorted(set(wanted))
     if not unique:
         return [[] for _ in range(n_themes)]
-    vectors = np.asarray(encode([str(terms[j]) for j in unique]), dtype=np.float32)
+    # The candidates the themes would have without the time rule are encoded as one call, as before,
+    # and the phrases the rule adds as another: int8 quantises per batch, so encoding them together
+    # would move every other phrase's vector (and unrelated titles) whenever the rule changes one.
+    first = sorted(set(plain))
+    unique = first + [j for j in unique if j not in set(first)]
+    vectors = np.vstack(
+        [
+            np.asarray(encode([str(terms[j]) for j in part]), dtype=np.float32).reshape(len(part), -1)
+            for part in (first, unique[len(first) :])
+            if part
+        ]
+    )
     row = {j: i for i, j in enumerate(unique)}
     out: list[list[str]] = []
     for t in range(n_themes):
         cands = picked[t]
         if not cands:
             out.append([])
+            if explain is not None:
+                explain.append([])
             continue
         cv = vectors[[row[j] for j in cands]]
         relevance = cv @ centroids[t]
@@ -472,12 +615,33 @@ def key_phrases(
             core = (covered[t, cands] * 2 > 1) | (uses[largest[t], cands].toarray().ravel() > 0)
             if core.any():
                 relevance = np.where(core, relevance, relevance - 2)
+        if explain is not None:
+            explain.append([(str(terms[cands[c]]), float(relevance[c])) for c in np.argsort(-relevance, kind="stable")])
         chosen: list[int] = []
         while len(chosen) < min(top, len(cands)):
             redundancy = (cv @ cv[chosen].T).max(axis=1) if chosen else np.zeros(len(cands))
             mmr = (1 - MMR_DIVERSITY) * relevance - MMR_DIVERSITY * redundancy
             mmr[chosen] = -np.inf
             chosen.append(int(np.argmax(mmr)))
+        # A weak pick (one word, a clause, no noun at its end) gives way to the most relevant noun
+        # phrase that shares a content word with it and is used at least half as often in the theme
+        # ("Missing" → "Missing charts", "Discount would help" → "Nonprofit discount").
+        core_of = relevance > relevance.max() - 2 if parts is not None else np.ones(len(cands), dtype=bool)
+        weak: list[int] = []
+        for k, c in enumerate(chosen):
+            better = lex.noun_phrase_for(
+                str(terms[cands[c]]),
+                [
+                    (str(terms[cands[d]]), float(tf[t, cands[d]]), float(relevance[d]))
+                    for d in range(len(cands))
+                    if core_of[d] >= core_of[c]
+                ],
+                float(tf[t, cands[c]]),
+            )
+            if better is not None:
+                chosen[k] = next(d for d in range(len(cands)) if str(terms[cands[d]]) == better)
+                weak.append(c)  # still an alternative, last (`distinct_titles`)
+        chosen = list(dict.fromkeys(chosen + weak))
         phrases = [str(terms[cands[c]]) for c in chosen]
         if " " not in phrases[0] and len(phrases[0]) <= 3:
             # One short word ("nps") is not a title: the most relevant candidate that contains it
@@ -486,8 +650,43 @@ def key_phrases(
             longer = [c for c in longer if " " in str(terms[cands[c]])]
             if longer:
                 phrases = [str(terms[cands[longer[0]]]), *(p for p in phrases if p != str(terms[cands[longer[0]]]))]
+        if " " not in phrases[0]:
+            # Still one word ("Agent"): the clause its uses share, if most of them share one to its
+            # end ("The agent knew exactly what was wrong." ×23 → "Agent knew exactly what was wrong").
+            clause = _shared_clause(docs[t], phrases[0], stop)
+            if clause is not None:
+                phrases = [clause, *phrases]
         out.append([lex.restore(p) for p in phrases])
+    # A title cut from a time phrase takes no other theme's title ("cheque couple days ago" →
+    # "cheque" beside a "Cheque" theme): then the theme keeps the phrase with its time words.
+    # (The time phrase back is the most relevant of those it was cut from that were candidates.)
+    firsts = Counter(_title_key(p[0]) for p in out if p)
+    for t, phrases in enumerate(out):
+        origin = {lex.restore(str(terms[k])): js for k, js in shortened[t].items()}
+        if not phrases or firsts[_title_key(phrases[0])] < 2:
+            continue
+        back = [j for j in origin.get(phrases[0], []) if j in row]
+        if back:
+            whole_phrase = lex.restore(str(terms[max(back, key=lambda j: float(vectors[row[j]] @ centroids[t]))]))
+            out[t] = [whole_phrase, *(p for p in phrases if p != whole_phrase)]
     return out
+
+
+def _shared_clause(doc: str, word: str, stop: frozenset[str], longest: int = 7) -> str | None:
+    """The words from `word` to the end of its clause, if more than half of its uses in `doc` go on
+    with the same ones, in 3 to `longest` words, not ending in a stop word nor saying when; else None."""
+    tails: Counter[str] = Counter()
+    for clause in _CLAUSES.split(doc.lower()):
+        words = _SPAN_WORD.findall(clause)
+        for i, w in enumerate(words):
+            if w == word:
+                tails[" ".join(words[i:]) if len(words) - i <= longest else ""] += 1
+    if not tails:
+        return None
+    tail, n = tails.most_common(1)[0]
+    ok = n * 2 > sum(tails.values()) and len(tail.split()) >= 3 and tail.split()[-1] not in stop
+    ok = ok and not time_phrase(tail)
+    return tail if ok else None
 
 
 def title_from(phrases: Sequence[str], keywords: Sequence[str] = (), fallback: str = "Untitled theme") -> str:
