@@ -29,7 +29,7 @@ SIZES = (500, 1000, 2000)
 DRAWS = (0, 1, 2, 3)
 
 
-def runs_for(x: np.ndarray, seeds: int) -> dict[str, Any]:
+def runs_for(x: np.ndarray, seeds: int, iterations: int = -1) -> dict[str, Any]:
     import igraph as ig
     import leidenalg as la
     from sklearn.metrics import adjusted_rand_score
@@ -54,7 +54,7 @@ def runs_for(x: np.ndarray, seeds: int) -> dict[str, Any]:
                 weights="weight",
                 resolution_parameter=gamma,
                 seed=s,
-                n_iterations=-1,
+                n_iterations=iterations,
             ).membership
             lab = c.absorb_small(x, c._relabel(np.asarray(m, dtype=np.int64), max(params.min_size, 2)), params)
             labels.append(lab)
@@ -71,6 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", default="banking77")
     parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--iterations", type=int, default=-1, help="Leiden n_iterations (-1: until stable)")
     parser.add_argument("--name", default="")
     args = parser.parse_args()
     setup_django()
@@ -82,14 +83,14 @@ def main() -> None:
     texts, truth = bench.load(args.set)
     full = c.normalise(bench.embeddings(args.set, texts)[0])
     draws = [(n, d) for n in SIZES for d in DRAWS] + [(len(texts), 0)]
-    result: dict[str, Any] = {"set": args.set, "seeds": args.seeds, "draws": []}
+    result: dict[str, Any] = {"set": args.set, "seeds": args.seeds, "iterations": args.iterations, "draws": []}
     for n, d in draws:
         rows = np.arange(len(texts))
         if n < len(texts):
             rows = np.sort(np.random.default_rng(d).choice(len(texts), n, replace=False))
         x, gold = full[rows], [truth[i] for i in rows]
         cpu = time.process_time()
-        table = runs_for(x, args.seeds)
+        table = runs_for(x, args.seeds, args.iterations)
         entry = {"items": n, "draw": d, "cpu_seconds": round(time.process_time() - cpu, 2), "gamma": {}}
         for g, t in table.items():
             entry["gamma"][g] = {

@@ -145,7 +145,7 @@ def test_resolution_is_chosen_on_the_silhouette_averaged_over_leiden_seeds() -> 
                 weights="weight",
                 resolution_parameter=g,
                 seed=s,
-                n_iterations=-1,
+                n_iterations=clustering.SUB_ITERATIONS,
             ).membership
             runs.append(clustering.absorb_small(x, clustering._relabel(np.asarray(membership), 2), params))
         scores = [clustering.silhouette(x, r) for r in runs]
