@@ -49,7 +49,7 @@ RESOLUTION = 16.0
 # larger than n / γ items, so γ grows with the data, between 1 and RESOLUTION.
 ITEMS_PER_RESOLUTION = 200
 # With leidenalg the resolution is chosen by the data. Fine level (themes): the γ of SUB_RESOLUTIONS
-# whose themes have the highest silhouette (`choose_resolution`). Top level
+# whose themes have the highest silhouette, averaged over SUB_SEEDS Leiden runs (`choose_resolution`). Top level
 # (groups of themes, on the graph of themes): the most *stable* γ of TOP_RESOLUTIONS — the one whose
 # partitions agree best (adjusted Rand) across STABILITY_SEEDS random seeds. The ladders are octaves
 # around standard modularity (γ = 1), not fitted values.
