@@ -115,3 +115,55 @@ def test_top_level_ladder_goes_below_its_bottom_until_the_groups_fit_the_range()
     )
     assert len(set(membership.tolist())) == cliques
     assert len(table) == len(clustering.TOP_RESOLUTIONS)
+
+
+def test_resolution_is_chosen_on_the_silhouette_averaged_over_leiden_seeds() -> None:
+    """Each γ is scored by the mean silhouette of SUB_SEEDS Leiden runs (seeds 0..SUB_SEEDS−1), not
+    by one run, and the run kept is the one agreeing most with the others (themeseg2)."""
+    import igraph as ig
+    import leidenalg as la
+    from sklearn.metrics import adjusted_rand_score
+
+    x, _ = nested(8, 4, 6, spread=0.8, seed=5)
+    x = clustering.normalise(x)
+    params = clustering.Params()
+    k = clustering.neighbours_for(len(x))
+    idx, sims = clustering.knn(x, k)
+    edges, weights = clustering._edges(idx, sims, params.min_similarity)
+    graph = ig.Graph(n=len(x), edges=edges)
+    graph.es["weight"] = weights
+    labels, gamma, table = clustering.choose_resolution(graph, x, params)
+    assert clustering.SUB_SEEDS > 1
+    seeds_differ = False
+    expected: dict[float, float] = {}
+    for g in clustering.SUB_RESOLUTIONS:
+        runs = []
+        for s in range(clustering.SUB_SEEDS):
+            membership = la.find_partition(
+                graph,
+                la.RBConfigurationVertexPartition,
+                weights="weight",
+                resolution_parameter=g,
+                seed=s,
+                n_iterations=clustering.SUB_ITERATIONS,
+            ).membership
+            runs.append(clustering.absorb_small(x, clustering._relabel(np.asarray(membership), 2), params))
+        scores = [clustering.silhouette(x, r) for r in runs]
+        seeds_differ |= max(scores) - min(scores) > 1e-6
+        expected[g] = float(np.mean(scores))
+        assert table[g] == pytest.approx(expected[g], abs=1e-4)
+        if g == gamma:
+            agreement = [np.mean([adjusted_rand_score(a, b) for b in runs if b is not a]) for a in runs]
+            assert labels.tolist() == runs[int(np.argmax(agreement))].tolist()
+    assert seeds_differ  # the data is such that one run per γ is not the same as the mean
+    assert gamma == max(expected, key=lambda g: expected[g])
+    assert set(params.resolution_stability) == set(clustering.SUB_RESOLUTIONS)
+    assert all(0.0 <= v <= 1.0 for v in params.resolution_stability.values())
+
+
+def test_themes_are_reproducible_for_a_given_input_and_seed() -> None:
+    x, _ = nested(8, 4, 6, spread=0.8, seed=5)
+    first, second = clustering.cluster(x), clustering.cluster(x.copy())
+    assert first.labels.tolist() == second.labels.tolist()
+    assert first.params.chosen_resolution == second.params.chosen_resolution
+    assert first.params.resolution_scores == second.params.resolution_scores
