@@ -34,17 +34,21 @@ def _migrate(env: dict[str, str]) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def sqlite_copy(tmp_path_factory: pytest.TempPathFactory, target: Path) -> None:
-    """Make `target` a migrated SQLite database (a copy of the run's template)."""
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's migrated SQLite template file (made by the first caller, under a lock)."""
     root = _shared_root(tmp_path_factory)
     template_dir = root / "migrated-template"
-    template = template_dir / "harken.sqlite3"
     with FileLock(str(root / "migrated-template.lock")):
         if not (template_dir / "done").exists():
             template_dir.mkdir(exist_ok=True)
             _migrate(harken_env(template_dir))
             (template_dir / "done").write_text("ok")
-    source = sqlite3.connect(template)
+    return template_dir / "harken.sqlite3"
+
+
+def sqlite_copy(tmp_path_factory: pytest.TempPathFactory, target: Path) -> None:
+    """Make `target` a migrated SQLite database (a copy of the run's template)."""
+    source = sqlite3.connect(sqlite_template(tmp_path_factory))
     destination = sqlite3.connect(target)
     try:
         source.backup(destination)
@@ -53,18 +57,33 @@ def sqlite_copy(tmp_path_factory: pytest.TempPathFactory, target: Path) -> None:
         source.close()
 
 
-def postgres_copy(tmp_path_factory: pytest.TempPathFactory, base: str, name: str) -> None:
-    """Make database `name` (on server `base`) a migrated copy of the run's template database."""
+def postgres_template(tmp_path_factory: pytest.TempPathFactory, base: str, name: str) -> str:
+    """The name of the run's migrated template database on server `base` (made by the first caller).
+
+    `name` is the run's database (DATABASE_URL's) or one derived from it (`<name>_procs…`, `test_<name>…`):
+    the template is `<name>_migrated_template`, so CI's clean-up of `%<name>%` drops it too."""
     import psycopg
 
     root = _shared_root(tmp_path_factory)
     template = f"{name.split('_procs')[0]}_migrated_template"
-    lock = FileLock(str(root / "migrated-template-pg.lock"))
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin, lock:
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin, _pg_lock(root):
         if not (root / "migrated-template-pg.done").exists():
             admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{template}"')
             _migrate(harken_env(root, DATABASE_URL=f"{base}/{template}"))
             (root / "migrated-template-pg.done").write_text("ok")
+    return template
+
+
+def _pg_lock(root: Path) -> FileLock:
+    return FileLock(str(root / "migrated-template-pg.lock"))
+
+
+def postgres_copy(tmp_path_factory: pytest.TempPathFactory, base: str, name: str) -> None:
+    """Make database `name` (on server `base`) a migrated copy of the run's template database."""
+    import psycopg
+
+    template = postgres_template(tmp_path_factory, base, name)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin, _pg_lock(_shared_root(tmp_path_factory)):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')

@@ -68,7 +68,7 @@ class Server:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as response:
             return response.status, response.read()
 
-    def wait_until_up(self, attempts: int = 120) -> None:
+    def wait_until_up(self, attempts: int = 600) -> None:
         for _ in range(attempts):
             if self.process.poll() is not None:
                 break
@@ -76,11 +76,11 @@ class Server:
                 self.get("/healthz")
                 return
             except (URLError, ConnectionError, OSError):
-                time.sleep(0.5)
+                time.sleep(0.1)  # polled often: the server is usually up within a second or two
         self.stop()
         pytest.fail("harken serve did not come up:\n" + "".join(self.lines))
 
-    def wait_until_up_https(self, attempts: int = 120) -> None:
+    def wait_until_up_https(self, attempts: int = 600) -> None:
         """Like wait_until_up, for production mode, where plain HTTP answers with a redirect."""
         import http.client
 
@@ -94,7 +94,7 @@ class Server:
                 conn.close()
                 return
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.1)  # polled often: the server is usually up within a second or two
         self.stop()
         pytest.fail("harken serve did not come up:\n" + "".join(self.lines))
 
