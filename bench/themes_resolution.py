@@ -31,7 +31,6 @@ DRAWS = (0, 1, 2, 3)
 
 def runs_for(x: np.ndarray, seeds: int, iterations: int = -1) -> dict[str, Any]:
     import igraph as ig
-    import leidenalg as la
     from sklearn.metrics import adjusted_rand_score
 
     from harken.insight.themes import clustering as c
@@ -48,15 +47,7 @@ def runs_for(x: np.ndarray, seeds: int, iterations: int = -1) -> dict[str, Any]:
     for gamma in c.SUB_RESOLUTIONS:
         labels, sil = [], []
         for s in range(seeds):
-            m = la.find_partition(
-                graph,
-                la.RBConfigurationVertexPartition,
-                weights="weight",
-                resolution_parameter=gamma,
-                seed=s,
-                n_iterations=iterations,
-            ).membership
-            lab = c.absorb_small(x, c._relabel(np.asarray(m, dtype=np.int64), max(params.min_size, 2)), params)
+            lab = c.sub_run(graph, x, params, gamma, s, iterations)
             labels.append(lab)
             sil.append(c.silhouette(x, lab))
         ari = np.eye(seeds)

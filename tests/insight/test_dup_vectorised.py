@@ -10,6 +10,8 @@ non-ASCII words. Float equality is exact (`==` on every value), so a change of s
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -54,9 +56,8 @@ def _pairs(seed: int, queries: int = 12, pool: int = 30):  # type: ignore[no-unt
     return texts, stats, [texts[q] for q in q_idx], rows
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_signal_columns_equal_the_reference_bit_for_bit(seed: int) -> None:
-    _, stats, q_texts, rows = _pairs(seed)
+def _columns(stats: Any, q_texts: list[str], rows: list[Any]) -> tuple[list[Any], Any]:
+    """The queries' profiles and the vectorised signal columns of `rows` (query, q, d, cos, q_hub, c_hub)."""
     queries = [duplicates.QueryProfile.of(duplicates.TextProfile.of(lexical.tokens(t)), stats) for t in q_texts]
     columns = duplicates.signals_columns(
         queries,
@@ -67,6 +68,13 @@ def test_signal_columns_equal_the_reference_bit_for_bit(seed: int) -> None:
         np.array([r[5] for r in rows]),
         stats.avg_len,
     )
+    return queries, columns
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_signal_columns_equal_the_reference_bit_for_bit(seed: int) -> None:
+    _, stats, q_texts, rows = _pairs(seed)
+    _, columns = _columns(stats, q_texts, rows)
     expected = [
         dup_reference.signals(c, qh, ch, lexical.tokens(q), lexical.tokens(d), stats) for _, q, d, c, qh, ch in rows
     ]
@@ -90,16 +98,7 @@ def test_signal_columns_equal_the_reference_bit_for_bit(seed: int) -> None:
 )
 def test_pool_scores_from_columns_equal_the_per_pair_scores(model: duplicates.Model) -> None:
     _, stats, q_texts, rows = _pairs(7)
-    queries = [duplicates.QueryProfile.of(duplicates.TextProfile.of(lexical.tokens(t)), stats) for t in q_texts]
-    columns = duplicates.signals_columns(
-        queries,
-        np.array([r[0] for r in rows]),
-        [duplicates.TextProfile.of(lexical.tokens(r[2])) for r in rows],
-        np.array([r[3] for r in rows]),
-        np.array([r[4] for r in rows]),
-        np.array([r[5] for r in rows]),
-        stats.avg_len,
-    )
+    queries, columns = _columns(stats, q_texts, rows)
     counts = np.bincount([r[0] for r in rows], minlength=len(queries)).tolist()
     counts[0] = 3  # pools shorter than POOL are padded with zeros: one short pool
     starts = np.concatenate([[0], np.cumsum(counts)]).tolist()

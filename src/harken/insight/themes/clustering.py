@@ -226,25 +226,13 @@ def choose_resolution(graph: Any, vectors: np.ndarray, params: Params) -> tuple[
     seeds are params.seed … params.seed + SUB_SEEDS − 1 (deterministic), each run SUB_ITERATIONS
     Leiden passes. Returns (labels, γ, mean silhouette per γ); the agreement of the runs per γ goes
     to `params.resolution_stability`."""
-    import leidenalg as la
     from sklearn.metrics import adjusted_rand_score
 
     best: tuple[float, float, np.ndarray] | None = None
     table: dict[float, float] = {}
     stability: dict[float, float] = {}
     for gamma in SUB_RESOLUTIONS:
-        runs = []
-        for s in range(SUB_SEEDS):
-            membership = la.find_partition(
-                graph,
-                la.RBConfigurationVertexPartition,
-                weights="weight",
-                resolution_parameter=gamma,
-                seed=params.seed + s,
-                n_iterations=SUB_ITERATIONS,
-            ).membership
-            labels = _relabel(np.asarray(membership, dtype=np.int64), max(params.min_size, 2))  # singletons: unlinked
-            runs.append(absorb_small(vectors, labels, params))
+        runs = [sub_run(graph, vectors, params, gamma, params.seed + s) for s in range(SUB_SEEDS)]
         score = float(np.mean([silhouette(vectors, labels) for labels in runs]))
         agreement = np.eye(len(runs))
         for i in range(len(runs)):
@@ -259,6 +247,25 @@ def choose_resolution(graph: Any, vectors: np.ndarray, params: Params) -> tuple[
     assert best is not None
     params.resolution_stability = stability
     return best[2], best[1], table
+
+
+def sub_run(
+    graph: Any, vectors: np.ndarray, params: Params, gamma: float, seed: int, iterations: int = SUB_ITERATIONS
+) -> np.ndarray:
+    """One Leiden run at resolution γ, post-processed as the user would see it: communities below
+    `min_size` dropped (`_relabel`; singletons are unlinked) and their items re-homed (`absorb_small`)."""
+    import leidenalg as la
+
+    membership = la.find_partition(
+        graph,
+        la.RBConfigurationVertexPartition,
+        weights="weight",
+        resolution_parameter=gamma,
+        seed=seed,
+        n_iterations=iterations,
+    ).membership
+    labels = _relabel(np.asarray(membership, dtype=np.int64), max(params.min_size, 2))
+    return absorb_small(vectors, labels, params)
 
 
 def silhouette(vectors: np.ndarray, labels: np.ndarray, block: int = 2048) -> float:
