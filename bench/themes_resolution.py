@@ -10,6 +10,8 @@ of SUB_RESOLUTIONS and Leiden seed 0..S-1 the product's post-processing (`_relab
 and silhouette are computed, plus the pairwise adjusted Rand index between the seeds' themes. Each
 criterion is a rule over that table; its NMI / ARI against the gold intents are reported per size.
 Raw tables go to bench/results/<name>.json so further rules can be scored without re-running Leiden.
+`--gammas 32,64,128,256` runs other rungs only (the ladder's top, "ladder"); the runs are
+deterministic, so their table can be joined to an earlier run's on the same draws and seeds.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ SIZES = (500, 1000, 2000)
 DRAWS = (0, 1, 2, 3)
 
 
-def runs_for(x: np.ndarray, seeds: int, iterations: int = -1) -> dict[str, Any]:
+def runs_for(
+    x: np.ndarray, seeds: int, iterations: int = -1, gammas: tuple[float, ...] | None = None
+) -> dict[str, Any]:
     import igraph as ig
     from sklearn.metrics import adjusted_rand_score
 
@@ -44,7 +48,7 @@ def runs_for(x: np.ndarray, seeds: int, iterations: int = -1) -> dict[str, Any]:
     graph = ig.Graph(n=len(x), edges=edges)
     graph.es["weight"] = weights
     out: dict[str, Any] = {}
-    for gamma in c.SUB_RESOLUTIONS:
+    for gamma in gammas or c.SUB_RESOLUTIONS:
         labels, sil = [], []
         for s in range(seeds):
             lab = c.sub_run(graph, x, params, gamma, s, iterations)
@@ -64,6 +68,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--iterations", type=int, default=-1, help="Leiden n_iterations (-1: until stable)")
     parser.add_argument("--name", default="")
+    parser.add_argument("--gammas", default="", help="comma-separated γ to run instead of SUB_RESOLUTIONS")
     args = parser.parse_args()
     setup_django()
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -74,6 +79,7 @@ def main() -> None:
     texts, truth = bench.load(args.set)
     full = c.normalise(bench.embeddings(args.set, texts)[0])
     draws = [(n, d) for n in SIZES for d in DRAWS] + [(len(texts), 0)]
+    gammas = tuple(float(g) for g in args.gammas.split(",")) if args.gammas else None
     result: dict[str, Any] = {"set": args.set, "seeds": args.seeds, "iterations": args.iterations, "draws": []}
     for n, d in draws:
         rows = np.arange(len(texts))
@@ -81,7 +87,7 @@ def main() -> None:
             rows = np.sort(np.random.default_rng(d).choice(len(texts), n, replace=False))
         x, gold = full[rows], [truth[i] for i in rows]
         cpu = time.process_time()
-        table = runs_for(x, args.seeds, args.iterations)
+        table = runs_for(x, args.seeds, args.iterations, gammas)
         entry = {"items": n, "draw": d, "cpu_seconds": round(time.process_time() - cpu, 2), "gamma": {}}
         for g, t in table.items():
             entry["gamma"][g] = {
