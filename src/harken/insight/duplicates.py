@@ -421,10 +421,6 @@ class PairColumns:
             conflict=float(self.conflict[row]),
         )
 
-    def rows(self, start: int, stop: int) -> PairColumns:
-        """Rows start..stop as fresh (contiguous, owned) columns."""
-        return PairColumns(*(np.array(getattr(self, f)[start:stop], dtype=np.float64) for f in _COLUMNS))
-
     @classmethod
     def of(cls, pool: Sequence[Signals]) -> PairColumns:
         return cls(*(np.array([getattr(s, f) for s in pool], dtype=np.float64) for f in _COLUMNS))
