@@ -737,6 +737,20 @@ def test_the_workspace_own_name_is_no_title() -> None:
     spread = labeling.spread_names(terms, uses, np.array([2, 1, 3, 2]), lex)
     assert spread.tolist() == [True, False, True, True]
 
+    # A name only one theme uses is not spread ("/zento command in Slack", a small demo): the
+    # workspace's own name, passed by the caller, still titles nothing.
+    groups["slack"] = ["A /zento command in Slack", "The /zento command in Slack please", "Slack alerts"]
+    texts = [t for items in groups.values() for t in items]
+    labels = np.array([g for g, items in enumerate(groups.values()) for _ in items])
+    centroids = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(groups), 1))
+    slack = len(groups) - 1
+    texts = [t.replace("Zento Cloud", "the tool") for t in texts]  # "Zento" only in the slack theme
+    plain = labeling.key_phrases(texts, labels, len(groups), centroids, _favouring("zento"))
+    assert any("zento" in p.lower() for p in plain[slack]), plain  # not spread: a title candidate
+    named = labeling.key_phrases(texts, labels, len(groups), centroids, _favouring("zento"), own_names="Zento Cloud")
+    assert not any("zento" in p.lower() for ps in named for p in ps), named
+    assert named[slack], named
+
 
 def test_a_time_phrase_is_no_topic() -> None:
     """The demo titled a login theme "Logged in for weeks": a phrase that says when, not what. A time

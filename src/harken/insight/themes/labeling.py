@@ -472,6 +472,7 @@ def key_phrases(
     top: int = NAME_KEYWORDS,
     parts: np.ndarray | None = None,
     explain: list[list[tuple[str, float]]] | None = None,
+    own_names: str = "",
 ) -> list[list[str]]:
     """KeyBERT-style key phrases per theme: candidate spans pre-selected by c-TF-IDF, ranked by cosine
     to the theme centroid, diversified with maximal marginal relevance. `encode` = the embedder.
@@ -481,7 +482,8 @@ def key_phrases(
     most of its items, rank first, so a phrase one smaller sub-theme repeats ("Export everything to
     Excel", 27 of 272 items) does not title the whole ("Excel"). The finest themes available (the
     parts, else the themes) also tell the workspace's own names, which title nothing: see
-    `spread_names`. `explain`, if given, receives each theme's candidates (phrase, cosine to the
+    `spread_names`; so do the words of `own_names` (the workspace's name, "Acme Analytics"), which
+    a small workspace may use too rarely to be found by spread. `explain`, if given, receives each theme's candidates (phrase, cosine to the
     centroid; 2 less outside a top-level theme's core) best first, for debugging titles."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
@@ -523,6 +525,9 @@ def key_phrases(
     }
     lex = lexicon((texts[int(i)] for i in np.flatnonzero(labels >= 0)), stop)
     spread_name = spread_names(terms, uses, tf.sum(axis=0), lex)
+    own = {w for w in re.findall(r"\w+", own_names.lower()) if w not in stop}
+    if own:
+        spread_name |= np.array([bool(own & set(str(term).split())) for term in terms], dtype=bool)
     idf = np.log1p((tf.sum() / n_themes) / np.maximum(tf.sum(axis=0), 1))
     weights = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
     # A phrase must occur at least twice in its theme (once is one person's wording).
@@ -589,7 +594,8 @@ def key_phrases(
     # and the phrases the rule adds as another: int8 quantises per batch, so encoding them together
     # would move every other phrase's vector (and unrelated titles) whenever the rule changes one.
     first = sorted(set(plain))
-    unique = first + [j for j in unique if j not in set(first)]
+    in_first = set(first)
+    unique = first + [j for j in unique if j not in in_first]
     vectors = np.vstack(
         [
             np.asarray(encode([str(terms[j]) for j in part]), dtype=np.float32).reshape(len(part), -1)
@@ -662,9 +668,9 @@ def key_phrases(
     # (The time phrase back is the most relevant of those it was cut from that were candidates.)
     firsts = Counter(_title_key(p[0]) for p in out if p)
     for t, phrases in enumerate(out):
-        origin = {lex.restore(str(terms[k])): js for k, js in shortened[t].items()}
         if not phrases or firsts[_title_key(phrases[0])] < 2:
             continue
+        origin = {lex.restore(str(terms[k])): js for k, js in shortened[t].items()}
         back = [j for j in origin.get(phrases[0], []) if j in row]
         if back:
             whole_phrase = lex.restore(str(terms[max(back, key=lambda j: float(vectors[row[j]] @ centroids[t]))]))

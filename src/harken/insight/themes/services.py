@@ -250,7 +250,11 @@ def plan_reclustering(
     keywords = labeling.keywords_per_theme(data.texts, sampled, len(groups))
     centroids = clustering.centroids_of(data.matrix, label_rows, len(groups)) if len(data) else np.zeros((0, 0))
     encode = get_embedder().encode
-    phrases = labeling.key_phrases(data.texts, sampled, len(groups), centroids, encode) if len(data) else []
+    phrases = (
+        labeling.key_phrases(data.texts, sampled, len(groups), centroids, encode, own_names=workspace.name)
+        if len(data)
+        else []
+    )
     titles = labeling.distinct_titles(
         phrases or [[] for _ in groups],
         [keywords[g] or (list(theme.keywords) if theme else []) for g, (_, theme) in enumerate(groups)],
@@ -359,7 +363,9 @@ def _plan_groups(
         for f in p.members:
             parts[row_of[f]] = k
     keywords = labeling.keywords_per_theme(data.texts, sampled, n_groups)
-    phrases = labeling.key_phrases(data.texts, sampled, n_groups, group_centroids, encode, parts=parts)
+    phrases = labeling.key_phrases(
+        data.texts, sampled, n_groups, group_centroids, encode, parts=parts, own_names=workspace.name
+    )
     titles = labeling.distinct_titles(
         phrases, keywords, [len(ms) for ms in members], taken=[m.name for m in match.values()]
     )
